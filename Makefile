@@ -1,0 +1,34 @@
+# The two commands: `make run` (the demo) and `make test` (everything). Both set up what they need.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat setup.cfg sdk_python/pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+PORT   ?= 5000
+
+.PHONY: run test test-py lint format bench clean
+
+$(STAMP):
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[postgres,redis,dev]" 2>&1 | grep -v '^WARNING: Location' || true
+	@if [ -f sdk_python/pyproject.toml ]; then \
+	  $(PY) -m pip install -q --disable-pip-version-check -e ./sdk_python 2>&1 | grep -v '^WARNING: Location' || true; fi
+	@$(PY) -c "import collector, flask_limiter, psycopg, pytest" && rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	FIILIS_ENV=development $(VENV)/bin/fiilis db upgrade
+	FIILIS_ENV=development $(VENV)/bin/fiilis demo --port $(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest tests -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,47 @@
+"""Fiilis collector: decides who is asked, serves the widget, stores answers, computes scores."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+import re
+import secrets
+
+from flask import Flask, g, request
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The application factory: configuration from ``FIILIS_*`` env vars, then ``config``."""
+    from collector import cli, db, errors, limits
+    from collector import config as settings
+    from collector.api import health, v1
+
+    app = Flask(__name__, instance_relative_config=True)
+    conf = settings.from_env()
+    conf.update(config or {})
+    app.config.update(settings.resolve(conf, app.instance_path, app.logger.warning))
+
+    db.init_app(app)
+    errors.init_app(app)
+    limits.init_app(app)
+    _request_ids(app)
+
+    app.register_blueprint(v1.management)
+    app.register_blueprint(health.bp)
+    cli.init_app(app)
+    return app
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+
+
+def _request_ids(app: Flask) -> None:
+    @app.before_request
+    def _assign():
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if _REQUEST_ID.match(given) else f"req_{secrets.token_hex(12)}"
+
+    @app.after_request
+    def _echo(response):
+        response.headers["X-Request-Id"] = g.get("request_id") or f"req_{secrets.token_hex(12)}"
+        return response

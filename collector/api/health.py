@@ -1,0 +1,31 @@
+"""Liveness and readiness, and the OpenAPI document: no key needed."""
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+
+from collector import db, openapi
+from collector.errors import APIError
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():
+    try:
+        db.session().execute(text("SELECT 1"))
+    except Exception as e:  # any driver error means "not ready"
+        current_app.logger.warning("readiness check failed: %s", e)
+        raise APIError(503, "database_unavailable", "The database does not answer.") from e
+    return {"status": "ready", "database": db.engine().dialect.name}
+
+
+@bp.get("/v1/openapi.json")
+def openapi_json():
+    if "fiilis.openapi" not in current_app.extensions:
+        current_app.extensions["fiilis.openapi"] = openapi.build(current_app)
+    return jsonify(current_app.extensions["fiilis.openapi"])

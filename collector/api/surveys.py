@@ -1,0 +1,63 @@
+"""``/v1/surveys``: create, list, read, change and archive surveys."""
+
+from flask import Blueprint
+from marshmallow import fields
+
+from collector import db, pagination
+from collector.api.auth import current_site
+from collector.api.body import json_body, query
+from collector.openapi import doc
+from collector.schemas import SurveySchema, list_of
+from collector.services import surveys
+
+bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+
+survey_schema = SurveySchema()
+survey_list = list_of(SurveySchema, "SurveyList")()
+
+
+class SurveyQuerySchema(pagination.PageQuerySchema):
+    include_archived = fields.Bool(load_default=False)
+
+
+survey_query = SurveyQuerySchema()
+
+
+@bp.post("")
+@doc("Create a survey", body=survey_schema, response=survey_schema, status=201, tag="surveys")
+def create():
+    survey = surveys.create(db.session(), current_site(), json_body(survey_schema))
+    return survey_schema.dump(survey), 201
+
+
+@bp.get("")
+@doc("List surveys, newest first", query=survey_query, response=survey_list, tag="surveys")
+def list_():
+    q = query(survey_query)
+    items, more = surveys.list_page(
+        db.session(),
+        current_site(),
+        limit=q["limit"],
+        cursor=q["cursor"],
+        include_archived=q["include_archived"],
+    )
+    return pagination.envelope(items, more, survey_schema.dump(items, many=True))
+
+
+@bp.get("/<survey_id>")
+@doc("Read a survey", response=survey_schema, tag="surveys")
+def get(survey_id: str):
+    return survey_schema.dump(surveys.get(db.session(), current_site(), survey_id))
+
+
+@bp.patch("/<survey_id>")
+@doc("Change a survey", body=survey_schema, response=survey_schema, tag="surveys")
+def update(survey_id: str):
+    changes = json_body(survey_schema, partial=True)
+    return survey_schema.dump(surveys.update(db.session(), current_site(), survey_id, changes))
+
+
+@bp.delete("/<survey_id>")
+@doc("Archive a survey (its answers stay)", response=survey_schema, tag="surveys")
+def archive(survey_id: str):
+    return survey_schema.dump(surveys.archive(db.session(), current_site(), survey_id))

@@ -1,0 +1,12 @@
+"""The management API: every endpoint under ``/v1`` needs a secret key (``Authorization: Bearer``)."""
+
+from flask import Blueprint
+
+from collector.api import site, surveys
+from collector.api.auth import require_secret_key
+
+management = Blueprint("v1", __name__, url_prefix="/v1")
+management.before_request(require_secret_key)
+
+for child in (surveys.bp, site.bp):
+    management.register_blueprint(child)

@@ -1,0 +1,77 @@
+"""Configuration from the environment (DESIGN §9).
+
+Every setting is read from a ``FIILIS_*`` variable; ``create_app(config)`` may override any key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_KEYS = {
+    "ENV": "FIILIS_ENV",
+    "DATABASE_URL": "FIILIS_DATABASE_URL",
+    "SECRET_KEY": "FIILIS_SECRET_KEY",
+    "SECRET_KEY_FALLBACKS": "FIILIS_SECRET_KEY_FALLBACKS",
+    "RATELIMIT_STORAGE_URI": "FIILIS_RATELIMIT_STORAGE_URI",
+    "PUBLIC_URL": "FIILIS_PUBLIC_URL",
+    "TRUSTED_PROXIES": "FIILIS_TRUSTED_PROXIES",
+}
+
+DEFAULTS = {
+    "ENV": "production",
+    "DATABASE_URL": None,  # SQLite file under the instance folder
+    "SECRET_KEY": None,
+    "SECRET_KEY_FALLBACKS": [],
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "PUBLIC_URL": None,
+    "TRUSTED_PROXIES": 0,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "JSON_SORT_KEYS": False,
+}
+
+
+class ConfigError(RuntimeError):
+    """The collector cannot start with this configuration."""
+
+
+def from_env(environ: os._Environ | dict = os.environ) -> dict:
+    config = dict(DEFAULTS)
+    for key, var in ENV_KEYS.items():
+        if environ.get(var):
+            config[key] = environ[var]
+    if isinstance(config["SECRET_KEY_FALLBACKS"], str):
+        config["SECRET_KEY_FALLBACKS"] = [
+            k.strip() for k in config["SECRET_KEY_FALLBACKS"].split(",") if k.strip()
+        ]
+    config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"] or 0)
+    return config
+
+
+def resolve(config: dict, instance_path: str, log) -> dict:
+    """Fill in what depends on the instance folder: the database file and, in dev, the secret key."""
+    dev = config["ENV"] == "development"
+    config["DEV"] = dev
+    if not config.get("DATABASE_URL"):
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'fiilis.db'}"
+    if not config.get("SECRET_KEY"):
+        if not dev:
+            raise ConfigError(
+                "FIILIS_SECRET_KEY is not set. Set it (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`), or set FIILIS_ENV=development to use a "
+                "generated key kept in the instance folder."
+            )
+        config["SECRET_KEY"] = _dev_secret_key(Path(instance_path), log)
+    return config
+
+
+def _dev_secret_key(instance: Path, log) -> str:
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+        log(f"Development mode: created a secret key in {path}")
+    return path.read_text().strip()

@@ -1,0 +1,73 @@
+"""Engine and session lifecycle: one engine per app, one session per request (closed in teardown)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        _sqlite_pragmas(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    # pysqlite opens transactions lazily and on its own terms; take control so that a writing
+    # transaction starts with BEGIN IMMEDIATE and concurrent writers queue on busy_timeout.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN" if _reading() else "BEGIN IMMEDIATE")
+
+
+def _reading() -> bool:
+    """GET and HEAD requests read; anything else (and a GET that calls ``writing()``) writes."""
+    return (
+        has_request_context()
+        and request.method in ("GET", "HEAD")
+        and not g.get("db_writes", False)
+    )
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["fiilis.engine"] = engine
+    app.extensions["fiilis.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    return current_app.extensions["fiilis.engine"]
+
+
+def session() -> Session:
+    """The request's session, made on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["fiilis.sessionmaker"]()
+    return g.db_session
+
+
+def writing() -> Session:
+    """The session for a GET request that writes (e.g. a one-click score link), before first use."""
+    g.db_writes = True
+    return session()
+
+
+def _close_session(_exc=None) -> None:
+    s = g.pop("db_session", None)
+    if s is not None:
+        s.close()

@@ -1,0 +1,53 @@
+"""Identifiers and site keys: made from the OS's random source, secrets kept only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _random(n: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
+
+
+def new_id(prefix: str) -> str:
+    """An opaque id such as ``srv_k3j9…``: 16 base-36 characters (≈ 82 bits)."""
+    return f"{prefix}_{_random(16)}"
+
+
+def new_public_key() -> str:
+    return f"pk_{_random(24)}"
+
+
+def new_secret_key() -> str:
+    return f"sk_{_random(40)}"
+
+
+def new_identity_secret() -> str:
+    return secrets.token_hex(32)
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 is enough here: the keys carry ~200 random bits, so there is nothing to brute-force."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(secret: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hash_secret(secret), stored_hash)
+
+
+def hint(secret: str) -> str:
+    """What may be shown of a secret later: its prefix and last four characters."""
+    return f"{secret[:3]}…{secret[-4:]}"
+
+
+def user_hash(identity_secret: str, user_id: str) -> str:
+    """Hex HMAC-SHA256 of a user id: the ``data-user-hash`` a host page renders."""
+    return hmac.new(identity_secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+
+
+def user_hash_matches(identity_secret: str, user_id: str, given: str) -> bool:
+    return hmac.compare_digest(user_hash(identity_secret, user_id), given.lower())

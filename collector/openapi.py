@@ -1,0 +1,124 @@
+"""The OpenAPI document, generated from the routes and the marshmallow schemas the handlers use."""
+
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask
+from marshmallow import Schema
+
+from collector import __version__
+
+_PATH_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["type", "code", "message", "request_id"],
+            "properties": {
+                "type": {"type": "string"},
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "param": {"type": "string"},
+                "request_id": {"type": "string"},
+            },
+        }
+    },
+}
+
+
+def doc(
+    summary: str,
+    *,
+    body: Schema | None = None,
+    query: Schema | None = None,
+    response: Schema | None = None,
+    status: int = 200,
+    content_type: str = "application/json",
+    tag: str | None = None,
+    auth: str = "secret_key",
+):
+    """Describe a view for the OpenAPI document; the schemas are the ones the view validates with."""
+
+    def mark(view):
+        view.__openapi__ = {
+            "summary": summary,
+            "body": body,
+            "query": query,
+            "response": response,
+            "status": status,
+            "content_type": content_type,
+            "tag": tag,
+            "auth": auth,
+        }
+        return view
+
+    return mark
+
+
+def _schema_name(schema: Schema) -> str:
+    name = type(schema).__name__
+    return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+
+
+def build(app: Flask) -> dict:
+    spec = APISpec(
+        title="Fiilis collector API",
+        version=__version__,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        info={"description": "CSAT, CES and NPS feedback: the management and browser APIs."},
+    )
+    spec.components.security_scheme(
+        "secret_key", {"type": "http", "scheme": "bearer", "description": "sk_… secret key"}
+    )
+    spec.components.schema("Error", ERROR)
+    paths: dict[str, dict] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = app.view_functions.get(rule.endpoint)
+        meta = getattr(view, "__openapi__", None)
+        if meta is None:
+            continue
+        path = _PATH_PARAM.sub(r"{\1}", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, meta, method)
+    for path, ops in paths.items():
+        spec.path(path=path, operations=ops)
+    return spec.to_dict()
+
+
+def _operation(rule, meta: dict, method: str) -> dict:
+    ok: dict = {"description": "Success"}
+    if meta["response"] is not None:
+        ok["content"] = {meta["content_type"]: {"schema": meta["response"]}}
+    elif meta["content_type"] != "application/json":
+        ok["content"] = {meta["content_type"]: {"schema": {"type": "string"}}}
+    error = {
+        "description": "Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    op: dict = {
+        "summary": meta["summary"],
+        "operationId": f"{method.lower()}_{rule.endpoint.replace('.', '_')}",
+        "responses": {str(meta["status"]): ok, "default": error},
+        "parameters": [
+            {"in": "path", "name": arg, "required": True, "schema": {"type": "string"}}
+            for arg in sorted(rule.arguments)
+        ],
+    }
+    if meta["tag"]:
+        op["tags"] = [meta["tag"]]
+    if meta["query"] is not None:
+        op["parameters"].append({"in": "query", "schema": meta["query"]})
+    if meta["body"] is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": meta["body"]}},
+        }
+    op["security"] = [{"secret_key": []}] if meta["auth"] == "secret_key" else []
+    return op

@@ -1,0 +1,65 @@
+"""Opaque, stable cursors over (created_at, id), newest first.
+
+A cursor names the last item of a page; the next page holds what sorts strictly after it, so items
+inserted meanwhile (which are newer) never shift the pages still to come.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import Session
+
+MAX_LIMIT = 100
+
+
+class PageQuerySchema(Schema):
+    limit = fields.Int(load_default=20, validate=validate.Range(1, MAX_LIMIT))
+    cursor = fields.Str(load_default=None)
+
+
+def encode(created_at: datetime, id: str) -> str:
+    raw = json.dumps([created_at.isoformat(), id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, id = json.loads(raw)
+        return datetime.fromisoformat(created), str(id)
+    except (ValueError, TypeError) as e:
+        raise ValidationError("Not a cursor from this API.", field_name="cursor") from e
+
+
+def page(db: Session, stmt: Select, model, *, limit: int, cursor: str | None) -> tuple[list, bool]:
+    """One page of ``stmt`` (selecting ``model``) and whether more follow."""
+    if cursor:
+        created, id = decode(cursor)
+        stmt = stmt.where(
+            or_(
+                model.created_at < created,
+                and_(model.created_at == created, model.id < id),
+            )
+        )
+    stmt = stmt.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+    rows = list(db.scalars(stmt))
+    return rows[:limit], len(rows) > limit
+
+
+def envelope(items: list, has_more: bool, data: list) -> dict:
+    last = items[-1] if items and has_more else None
+    return {
+        "data": data,
+        "has_more": has_more,
+        "next_cursor": encode(last.created_at, last.id) if last is not None else None,
+    }
+
+
+class PageSchema(Schema):
+    has_more = fields.Bool(required=True)
+    next_cursor = fields.Str(allow_none=True)

@@ -1,0 +1,157 @@
+"""Marshmallow schemas shared by the APIs (module-level singletons live beside their handlers)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+SCALES = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}  # until scoring lands
+
+LOCALES = ("en", "fi", "sv")
+EVENT_NAME = re.compile(r"^[a-z0-9_.:-]{1,64}$")
+LOCALE_TAG = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class EventName(fields.Str):
+    def __init__(self, **kwargs):
+        super().__init__(
+            validate=validate.Regexp(
+                EVENT_NAME, error="Event names are 1–64 of a-z 0-9 _ . : - (e.g. invoice.paid)."
+            ),
+            **kwargs,
+        )
+
+
+def LocaleTexts(*, max_length: int = 300, **kwargs) -> fields.Dict:
+    """``{locale: text}`` with ``en`` required (the fallback for every other locale)."""
+
+    def has_en(value: dict) -> None:
+        if "en" not in value:
+            raise ValidationError("An English text (`en`) is required: it is the fallback.")
+
+    return fields.Dict(
+        keys=fields.Str(validate=validate.Regexp(LOCALE_TAG, error="Not a locale such as fi.")),
+        values=fields.Str(validate=validate.Length(1, max_length)),
+        validate=[has_en, validate.Length(1, 20)],
+        **kwargs,
+    )
+
+
+class Origin(fields.Str):
+    """A web origin, normalised: scheme://host[:port], lower case, no path."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValidationError(
+                "An origin is scheme://host[:port], e.g. https://app.example.com."
+            )
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+            raise ValidationError("An origin has no path, query, fragment or user.")
+        try:
+            port = parts.port
+        except ValueError:
+            raise ValidationError("The port is not a number.") from None
+        default = {"http": 80, "https": 443}[parts.scheme]
+        host = parts.hostname.lower()
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+class TargetingRuleSchema(Schema):
+    trait = fields.Str(required=True, validate=validate.Length(1, 64))
+    op = fields.Str(required=True, validate=validate.OneOf(["eq", "neq", "in", "gte", "lte"]))
+    value = fields.Raw(required=True)
+
+    @validates_schema
+    def _value_fits_op(self, data, **kwargs):
+        op, value = data.get("op"), data.get("value")
+        scalar = (str, int, float, bool)
+        if op in ("gte", "lte") and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ValidationError(f"`{op}` compares numbers: value must be a number.", "value")
+        if op == "in" and not (
+            isinstance(value, list) and value and all(isinstance(v, scalar) for v in value)
+        ):
+            raise ValidationError("`in` takes a non-empty list of strings or numbers.", "value")
+        if op in ("eq", "neq") and not isinstance(value, scalar):
+            raise ValidationError(f"`{op}` takes a string, number or boolean.", "value")
+
+
+class ThemeSchema(Schema):
+    accent = fields.Str(validate=validate.Regexp(HEX_COLOUR, error="A colour such as #4f46e5."))
+    position = fields.Str(
+        validate=validate.OneOf(["bottom-right", "bottom-left", "top-right", "top-left"])
+    )
+    mode = fields.Str(validate=validate.OneOf(["auto", "light", "dark"]))
+    radius = fields.Int(validate=validate.Range(0, 32))
+
+
+class ScaleSchema(Schema):
+    min = fields.Int()
+    max = fields.Int()
+
+
+class SurveySchema(Schema):
+    """A survey as the management API reads and writes it (DESIGN §5)."""
+
+    id = fields.Str(dump_only=True)
+    kind = fields.Str(required=True, validate=validate.OneOf(list(SCALES)))
+    name = fields.Str(validate=validate.Length(1, 200))
+    question = LocaleTexts(required=True)
+    followup = LocaleTexts(allow_none=True, load_default=None)
+    trigger_events = fields.List(EventName(), load_default=list, validate=validate.Length(0, 20))
+    delay_ms = fields.Int(load_default=0, validate=validate.Range(0, 600_000))
+    sample_rate = fields.Float(load_default=1.0, validate=validate.Range(0, 1))
+    targeting = fields.List(
+        fields.Nested(TargetingRuleSchema), load_default=list, validate=validate.Length(0, 20)
+    )
+    recontact_days = fields.Int(load_default=90, validate=validate.Range(0, 3650))
+    dismiss_snooze_days = fields.Int(load_default=30, validate=validate.Range(0, 3650))
+    max_responses = fields.Int(allow_none=True, load_default=None, validate=validate.Range(1))
+    priority = fields.Int(load_default=0, validate=validate.Range(-1000, 1000))
+    active = fields.Bool(load_default=True)
+    scale = fields.Method("_scale", dump_only=True)
+    archived_at = fields.AwareDateTime(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+    def _scale(self, survey) -> dict:
+        low, high = SCALES[survey.kind]
+        return {"min": low, "max": high}
+
+    @validates("trigger_events")
+    def _unique_events(self, value, **kwargs):
+        if len(set(value)) != len(value):
+            raise ValidationError("Each trigger event once.")
+
+
+class SiteSchema(Schema):
+    id = fields.Str(dump_only=True)
+    name = fields.Str(validate=validate.Length(1, 200))
+    public_key = fields.Str(dump_only=True)
+    secret_key_hint = fields.Str(dump_only=True)
+    allowed_origins = fields.List(Origin(), validate=validate.Length(0, 50))
+    default_locale = fields.Str(validate=validate.OneOf(LOCALES))
+    theme = fields.Nested(ThemeSchema)
+    cooldown_days = fields.Int(validate=validate.Range(0, 365))
+    require_identity = fields.Bool()
+    retention_days = fields.Int(allow_none=True, validate=validate.Range(1, 36500))
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+def list_of(item: Schema, name: str) -> type[Schema]:
+    """The ``{data, has_more, next_cursor}`` envelope of a list endpoint, for the OpenAPI document."""
+    return Schema.from_dict(
+        {
+            "data": fields.List(fields.Nested(item), required=True),
+            "has_more": fields.Bool(required=True),
+            "next_cursor": fields.Str(allow_none=True, required=True),
+        },
+        name=name,
+    )

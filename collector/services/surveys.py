@@ -1,0 +1,67 @@
+"""Surveys of a site."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collector import pagination
+from collector.domain import keys
+from collector.errors import APIError, not_found
+from collector.models import Site, Survey, utcnow
+
+
+def create(db: Session, site: Site, fields: dict) -> Survey:
+    fields = dict(fields)
+    fields.setdefault("name", _default_name(fields))
+    survey = Survey(id=keys.new_id("srv"), site_id=site.id, **fields)
+    db.add(survey)
+    db.commit()
+    return survey
+
+
+def _default_name(fields: dict) -> str:
+    text = fields["question"]["en"]
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def get(db: Session, site: Site, survey_id: str) -> Survey:
+    survey = db.get(Survey, survey_id)
+    # Another site's survey is "not found", never "forbidden": ids do not leak across sites.
+    if survey is None or survey.site_id != site.id:
+        raise not_found("survey", "id")
+    return survey
+
+
+def list_page(
+    db: Session, site: Site, *, limit: int, cursor: str | None, include_archived: bool = False
+):
+    stmt = select(Survey).where(Survey.site_id == site.id)
+    if not include_archived:
+        stmt = stmt.where(Survey.archived_at.is_(None))
+    return pagination.page(db, stmt, Survey, limit=limit, cursor=cursor)
+
+
+def update(db: Session, site: Site, survey_id: str, changes: dict) -> Survey:
+    survey = get(db, site, survey_id)
+    if "kind" in changes and changes["kind"] != survey.kind:
+        raise APIError(
+            422,
+            "kind_immutable",
+            "kind cannot change: answers already given are on another scale. "
+            "Archive this survey and create a new one.",
+            param="kind",
+        )
+    for field, value in changes.items():
+        setattr(survey, field, value)
+    db.commit()
+    return survey
+
+
+def archive(db: Session, site: Site, survey_id: str) -> Survey:
+    survey = get(db, site, survey_id)
+    if survey.archived_at is None:
+        survey.archived_at = utcnow()
+        survey.active = False
+        db.commit()
+    return survey

@@ -1,0 +1,29 @@
+"""Site keys and identity hashes."""
+
+import hashlib
+import hmac
+
+from collector.domain import keys
+
+
+def test_keys_have_their_prefixes_and_never_repeat():
+    made = {keys.new_secret_key() for _ in range(1000)}
+    assert len(made) == 1000
+    assert all(k.startswith("sk_") and len(k) == 43 for k in made)
+    assert keys.new_public_key().startswith("pk_")
+    assert keys.new_id("srv").startswith("srv_")
+
+
+def test_a_secret_matches_only_its_own_hash():
+    secret = keys.new_secret_key()
+    stored = keys.hash_secret(secret)
+    assert secret not in stored
+    assert keys.secret_matches(secret, stored)
+    assert not keys.secret_matches(secret[:-1] + "x", stored)
+
+
+def test_user_hash_is_hex_hmac_sha256_of_the_user_id():
+    expected = hmac.new(b"s3cret", b"u42", hashlib.sha256).hexdigest()
+    assert keys.user_hash("s3cret", "u42") == expected
+    assert keys.user_hash_matches("s3cret", "u42", expected.upper())
+    assert not keys.user_hash_matches("s3cret", "u43", expected)
