@@ -21,7 +21,7 @@ def main() -> None:
 def init_app(app) -> None:
     from collector.demo import demo
 
-    for group in (db_group, site_group, survey_group, demo):
+    for group in (db_group, site_group, survey_group, demo, snippet):
         app.cli.add_command(group)
 
 
@@ -91,3 +91,33 @@ def survey_create(public_key, kind, question, events, name, as_json) -> None:
     schema = SurveySchema()
     survey = surveys.create(db.session(), site, schema.load(data))
     click.echo(json.dumps(schema.dump(survey)) if as_json else f"Survey {survey.id} created.")
+
+
+@click.command("snippet")
+@click.option("--site", "public_key", required=True, help="The site's public key (pk_…).")
+@click.option("--base-url", help="The collector's public URL (default: FIILIS_PUBLIC_URL).")
+@click.option("--user-id", help="Render data-user-id and its signed data-user-hash.")
+@click.option("--locale", type=click.Choice(["en", "fi", "sv"]))
+@with_appcontext
+def snippet(public_key: str, base_url: str | None, user_id: str | None, locale: str | None):
+    """Print the script tag to paste, with its integrity hash."""
+    from collector.api.bundle import manifest
+    from collector.domain import keys
+    from collector.domain.snippet import script_tag
+
+    site = sites.by_public_key(db.session(), public_key)
+    if site is None:
+        raise click.ClickException(f"No site with public key {public_key}.")
+    base = base_url or current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+    build = manifest()
+    click.echo(
+        script_tag(
+            base,
+            public_key=public_key,
+            file=build["file"],
+            integrity=build["integrity"],
+            user_id=user_id,
+            user_hash=keys.user_hash(site.identity_secret, user_id) if user_id else None,
+            locale=locale,
+        )
+    )

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-SCALES = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}  # until scoring lands
+from collector.domain.scoring import SCALES
 
 LOCALES = ("en", "fi", "sv")
 EVENT_NAME = re.compile(r"^[a-z0-9_.:-]{1,64}$")

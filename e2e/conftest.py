@@ -1,0 +1,169 @@
+"""End-to-end fixtures: a real collector and a cross-origin host page, driven in a real Chromium.
+
+The collector listens on 127.0.0.1 and the host page on localhost (two origins, as in production).
+The browser is found in this order: ``FIILIS_CHROMIUM``, ``/usr/bin/chromium``, Playwright's own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from flask import Flask, Response
+from werkzeug.serving import make_server
+
+from collector import create_app, db, migrate
+from collector.api.bundle import manifest
+from collector.domain import keys
+from collector.domain.snippet import script_tag
+from collector.services import sites
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("FIILIS_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium")  # None: Playwright's own browser, if installed
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    path = chromium_path()
+    if path:
+        args["executable_path"] = path
+    return args
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A WSGI app served from a thread, for as long as the test session lasts."""
+
+    def __init__(self, app, host: str, bind: str = "127.0.0.1"):
+        self.port = free_port()
+        self.server = make_server(bind, self.port, app, threaded=True)
+        self.url = f"http://{host}:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def collector(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e") / "fiilis.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    app = create_app(
+        {
+            "ENV": "production",
+            "SECRET_KEY": "e2e-secret",
+            "DATABASE_URL": url,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    server = Server(app, "127.0.0.1")
+    app.config["PUBLIC_URL"] = server.url
+    yield SimpleNamespace(url=server.url, app=app)
+    server.stop()
+
+
+@dataclass
+class HostSite:
+    """The pages of a customer's app, served from another origin than the collector."""
+
+    pages: dict = field(default_factory=dict)
+
+    def add(self, path: str, html: str, headers: dict | None = None) -> str:
+        self.pages[path] = (html, headers or {})
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def host():
+    pages = HostSite()
+    app = Flask("host")
+
+    @app.get("/<path:path>")
+    def page(path):
+        html, headers = pages.pages.get("/" + path, ("not found", {}))
+        return Response(html, mimetype="text/html", headers=headers)
+
+    server = Server(app, "localhost")
+    pages.url = server.url
+    yield pages
+    server.stop()
+
+
+@pytest.fixture
+def site(collector, host):
+    """A fresh site whose allowlist holds the host page's origin, with an API client."""
+    with collector.app.app_context():
+        made = sites.create(db.session(), name="Acme Billing", origins=[host.url])
+        k = made.to_dict()
+    api = httpx.Client(
+        base_url=collector.url, headers={"Authorization": f"Bearer {k['secret_key']}"}, timeout=10
+    )
+    yield SimpleNamespace(**k, api=api)
+    api.close()
+
+
+def embed(collector, site, *, user_id=None, locale=None, body="", head="", signed=True, **attrs):
+    """A host page with the widget's script tag (SRI included), like a customer would paste."""
+    with collector.app.app_context():
+        build = manifest()
+    tag = script_tag(
+        collector.url,
+        public_key=site.public_key,
+        file=build["file"],
+        integrity=build["integrity"],
+        user_id=user_id,
+        user_hash=keys.user_hash(site.identity_secret, user_id) if user_id and signed else None,
+        locale=locale,
+    )
+    extra = " ".join(f'{k.replace("_", "-")}="{v}"' for k, v in attrs.items())
+    if extra:
+        tag = tag.replace("<script ", f"<script {extra} ", 1)
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>Acme Billing</title>{head}</head><body>{body}{tag}</body></html>"
+    )
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        page = item.funcargs.get("page")
+        if page is not None:
+            ARTIFACTS.mkdir(exist_ok=True)
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"{item.name}.png"), full_page=True)
+            except Exception as e:  # the page may be gone; the failure itself matters more
+                print(f"no screenshot for {item.name}: {e}")
