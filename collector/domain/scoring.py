@@ -143,9 +143,9 @@ def summarize(kind: str, distribution: Mapping[int, int]) -> Summary:
     }
 
     if kind == "csat":
-        satisfied = _share(counts, 4, 5, n)
-        low, high = _wilson(satisfied, n)
-        score = 100.0 * satisfied
+        satisfied = _count(counts, 4, 5)
+        low, high = _wilson(satisfied / n, n)
+        score = 100.0 * satisfied / n
         return Summary(
             score=score,
             ci95=_containing(100.0 * low, 100.0 * high, score, 0.0, 100.0),
@@ -154,20 +154,23 @@ def summarize(kind: str, distribution: Mapping[int, int]) -> Summary:
         )
     if kind == "ces":
         return Summary(
-            score=mean, ci95=mean_ci95, easy_pct=100.0 * _share(counts, 5, 7, n), **common
+            score=mean, ci95=mean_ci95, easy_pct=100.0 * _count(counts, 5, 7) / n, **common
         )
 
-    promoters = _share(counts, 9, 10, n)
-    passives = _share(counts, 7, 8, n)
-    detractors = _share(counts, 0, 6, n)
-    score = 100.0 * (promoters - detractors)
-    low, high = _nps_interval(promoters, detractors, n)
+    promoters, passives, detractors = (
+        _count(counts, 9, 10),
+        _count(counts, 7, 8),
+        _count(counts, 0, 6),
+    )
+    # Percentages from counts (not from shares): 6 of 10 minus 2 of 10 is exactly 40, not 39.99….
+    score = 100.0 * (promoters - detractors) / n
+    low, high = _nps_interval(promoters / n, detractors / n, n)
     return Summary(
         score=score,
         ci95=_containing(low, high, score, -100.0, 100.0),
-        promoters_pct=100.0 * promoters,
-        passives_pct=100.0 * passives,
-        detractors_pct=100.0 * detractors,
+        promoters_pct=100.0 * promoters / n,
+        passives_pct=100.0 * passives / n,
+        detractors_pct=100.0 * detractors / n,
         **common,
     )
 
@@ -210,8 +213,8 @@ def _validated(kind: str, distribution: Mapping[int, int]) -> dict[int, int]:
     return counts
 
 
-def _share(counts: Mapping[int, int], first: int, last: int, n: int) -> float:
-    return sum(counts[p] for p in range(first, last + 1)) / n
+def _count(counts: Mapping[int, int], first: int, last: int) -> int:
+    return sum(counts[p] for p in range(first, last + 1))
 
 
 def _mean_with_interval(
