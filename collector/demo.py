@@ -1,48 +1,359 @@
-"""``fiilis demo``: a collector on SQLite with a demo site, ready to try (DESIGN §9)."""
+"""``fiilis demo``: a collector on SQLite with a demo site, surveys and synthetic history, plus a
+demo host page ("Acme Billing") on a second port, so the widget runs cross-origin as it would for a
+customer (DESIGN §9).
+"""
 
 from __future__ import annotations
 
 import json
+import math
+import random
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from collector import db
-from collector.services import sites
+from collector.api.bundle import manifest
+from collector.domain import keys
+from collector.domain.snippet import script_tag
+from collector.models import Prompt, Response, Site, Survey, User
+from collector.schemas import SurveySchema
+from collector.services import sites, surveys
+
+SURVEYS = [
+    {
+        "kind": "csat",
+        "name": "Paying an invoice",
+        "question": {
+            "en": "How satisfied are you with paying invoices in Acme?",
+            "fi": "Kuinka tyytyväinen olet laskujen maksamiseen Acmessa?",
+            "sv": "Hur nöjd är du med att betala fakturor i Acme?",
+        },
+        "followup": {
+            "en": "What could we do better?",
+            "fi": "Mitä voisimme tehdä paremmin?",
+            "sv": "Vad kan vi göra bättre?",
+        },
+        "trigger_events": ["invoice.paid"],
+        "priority": 10,
+    },
+    {
+        "kind": "ces",
+        "name": "Support ticket closed",
+        "question": {
+            "en": "Acme made it easy to get my issue resolved.",
+            "fi": "Acme teki ongelmani ratkaisemisesta helppoa.",
+            "sv": "Acme gjorde det lätt att få mitt ärende löst.",
+        },
+        "trigger_events": ["ticket.closed"],
+        "priority": 5,
+    },
+    {
+        "kind": "nps",
+        "name": "Relationship NPS",
+        "question": {
+            "en": "How likely are you to recommend Acme to a friend or colleague?",
+            "fi": "Kuinka todennäköisesti suosittelisit Acmea ystävälle tai kollegalle?",
+            "sv": "Hur troligt är det att du skulle rekommendera Acme till en vän eller kollega?",
+        },
+        "trigger_events": [],
+        "priority": 0,
+    },
+]
+
+COMMENTS = {
+    "low": {
+        "en": [
+            "The payment page timed out twice before it went through.",
+            "Too many steps to pay a single invoice.",
+            "I could not find where to download the receipt.",
+            "Support took three days to answer.",
+            "Card payment failed without telling me why.",
+        ],
+        "fi": [
+            "Maksusivu aikakatkaistiin kahdesti ennen kuin maksu meni läpi.",
+            "Liian monta vaihetta yhden laskun maksamiseen.",
+            "En löytänyt mistä kuitin saa ladattua.",
+            "Tuki vastasi vasta kolmen päivän päästä.",
+        ],
+    },
+    "mid": {
+        "en": [
+            "Works, but the invoice list is slow with many clients.",
+            "Fine overall. A bulk pay button would help.",
+            "OK, though the VAT breakdown is hard to read.",
+        ],
+        "fi": [
+            "Toimii, mutta laskulista on hidas kun asiakkaita on paljon.",
+            "Ihan hyvä. Massamaksu-painike auttaisi.",
+        ],
+    },
+    "high": {
+        "en": [
+            "Paid in ten seconds. Love it.",
+            "So much easier than our old bank portal!",
+            "The reminders alone save me an hour a week.",
+            "Support fixed my issue in minutes, thank you.",
+        ],
+        "fi": [
+            "Maksettu kymmenessä sekunnissa. Mahtavaa.",
+            "Paljon helpompaa kuin vanha pankkiportaalimme!",
+            "Tuki korjasi ongelman minuuteissa, kiitos.",
+        ],
+    },
+}
+
+USERS = [
+    ("alice", "Alice Andersson", "team"),
+    ("matti", "Matti Virtanen", "pro"),
+    ("sofia", "Sofia Lindqvist", "free"),
+]
 
 
-def demo_keys(instance: Path) -> dict:
+def demo_keys(session: Session, instance: Path) -> dict:
     """The demo site's keys: made once, kept in the instance folder (it is a demo)."""
     path = instance / "demo-site.json"
     if path.exists():
-        keys = json.loads(path.read_text())
-        if sites.by_public_key(db.session(), keys["public_key"]) is not None:
-            return keys
-    made = sites.create(db.session(), name="Acme Billing (demo)", origins=[])
-    keys = made.to_dict()
-    path.write_text(json.dumps(keys, indent=2))
+        keys_ = json.loads(path.read_text())
+        if sites.by_public_key(session, keys_["public_key"]) is not None:
+            return keys_
+    made = sites.create(session, name="Acme Billing (demo)", origins=[])
+    keys_ = made.to_dict()
+    instance.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(keys_, indent=2))
     path.chmod(0o600)
-    return keys
+    return keys_
+
+
+def setup(session: Session, instance: Path, origins: list[str]) -> tuple[dict, dict[str, str]]:
+    """Make (or find) the demo site and its three surveys; seed history once. Idempotent."""
+    k = demo_keys(session, instance)
+    site = sites.by_public_key(session, k["public_key"])
+    sites.update(session, site, {"allowed_origins": origins, "theme": {"accent": "#4f46e5"}})
+    existing = {
+        s.kind: s.id
+        for s in session.scalars(select(Survey).where(Survey.site_id == site.id))
+        if s.archived_at is None
+    }
+    schema = SurveySchema()
+    for spec in SURVEYS:
+        if spec["kind"] not in existing:
+            existing[spec["kind"]] = surveys.create(session, site, schema.load(spec)).id
+    if not session.scalar(select(func.count()).where(Response.site_id == site.id)):
+        seed_history(session, site, existing)
+    return k, existing
+
+
+def seed_history(session: Session, site: Site, survey_ids: dict[str, str], total: int = 2000):
+    """About ``total`` answers over the last 90 days, with believable trends and comments."""
+    rng = random.Random(2026)
+    now = datetime.now(UTC).replace(microsecond=0)
+    shares = {"csat": 0.5, "ces": 0.3, "nps": 0.2}
+    users = [(f"demo-{i:04d}", rng.choice(["free", "pro", "pro", "team"])) for i in range(700)]
+    session.execute(
+        insert(User),
+        [
+            {"site_id": site.id, "user_id": uid, "traits": {"plan": plan}, "created_at": now}
+            for uid, plan in users
+        ],
+    )
+    prompts, responses = [], []
+    for kind, share in shares.items():
+        for _ in range(int(total * share)):
+            age = rng.random() ** 0.8 * 90  # a little more recent traffic than old
+            at = now - timedelta(days=age, seconds=rng.randrange(86400))
+            progress = 1 - age / 90  # 0 → 90 days ago, 1 → today: scores improve over time
+            uid, plan = rng.choice(users)
+            score = _score(rng, kind, progress, plan)
+            locale = "fi" if rng.random() < 0.3 else "en"
+            pid = keys.new_id("prm")
+            event = {"csat": "invoice.paid", "ces": "ticket.closed", "nps": None}[kind]
+            prompts.append(
+                {
+                    "id": pid,
+                    "site_id": site.id,
+                    "survey_id": survey_ids[kind],
+                    "user_id": uid,
+                    "origin": "api" if kind == "nps" else "event",
+                    "channel": "widget",
+                    "status": "answered",
+                    "event": event,
+                    "context": {},
+                    "traits": {"plan": plan},
+                    "locale": locale,
+                    "created_at": at,
+                    "expires_at": at + timedelta(days=1),
+                    "shown_at": at,
+                    "answered_at": at,
+                }
+            )
+            responses.append(
+                {
+                    "id": keys.new_id("rsp"),
+                    "site_id": site.id,
+                    "survey_id": survey_ids[kind],
+                    "prompt_id": pid,
+                    "user_id": uid,
+                    "score": score,
+                    "comment": _comment(rng, kind, score, locale),
+                    "locale": locale,
+                    "url": "https://app.acme.test/invoices",
+                    "event": event,
+                    "context": {},
+                    "traits": {"plan": plan},
+                    "followup_status": "open",
+                    "created_at": at,
+                    "updated_at": at,
+                }
+            )
+            # Not everyone answers: some prompts were shown and dismissed, a few just shown.
+            if rng.random() < 0.35:
+                skipped = at + timedelta(minutes=rng.randrange(1, 600))
+                status = "dismissed" if rng.random() < 0.7 else "shown"
+                prompts.append(
+                    {
+                        **prompts[-1],
+                        "id": keys.new_id("prm"),
+                        "status": status,
+                        "created_at": skipped,
+                        "shown_at": skipped,
+                        "answered_at": None,
+                        "dismissed_at": skipped if status == "dismissed" else None,
+                    }
+                )
+    session.execute(insert(Prompt), prompts)
+    session.execute(insert(Response), responses)
+    session.commit()
+
+
+def _score(rng: random.Random, kind: str, progress: float, plan: str) -> int:
+    bonus = {"free": -0.3, "pro": 0.0, "team": 0.25}[plan]
+    if kind == "csat":
+        mean = 3.55 + 0.6 * progress + bonus
+        return _clip(round(rng.gauss(mean, 0.95)), 1, 5)
+    if kind == "ces":
+        mean = 4.7 + 0.9 * progress + bonus
+        return _clip(round(rng.gauss(mean, 1.3)), 1, 7)
+    mean = 7.1 + 0.9 * progress + bonus + 0.2 * math.sin(progress * 9)
+    return _clip(round(rng.gauss(mean, 2.0)), 0, 10)
+
+
+def _clip(x: int, low: int, high: int) -> int:
+    return max(low, min(high, x))
+
+
+def _comment(rng: random.Random, kind: str, score: int, locale: str) -> str | None:
+    low, high = {"csat": (2, 4), "ces": (3, 6), "nps": (6, 9)}[kind]
+    band = "low" if score <= low else "high" if score >= high else "mid"
+    if rng.random() > (0.6 if band == "low" else 0.3):
+        return None
+    return rng.choice(COMMENTS[band][locale])
+
+
+def host_app(collector_url: str, k: dict, survey_ids: dict[str, str]) -> Flask:
+    """The demo SaaS page: key actions as buttons, a user switcher, a backend NPS trigger."""
+    host = Flask(__name__, template_folder="templates/demo", static_folder=None)
+
+    @host.get("/")
+    def index():
+        user = request.args.get("user") or USERS[0][0]
+        known = {u[0]: u for u in USERS}
+        name, plan = (known[user][1], known[user][2]) if user in known else (user, "pro")
+        build = manifest()
+        tag = script_tag(
+            collector_url,
+            public_key=k["public_key"],
+            file=build["file"],
+            integrity=build["integrity"],
+            user_id=user,
+            user_hash=keys.user_hash(k["identity_secret"], user),
+            locale=request.args.get("lang"),
+        )
+        return render_template(
+            "acme.html",
+            tag=tag,
+            user=user,
+            name=name,
+            plan=plan,
+            users=USERS,
+            fresh=f"visitor-{random.randrange(10**6):06d}",
+            lang=request.args.get("lang") or "en",
+            triggered=request.args.get("triggered"),
+            collector_url=collector_url,
+        )
+
+    @host.post("/trigger-nps")
+    def trigger_nps():
+        from fiilis import Fiilis  # what a customer's backend does, through the SDK
+
+        user = request.form.get("user") or USERS[0][0]
+        with Fiilis(api_key=k["secret_key"], base_url=collector_url) as client:
+            prompt = client.prompts.create(
+                user_id=user, survey=survey_ids["nps"], channel="widget", force=True
+            )
+        query = {"user": user, "triggered": prompt.status}
+        if request.form.get("lang"):
+            query["lang"] = request.form["lang"]
+        return redirect(url_for("index", **query))
+
+    @host.get("/demo.css")
+    def css():
+        path = Path(__file__).parent / "templates" / "demo" / "demo.css"
+        return path.read_text(), 200, {"Content-Type": "text/css; charset=utf-8"}
+
+    return host
 
 
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=int, help="Collector port.")
+@click.option("--page-port", type=int, help="Demo page port (default: port + 1).")
 @with_appcontext
-def demo(host: str, port: int) -> None:
-    """Set up the demo site and serve the collector."""
-    from werkzeug.serving import run_simple
+def demo(host: str, port: int, page_port: int | None) -> None:
+    """Set up the demo (site, surveys, history) and serve the collector and the demo page."""
+    from werkzeug.serving import make_server
 
     app = current_app._get_current_object()
-    keys = demo_keys(Path(app.instance_path))
-    base = f"http://{host}:{port}"
-    click.echo("Fiilis demo")
-    click.echo(f"  collector        {base}   (health: {base}/healthz)")
-    click.echo(f"  API docs         {base}/v1/openapi.json")
-    click.echo(f"  public key       {keys['public_key']}")
-    click.echo(f"  secret key       {keys['secret_key']}")
-    click.echo(f"  identity secret  {keys['identity_secret']}")
+    page_port = page_port or port + 1
+    collector_url = f"http://{host}:{port}"
+    page_url = f"http://{host}:{page_port}"
+    origins = [page_url, f"http://localhost:{page_port}"]
+    k, survey_ids = setup(db.session(), Path(app.instance_path), origins)
+    app.config.setdefault("PUBLIC_URL", collector_url)
+    try:
+        manifest()  # fail now, not on the first page view, if the widget is not built
+    except FileNotFoundError:
+        raise click.ClickException(
+            "The widget is not built: run `npm ci && npm run build` in widget/."
+        ) from None
+
+    servers = [
+        make_server(host, port, app, threaded=True),
+        make_server(host, page_port, host_app(collector_url, k, survey_ids), threaded=True),
+    ]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    click.echo("Fiilis demo is running")
+    click.echo(f"  demo page (Acme Billing)  {page_url}/")
+    click.echo(f"  dashboard                 {collector_url}/dashboard/")
+    click.echo(f"  API docs                  {collector_url}/v1/openapi.json")
+    click.echo(f"  health                    {collector_url}/healthz")
+    click.echo(f"  public key                {k['public_key']}")
+    click.echo(f"  secret key                {k['secret_key']}")
+    click.echo(f"  identity secret           {k['identity_secret']}")
     click.echo("Press Ctrl-C to stop.")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("\nStopping.")
+    finally:
+        for server in servers:
+            server.shutdown()
