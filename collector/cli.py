@@ -121,3 +121,7 @@ def snippet(public_key: str, base_url: str | None, user_id: str | None, locale: 
             locale=locale,
         )
     )
+
+
+if __name__ == "__main__":
+    main()

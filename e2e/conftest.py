@@ -167,3 +167,64 @@ def pytest_runtest_makereport(item, call):
                 page.screenshot(path=str(ARTIFACTS / f"{item.name}.png"), full_page=True)
             except Exception as e:  # the page may be gone; the failure itself matters more
                 print(f"no screenshot for {item.name}: {e}")
+
+
+QUESTIONS = {
+    "csat": {
+        "en": "How satisfied are you with paying invoices?",
+        "fi": "Kuinka tyytyväinen olet laskujen maksamiseen?",
+        "sv": "Hur nöjd är du med att betala fakturor?",
+    },
+    "ces": {"en": "Acme made it easy to close my ticket."},
+    "nps": {"en": "How likely are you to recommend Acme to a friend?"},
+}
+
+
+def make_survey(site, kind: str = "csat", **fields) -> dict:
+    """A survey created over the management API, as a backend developer would."""
+    body = {
+        "kind": kind,
+        "question": QUESTIONS[kind],
+        "followup": {"en": "What is the main reason for your score?"},
+        "trigger_events": [
+            {"csat": "invoice.paid", "ces": "ticket.closed", "nps": "nps.ask"}[kind]
+        ],
+        **fields,
+    }
+    resp = site.api.post("/v1/surveys", json=body)
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def responses(site, survey_id: str) -> list[dict]:
+    resp = site.api.get("/v1/responses", params={"survey": survey_id, "limit": 100})
+    assert resp.status_code == 200, resp.text
+    return resp.json()["data"]
+
+
+BUTTONS = (
+    "<main><h1>Invoices</h1>"
+    '<button type="button" id="pay" data-fiilis-track="invoice.paid">Pay invoice</button> '
+    '<button type="button" id="close" data-fiilis-track="ticket.closed">Close ticket</button> '
+    '<button type="button" id="nps" data-fiilis-track="nps.ask">Ask NPS</button></main>'
+)
+
+
+@pytest.fixture
+def open_host(page, collector, host, site):
+    """Open a host page embedding the widget for ``user_id``; returns the page."""
+    counter = iter(range(10_000))
+
+    def open_(user_id="u42", *, body=BUTTONS, headers=None, **kw):
+        path = f"/app-{site.public_key}-{next(counter)}"
+        url = host.add(path, embed(collector, site, user_id=user_id, body=body, **kw), headers)
+        page.goto(url)
+        page.wait_for_function("window.fiilis && window.fiilis.version")
+        return page
+
+    return open_
+
+
+def card(page):
+    """The widget's card, found through its accessible radiogroup (Playwright pierces shadow DOM)."""
+    return page.get_by_role("radiogroup")
