@@ -1,0 +1,32 @@
+// Small adapters over browser APIs that may be missing or throw (private mode, sandboxed frames).
+
+const memory = {};
+
+/** localStorage when it works, memory for this page view when it does not. */
+export const store = {
+  get(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch {
+      return memory[key];
+    }
+  },
+  set(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch {
+      memory[key] = value;
+    }
+  },
+};
+
+/** A v4 uuid; crypto.randomUUID exists only in secure contexts, getRandomValues everywhere. */
+export function uuid() {
+  return crypto.randomUUID
+    ? crypto.randomUUID()
+    : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
+}
+
+export function warn(...args) {
+  console.warn('[fiilis]', ...args);
+}

@@ -1,0 +1,159 @@
+// The card: a host element with an open shadow root, built with createElement and text nodes only
+// (prompt text is data, never markup). It knows nothing of the network: it reports through callbacks.
+import { resolveLocale, strings } from './i18n.js';
+import { scaleOf } from './scale.js';
+import { CSS } from './styles.js';
+
+let sheet;
+
+/** An element with attributes and children; strings become text nodes. */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const name in attrs) el.setAttribute(name, attrs[name]);
+  el.append(...children);
+  return el;
+}
+
+function adoptStyles(root, nonce) {
+  try {
+    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch {
+    // no constructable stylesheets: a <style> that a strict CSP admits through the script's nonce
+    root.append(h('style', nonce ? { nonce } : {}, CSS));
+  }
+}
+
+/** The collector's theme as custom properties that the stylesheet falls back to. */
+function applyTheme(card, { accent, radius }) {
+  const set = (name, value) => card.style.setProperty(name, value);
+  if (/^#[0-9a-f]{6}$/i.test(accent)) {
+    const rgb = parseInt(accent.slice(1), 16);
+    set('--ta', accent);
+    // dark text on light accents (perceived brightness, 0–255)
+    set('--tf', (rgb >> 16) * 0.3 + ((rgb >> 8) & 255) * 0.59 + (rgb & 255) * 0.11 > 170 ? '#111' : '#fff');
+  }
+  if (radius >= 0) set('--tr', radius + 'px');
+}
+
+/**
+ * Shows `prompt` and returns {host, close}. Options: container (preview inside an element), locale,
+ * nonce, and the callbacks onScore(score), onComment(text), onDismiss() (closed before a score).
+ */
+export function mountCard(prompt, options = {}) {
+  const locale = resolveLocale(prompt.locale, options.locale, navigator.language);
+  const t = strings(locale);
+  const scale = scaleOf(prompt, t);
+  const theme = prompt.theme || {};
+  const dark = theme.mode === 'dark' || (theme.mode !== 'light' && matchMedia('(prefers-color-scheme: dark)').matches);
+
+  const host = h('fiilis-widget', { 'data-pos': theme.position || 'bottom-right' });
+  if (dark) host.setAttribute('data-dark', '');
+  if (options.container) host.setAttribute('data-inline', '');
+  const root = host.attachShadow({ mode: 'open' });
+  adoptStyles(root, options.nonce);
+
+  const close = h('button', { class: 'x', 'aria-label': t.close }, '×');
+  const body = h('div');
+  const live = h('div', { class: 'sr', 'aria-live': 'polite' });
+  const dir = document.documentElement.dir === 'rtl' ? 'rtl' : 'ltr'; // document.dir
+  const card = h('div', { class: 'c', role: 'region', 'aria-labelledby': 'q', lang: prompt.locale || locale, dir }, close, body, live);
+  applyTheme(card, theme);
+  root.append(card);
+
+  let score = null;
+  let timer;
+  let returnTo;
+  host.addEventListener('focusin', (e) => (returnTo = returnTo || e.relatedTarget));
+
+  // Swap the card's content; focus follows only when the user is already inside the card.
+  const show = (focus, ...nodes) => {
+    const inside = root.activeElement;
+    body.replaceChildren(...nodes);
+    if (inside && focus) focus.focus();
+  };
+  const finish = () => {
+    clearTimeout(timer);
+    if (root.activeElement && returnTo && returnTo.isConnected) returnTo.focus();
+    host.remove();
+  };
+  const dismiss = () => {
+    if (score === null && host.isConnected) options.onDismiss();
+    finish();
+  };
+  const thank = () => {
+    show(close, h('p', { id: 'q', class: 'ok' }, t.thanks));
+    live.textContent = t.thanks;
+    timer = setTimeout(finish, 3000);
+  };
+
+  const choose = (value) => {
+    if (score !== null) return;
+    score = value;
+    options.onScore(value);
+    const text = h('textarea', { maxlength: 2000, rows: 3, placeholder: t.placeholder, 'aria-labelledby': 'q' });
+    const skip = h('button', {}, t.skip);
+    const send = h('button', { class: 'p' }, t.send);
+    skip.onclick = thank;
+    send.onclick = () => {
+      const comment = text.value.trim();
+      if (comment) options.onComment(comment);
+      thank();
+    };
+    show(text, h('h2', { id: 'q' }, prompt.followup || t.placeholder), text, h('div', { class: 'a' }, skip, send));
+  };
+
+  const last = scale.points.length - 1;
+  const radios = scale.points.map((value, i) => {
+    const radio = h('button', { role: 'radio', 'aria-checked': false, tabindex: i ? -1 : 0 }, value);
+    if (i === 0 || i === last) radio.setAttribute('aria-describedby', i ? 'hi' : 'lo');
+    radio.onclick = () => {
+      radio.setAttribute('aria-checked', true);
+      choose(value);
+    };
+    return radio;
+  });
+  const group = h('div', { class: last > 6 ? 's n' : 's', role: 'radiogroup', 'aria-labelledby': 'q' }, ...radios);
+
+  // Roving tabindex. Arrows only move focus: a picked score is sent, so picking takes Enter or Space.
+  group.onkeydown = (e) => {
+    const i = radios.indexOf(e.target);
+    const forward = dir === 'rtl' ? 'ArrowLeft' : 'ArrowRight';
+    const back = dir === 'rtl' ? 'ArrowRight' : 'ArrowLeft';
+    const j = {
+      [forward]: i + 1,
+      ArrowDown: i + 1,
+      [back]: i - 1,
+      ArrowUp: i - 1,
+      Home: 0,
+      End: last,
+    }[e.key];
+    if (e.key === 'Enter' || e.key === ' ') radios[i].onclick();
+    else if (j === undefined) return;
+    else {
+      const next = radios[(j + last + 1) % (last + 1)];
+      radios.forEach((r) => r.setAttribute('tabindex', r === next ? 0 : -1));
+      next.focus();
+    }
+    e.preventDefault();
+  };
+
+  close.onclick = dismiss;
+  card.onkeydown = (e) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation(); // the page's own Escape handlers are not for us
+      dismiss();
+    }
+  };
+
+  show(
+    0,
+    h('h2', { id: 'q' }, prompt.question || ''),
+    group,
+    h('div', { class: 'l', 'aria-hidden': true }, h('span', { id: 'lo' }, scale.low), h('span', { id: 'hi' }, scale.high)),
+  );
+  (options.container || document.body).append(host);
+  // a live region announces only changes made after it is in the page
+  setTimeout(() => (live.textContent = prompt.question || ''), 100);
+  return { host, close: finish };
+}

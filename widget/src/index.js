@@ -1,0 +1,140 @@
+// The loader: one script tag, an optional queue stub, then `fiilis(...)` calls and `fiilis.*` methods.
+// Nothing here may throw into the host page: calls resolve to values and problems become warnings.
+import { store, uuid, warn } from './browser.js';
+import { mountCard } from './card.js';
+import { findScript, readConfig } from './config.js';
+import { createOutbox, request, warnRefused } from './net.js';
+
+const script = findScript(document, document.currentScript); // currentScript is set only while this file first runs
+
+function start() {
+  const stub = window.fiilis;
+  if (stub && stub.version) return; // loaded twice: the first copy stays in charge
+
+  const config = readConfig(script, location.href);
+  const { host, siteKey } = config;
+  const anonKey = 'fiilis:anon:' + siteKey;
+  const user = { id: config.userId, hash: config.userHash, locale: config.locale };
+  let anonymousId = store.get(anonKey);
+  if (!anonymousId) store.set(anonKey, (anonymousId = uuid()));
+  const listeners = { response: [], shown: [], dismissed: [] };
+  const outbox = createOutbox(host, siteKey);
+  let booted;
+  let taken; // at most one prompt per page view
+
+  // Listeners run on their own task: a failing one is the page's error and cannot stop the card.
+  const emit = (name, value) => listeners[name].forEach((cb) => setTimeout(cb, 0, value));
+
+  // Session and events are reads: not queued. A prompt in the answer is shown after its delay.
+  async function ask(what, path, extra) {
+    if (!siteKey) return warn('data-site-key is missing'), { prompt: null, error: { code: 'no_site_key' } };
+    if (taken) return { prompt: null, reason: 'already_shown' };
+    const body = { site_key: siteKey, user_id: user.id, user_hash: user.hash, anonymous_id: anonymousId, traits: user.traits, locale: user.locale, ...extra };
+    const res = await request(host, 'POST', path, body);
+    if (res.status !== 200) {
+      warnRefused(what, res);
+      return { prompt: null, error: (res.data && res.data.error) || { code: 'network_error' } };
+    }
+    const prompt = res.data.prompt;
+    if (prompt && !taken) {
+      taken = true;
+      setTimeout(open, prompt.delay_ms || 0, prompt);
+    }
+    return res.data;
+  }
+
+  function open(prompt, preview) {
+    const { id, token } = prompt;
+    const base = '/v1/widget/prompts/' + encodeURIComponent(id);
+    const responseId = uuid(); // one per prompt: a resent score can never count twice
+    const send = (method, path, body) => preview || outbox.add(method, path, body, id);
+    const tell = (name, value) => preview || emit(name, value);
+    let score;
+    const card = mountCard(prompt, {
+      locale: user.locale,
+      nonce: config.nonce,
+      container: preview && preview.container,
+      onScore(value) {
+        score = value;
+        send('POST', '/v1/widget/responses', { token, response_id: responseId, score, locale: prompt.locale || user.locale, url: location.href });
+        tell('response', { prompt_id: id, score });
+      },
+      onComment(comment) {
+        send('PATCH', '/v1/widget/responses/' + responseId, { token, comment });
+        tell('response', { prompt_id: id, score, comment });
+      },
+      onDismiss() {
+        send('POST', base + '/dismissed', { token });
+        tell('dismissed', prompt);
+      },
+    });
+    send('POST', base + '/shown', { token });
+    tell('shown', prompt);
+    return card;
+  }
+
+  const methods = {
+    identify(userId, options = {}) {
+      user.id = userId == null ? undefined : String(userId);
+      user.hash = options.userHash;
+      user.traits = options.traits;
+      user.locale = options.locale || user.locale;
+      // a signed-in user may have a prompt waiting that the backend triggered
+      return booted && ask('session', '/v1/widget/session');
+    },
+    track(event, props) {
+      return ask('track', '/v1/widget/events', { event: String(event), props, url: location.href });
+    },
+    show(surveyId) {
+      return ask('show', '/v1/widget/events', { event: '$show', survey_id: surveyId, url: location.href });
+    },
+    reset() {
+      user.id = user.hash = user.traits = undefined;
+      store.set(anonKey, (anonymousId = uuid()));
+    },
+    on(name, cb) {
+      if (!listeners[name]) return warn('no such event: ' + name);
+      listeners[name].push(cb);
+      return () => (listeners[name] = listeners[name].filter((f) => f !== cb));
+    },
+    /** Renders a prompt with no network and no events: the dashboard's preview, screenshots. */
+    preview(prompt, options = {}) {
+      return open(prompt, options);
+    },
+  };
+
+  function fiilis(name, ...args) {
+    try {
+      return methods[name](...args);
+    } catch (e) {
+      warn(name, e);
+    }
+  }
+  for (const name in methods) fiilis[name] = fiilis.bind(null, name);
+  fiilis.version = __VERSION__;
+  window.fiilis = fiilis;
+
+  for (const args of (stub && stub.q) || []) fiilis(...args);
+  booted = true;
+  if (siteKey) {
+    ask('session', '/v1/widget/session');
+    outbox.retry();
+    addEventListener('online', outbox.retry);
+    addEventListener('pagehide', outbox.beacon);
+  }
+  // no-code trigger; capture phase, so the page stopping propagation does not hide the click
+  document.addEventListener(
+    'click',
+    (e) => {
+      const el = e.target.closest && e.target.closest('[data-fiilis-track]');
+      if (el) fiilis.track(el.getAttribute('data-fiilis-track'));
+    },
+    true,
+  );
+}
+
+try {
+  start();
+} catch (e) {
+  warn(e);
+}

@@ -1,0 +1,188 @@
+// The card as a person meets it, rendered by the built bundle's preview (no network).
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { key, openPage, PROMPT, tick } from './page.mjs';
+
+const pages = [];
+after(() => Promise.all(pages.map((p) => p.close())));
+
+function preview(prompt, options) {
+  const page = openPage(options);
+  pages.push(page);
+  const handle = page.window.fiilis.preview(prompt);
+  const root = handle.host.shadowRoot;
+  return { ...page, handle, root, radios: [...root.querySelectorAll('[role=radio]')] };
+}
+
+test('the scale is a radiogroup of radios named by the question, one per point of the kind', () => {
+  for (const [kind, count, first] of [['csat', 5, '1'], ['ces', 7, '1'], ['nps', 11, '0']]) {
+    const { root, radios } = preview({ ...PROMPT, kind, scale: undefined });
+    const group = root.querySelector('[role=radiogroup]');
+    assert.ok(group, kind);
+    assert.equal(radios.length, count, kind);
+    assert.equal(radios[0].textContent, first);
+    assert.ok(radios.every((r) => r.tagName === 'BUTTON' && r.getAttribute('aria-checked') === 'false'));
+    const labelledBy = root.getElementById(group.getAttribute('aria-labelledby'));
+    assert.equal(labelledBy.tagName, 'H2');
+    assert.equal(labelledBy.textContent, PROMPT.question);
+  }
+});
+
+test('only one radio is in the tab order', () => {
+  const { radios } = preview(PROMPT);
+  assert.deepEqual(radios.map((r) => r.getAttribute('tabindex')), ['0', ...Array(10).fill('-1')]);
+});
+
+test('arrow keys move focus along the scale and wrap; Home and End jump to the ends', () => {
+  const { root, radios } = preview({ ...PROMPT, kind: 'csat' });
+  radios[0].focus();
+  key(radios[0], 'ArrowRight');
+  assert.equal(root.activeElement, radios[1]);
+  assert.equal(radios[1].getAttribute('tabindex'), '0');
+  assert.equal(radios[0].getAttribute('tabindex'), '-1');
+  key(radios[1], 'ArrowDown');
+  assert.equal(root.activeElement, radios[2]);
+  key(radios[2], 'ArrowUp');
+  key(radios[1], 'ArrowLeft');
+  assert.equal(root.activeElement, radios[0]);
+  key(radios[0], 'ArrowLeft');
+  assert.equal(root.activeElement, radios[4], 'wraps to the end');
+  key(radios[4], 'Home');
+  assert.equal(root.activeElement, radios[0]);
+  key(radios[0], 'End');
+  assert.equal(root.activeElement, radios[4]);
+  assert.ok(radios.every((r) => r.getAttribute('aria-checked') === 'false'), 'moving does not pick a score');
+});
+
+test('in a right-to-left page the left arrow moves forward', () => {
+  const { root, radios } = preview(PROMPT, { dir: 'rtl' });
+  assert.equal(root.querySelector('.c').getAttribute('dir'), 'rtl');
+  radios[0].focus();
+  key(radios[0], 'ArrowLeft');
+  assert.equal(root.activeElement, radios[1]);
+  key(radios[1], 'ArrowRight');
+  assert.equal(root.activeElement, radios[0]);
+});
+
+test('Enter picks the focused score and moves on to the follow-up question', () => {
+  const { root, radios } = preview(PROMPT);
+  radios[8].focus();
+  const event = key(radios[8], 'Enter');
+  assert.ok(event.defaultPrevented);
+  assert.equal(root.querySelector('h2').textContent, PROMPT.followup);
+  const text = root.querySelector('textarea');
+  assert.equal(text.getAttribute('maxlength'), '2000');
+  assert.equal(root.activeElement, text, 'focus follows a keyboard user into the follow-up');
+});
+
+test('Space picks a score too', () => {
+  const { root, radios } = preview(PROMPT);
+  radios[3].focus();
+  key(radios[3], ' ');
+  assert.ok(root.querySelector('textarea'));
+});
+
+test('prompt text is shown as text, never parsed as markup', () => {
+  const evil = '<img src=x onerror="window.pwned=1">';
+  const { root, window } = preview({ ...PROMPT, question: evil, scale: { low_label: '<b>low</b>', high_label: 'high' } });
+  assert.equal(root.querySelector('h2').textContent, evil);
+  assert.equal(root.querySelector('img'), null);
+  assert.equal(root.querySelector('b'), null);
+  assert.equal(root.querySelector('.l span').textContent, '<b>low</b>');
+  assert.equal(window.pwned, undefined);
+});
+
+test('the card never takes focus when it appears', () => {
+  const { document, handle } = preview(PROMPT);
+  const search = document.getElementById('search');
+  search.focus();
+  const { window } = handle.host.ownerDocument.defaultView;
+  window.fiilis.preview(PROMPT);
+  assert.equal(document.activeElement, search);
+});
+
+test('the question is announced through a polite live region', async () => {
+  const { root } = preview(PROMPT);
+  const live = root.querySelector('[aria-live=polite]');
+  assert.ok(live);
+  await tick(150);
+  assert.equal(live.textContent, PROMPT.question);
+});
+
+test('end labels sit under the scale: low first, high last, described on the end radios', () => {
+  const { root, radios } = preview(PROMPT);
+  const [low, high] = root.querySelectorAll('.l span');
+  assert.deepEqual([low.textContent, high.textContent], ['Not likely', 'Very likely']);
+  assert.equal(root.getElementById(radios[0].getAttribute('aria-describedby')), low);
+  assert.equal(root.getElementById(radios[10].getAttribute('aria-describedby')), high);
+});
+
+test('built-in strings follow the prompt locale, unknown locales fall back to English', () => {
+  const fi = preview({ ...PROMPT, locale: 'fi', kind: 'csat', scale: {} });
+  assert.equal(fi.root.querySelector('.x').getAttribute('aria-label'), 'Sulje');
+  assert.equal(fi.root.querySelector('.l span').textContent, 'Erittäin tyytymätön');
+  assert.equal(fi.root.querySelector('.c').getAttribute('lang'), 'fi');
+  const de = preview({ ...PROMPT, locale: 'de-AT' });
+  assert.equal(de.root.querySelector('.x').getAttribute('aria-label'), 'Close');
+});
+
+test('the theme sets the corner, the mode and the accent', () => {
+  const { handle, root } = preview({ ...PROMPT, theme: { accent: '#fde047', position: 'top-left', mode: 'dark', radius: 4 } });
+  assert.equal(handle.host.getAttribute('data-pos'), 'top-left');
+  assert.ok(handle.host.hasAttribute('data-dark'));
+  const card = root.querySelector('.c');
+  assert.equal(card.style.getPropertyValue('--ta'), '#fde047');
+  assert.equal(card.style.getPropertyValue('--tf'), '#111', 'dark text on a light accent');
+  assert.equal(card.style.getPropertyValue('--tr'), '4px');
+  const light = preview({ ...PROMPT, theme: { mode: 'light' } });
+  assert.equal(light.handle.host.getAttribute('data-pos'), 'bottom-right');
+  assert.ok(!light.handle.host.hasAttribute('data-dark'));
+});
+
+test('styles are adopted by the shadow root, resisting the page CSS', () => {
+  const { root } = preview(PROMPT);
+  assert.equal(root.adoptedStyleSheets.length, 1);
+  const css = [...root.adoptedStyleSheets[0].cssRules].map((r) => r.cssText).join('\n');
+  assert.match(css, /all: initial !important/);
+  assert.match(css, /z-index: 2147483000 !important/);
+  assert.equal(root.querySelector('style'), null);
+});
+
+test('without constructable stylesheets a <style> carries the script nonce', () => {
+  const { root } = preview(PROMPT, {
+    attrs: { 'data-site-key': 'pk_test', nonce: 'r4nd0m' },
+    before: (window) => {
+      window.CSSStyleSheet = undefined;
+    },
+  });
+  const style = root.querySelector('style');
+  assert.ok(style);
+  assert.equal(style.getAttribute('nonce'), 'r4nd0m');
+  assert.match(style.textContent, /:host\{all:initial!important/);
+  assert.match(style.textContent, /@media\s*\(prefers-reduced-motion:\s*reduce\)\s*\{\s*\.c\s*\{\s*animation:\s*none/);
+  assert.match(style.textContent, /@media\s*\(max-width:\s*479/, 'a bottom sheet on phones');
+});
+
+test('Send with a comment, then thanks, then the card closes by itself', async () => {
+  const { root, radios, handle } = preview(PROMPT);
+  radios[9].click();
+  root.querySelector('textarea').value = 'Fast invoicing';
+  root.querySelector('.p').click();
+  assert.match(root.textContent, /Thank you for your feedback!/);
+  assert.equal(root.querySelector('[aria-live]').textContent, 'Thank you for your feedback!');
+  await tick(3100);
+  assert.equal(handle.host.isConnected, false);
+});
+
+test('preview into a container renders inline', () => {
+  const page = openPage();
+  pages.push(page);
+  const box = page.document.createElement('div');
+  page.document.body.append(box);
+  const handle = page.window.fiilis.preview(PROMPT, { container: box });
+  assert.equal(handle.host.parentNode, box);
+  assert.ok(handle.host.hasAttribute('data-inline'));
+  assert.deepEqual(page.calls.filter((c) => c.path !== '/v1/widget/session'), [], 'a preview sends nothing');
+  handle.close();
+  assert.equal(box.children.length, 0);
+});

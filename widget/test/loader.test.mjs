@@ -1,0 +1,285 @@
+// The loader against a fake collector: the tag, the queue stub, the calls, the sends.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { key, openPage, PROMPT, tick } from './page.mjs';
+
+const pages = [];
+after(() => Promise.all(pages.map((p) => p.close())));
+const open = (options) => {
+  const page = openPage(options);
+  pages.push(page);
+  return page;
+};
+// values made inside the page belong to its realm: compare them as plain JSON
+const plain = (value) => JSON.parse(JSON.stringify(value));
+const STUB = 'window.fiilis=window.fiilis||function(){(fiilis.q=fiilis.q||[]).push(arguments)};';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const session = (prompt = PROMPT) => (method, path) => (path === '/v1/widget/session' ? [200, { prompt }] : path.endsWith('/shown') || path.endsWith('/dismissed') ? [204] : [201, {}]);
+
+test('on load the widget opens a session as the user of the tag, with an anonymous id it keeps', async () => {
+  const page = open({ attrs: { 'data-site-key': 'pk_live', 'data-user-id': 'u42', 'data-user-hash': 'f00d', 'data-locale': 'fi' } });
+  await tick();
+  assert.equal(page.calls.length, 1);
+  const [call] = page.calls;
+  assert.equal(call.url, 'https://feedback.acme.test/v1/widget/session');
+  assert.equal(call.method, 'POST');
+  const { anonymous_id, ...rest } = call.body;
+  assert.deepEqual(rest, { site_key: 'pk_live', user_id: 'u42', user_hash: 'f00d', locale: 'fi' });
+  assert.match(anonymous_id, UUID);
+  assert.equal(page.window.localStorage.getItem('fiilis:anon:pk_live'), anonymous_id);
+});
+
+test('calls are simple requests: a string body (sent as text/plain), keepalive, no credentials', async () => {
+  const page = open();
+  await tick();
+  const { init } = page.calls[0];
+  assert.equal(typeof init.body, 'string');
+  assert.equal(init.headers, undefined, 'no custom headers, so no CORS preflight');
+  assert.equal(init.keepalive, true);
+  assert.equal(init.credentials, 'omit');
+});
+
+test('data-host overrides the host taken from the script src', async () => {
+  const page = open({ attrs: { 'data-site-key': 'pk_test', 'data-host': 'https://api.acme.test/' } });
+  await tick();
+  assert.equal(page.calls[0].url, 'https://api.acme.test/v1/widget/session');
+});
+
+test('calls made to the stub before load run in order once it loads', async () => {
+  const page = open({
+    before: (window) => {
+      window.eval(STUB);
+      window.fiilis('identify', 'u7', { traits: { plan: 'pro' }, userHash: 'h7' });
+      window.fiilis('track', 'invoice.paid', { amount: 10 });
+    },
+  });
+  await tick();
+  assert.deepEqual(page.calls.map((c) => c.path), ['/v1/widget/events', '/v1/widget/session']);
+  const events = page.calls[0].body;
+  assert.equal(events.event, 'invoice.paid');
+  assert.deepEqual(events.props, { amount: 10 });
+  assert.equal(events.user_id, 'u7');
+  assert.equal(events.user_hash, 'h7');
+  assert.deepEqual(events.traits, { plan: 'pro' });
+  assert.equal(events.url, 'https://app.acme.test/billing');
+  assert.equal(page.calls[1].body.user_id, 'u7');
+});
+
+test('loading the script twice does nothing the second time', async () => {
+  const page = open();
+  const first = page.window.fiilis;
+  page.load();
+  await tick();
+  assert.equal(page.window.fiilis, first);
+  assert.equal(page.calls.length, 1);
+  assert.equal(page.document.querySelectorAll('fiilis-widget').length, 0);
+});
+
+test('after load the calls are methods too, and fiilis.version is set', async () => {
+  const page = open();
+  await tick();
+  const { fiilis } = page.window;
+  assert.match(fiilis.version, /^\d+\.\d+\.\d+/);
+  for (const name of ['identify', 'track', 'show', 'reset', 'on', 'preview']) assert.equal(typeof fiilis[name], 'function', name);
+  const answer = await fiilis.track('report.exported');
+  assert.deepEqual(plain(answer), { prompt: null });
+  await fiilis('track', 'report.shared');
+  assert.deepEqual(page.calls.slice(1).map((c) => c.body.event), ['report.exported', 'report.shared']);
+});
+
+test('show(surveyId) asks the collector for that survey', async () => {
+  const page = open();
+  await page.window.fiilis.show('srv_9');
+  const call = page.calls.at(-1);
+  assert.equal(call.path, '/v1/widget/events');
+  assert.equal(call.body.event, '$show');
+  assert.equal(call.body.survey_id, 'srv_9');
+});
+
+test('a click on a data-fiilis-track element tracks its event', async () => {
+  const page = open();
+  await tick();
+  page.document.getElementById('pay').click();
+  await tick();
+  assert.equal(page.calls.at(-1).body.event, 'invoice.paid');
+});
+
+test('a prompt from the session appears after its delay and is reported shown', async () => {
+  const page = open({ answer: session({ ...PROMPT, delay_ms: 60 }) });
+  const shown = [];
+  page.window.fiilis.on('shown', (p) => shown.push(p.id));
+  await tick(20);
+  assert.equal(page.shadow(), undefined, 'not before its delay');
+  await tick(80);
+  assert.ok(page.shadow());
+  assert.deepEqual(page.calls.at(-1), { ...page.calls.at(-1), path: '/v1/widget/prompts/prm_1/shown', method: 'POST', body: { token: 'tok.1' } });
+  await tick();
+  assert.deepEqual(shown, ['prm_1']);
+});
+
+test('a score is sent the moment it is picked; the comment follows with the same response id', async () => {
+  const page = open({ answer: session() });
+  const responses = [];
+  page.window.fiilis.on('response', (r) => responses.push(r));
+  await tick(10);
+  page.shadow().querySelectorAll('[role=radio]')[9].click();
+  await tick();
+  const post = page.calls.find((c) => c.path === '/v1/widget/responses');
+  assert.equal(post.method, 'POST');
+  assert.equal(post.body.token, 'tok.1');
+  assert.equal(post.body.score, 9);
+  assert.equal(post.body.locale, 'en');
+  assert.equal(post.body.url, 'https://app.acme.test/billing');
+  assert.match(post.body.response_id, UUID);
+
+  page.shadow().querySelector('textarea').value = '  Quick and clear.  ';
+  page.shadow().querySelector('.p').click();
+  await tick();
+  const patch = page.calls.at(-1);
+  assert.equal(patch.method, 'PATCH');
+  assert.equal(patch.path, '/v1/widget/responses/' + post.body.response_id);
+  assert.deepEqual(patch.body, { token: 'tok.1', comment: 'Quick and clear.' });
+  assert.deepEqual(plain(responses), [
+    { prompt_id: 'prm_1', score: 9 },
+    { prompt_id: 'prm_1', score: 9, comment: 'Quick and clear.' },
+  ]);
+  assert.equal(page.window.localStorage.getItem('fiilis:q:pk_test'), '[]', 'sent items leave the queue');
+});
+
+test('Esc before a score dismisses the prompt and reports it', async () => {
+  const page = open({ answer: session() });
+  const dismissed = [];
+  page.window.fiilis.on('dismissed', (p) => dismissed.push(p.id));
+  await tick(10);
+  const radio = page.shadow().querySelector('[role=radio]');
+  radio.focus();
+  key(radio, 'Escape');
+  await tick();
+  assert.equal(page.document.querySelector('fiilis-widget'), null);
+  const call = page.calls.at(-1);
+  assert.equal(call.path, '/v1/widget/prompts/prm_1/dismissed');
+  assert.deepEqual(call.body, { token: 'tok.1' });
+  assert.deepEqual(dismissed, ['prm_1']);
+});
+
+test('the close button dismisses too', async () => {
+  const page = open({ answer: session() });
+  await tick(10);
+  page.shadow().querySelector('.x').click();
+  await tick();
+  assert.equal(page.calls.at(-1).path, '/v1/widget/prompts/prm_1/dismissed');
+});
+
+test('after a score, Esc only closes the card: nothing is dismissed', async () => {
+  const page = open({ answer: session() });
+  await tick(10);
+  page.shadow().querySelectorAll('[role=radio]')[2].click();
+  key(page.shadow().querySelector('textarea'), 'Escape');
+  await tick();
+  assert.equal(page.document.querySelector('fiilis-widget'), null);
+  assert.ok(!page.calls.some((c) => c.path.endsWith('/dismissed')));
+});
+
+test('at most one prompt per page view', async () => {
+  const page = open({ answer: (method, path) => (path === '/v1/widget/events' ? [200, { prompt: PROMPT }] : [204]) });
+  await tick();
+  await page.window.fiilis.track('a');
+  await tick(10);
+  const second = await page.window.fiilis.track('b');
+  assert.equal(second.reason, 'already_shown');
+  assert.equal(page.calls.filter((c) => c.path === '/v1/widget/events').length, 1);
+  assert.equal(page.document.querySelectorAll('fiilis-widget').length, 1);
+});
+
+test('an identity refusal is one console warning with the server message, never an exception', async () => {
+  const refusal = { error: { type: 'permission_error', code: 'identity_refused', message: 'user_hash does not match user_id (identity check failed).', request_id: 'req_1' } };
+  const page = open({ attrs: { 'data-site-key': 'pk_test', 'data-user-id': 'u1', 'data-user-hash': 'wrong' }, answer: () => [403, refusal] });
+  await tick();
+  assert.equal(page.warnings.length, 1);
+  assert.match(page.warnings[0], /^\[fiilis\].*403.*identity/);
+  assert.match(page.warnings[0], /user_hash does not match/);
+  const answer = await page.window.fiilis.track('x');
+  assert.equal(answer.prompt, null);
+  assert.equal(answer.error.code, 'identity_refused');
+});
+
+test('a network failure on a read is a value and a warning', async () => {
+  const page = open({ answer: () => [0] });
+  const answer = await page.window.fiilis.track('x');
+  assert.deepEqual(plain(answer), { prompt: null, error: { code: 'network_error' } });
+  assert.ok(page.warnings.every((w) => w.startsWith('[fiilis]')));
+});
+
+test('a score that cannot be sent waits in localStorage for the next try', async () => {
+  let online = true;
+  const page = open({ answer: (method, path) => (!online ? [0] : path === '/v1/widget/session' ? [200, { prompt: PROMPT }] : [204]) });
+  await tick(10);
+  online = false;
+  page.shadow().querySelectorAll('[role=radio]')[10].click();
+  await tick();
+  const queued = JSON.parse(page.window.localStorage.getItem('fiilis:q:pk_test'));
+  assert.deepEqual(queued.map((i) => [i.method, i.path, i.body.score, i.tries]), [['POST', '/v1/widget/responses', 10, 1]]);
+  online = true;
+  page.window.dispatchEvent(new page.window.Event('online'));
+  await tick();
+  assert.equal(page.window.localStorage.getItem('fiilis:q:pk_test'), '[]');
+});
+
+test('on pagehide queued POSTs go out by sendBeacon', async () => {
+  const beacons = [];
+  const page = open({
+    answer: (method, path) => (path === '/v1/widget/session' ? [200, { prompt: PROMPT }] : [0]),
+    before: (window) => {
+      window.navigator.sendBeacon = (url, blob) => beacons.push([url, blob.type]) > 0;
+    },
+  });
+  await tick(10);
+  page.shadow().querySelectorAll('[role=radio]')[4].click();
+  await tick();
+  page.window.dispatchEvent(new page.window.Event('pagehide'));
+  assert.deepEqual(beacons, [
+    ['https://feedback.acme.test/v1/widget/prompts/prm_1/shown', 'text/plain'],
+    ['https://feedback.acme.test/v1/widget/responses', 'text/plain'],
+  ]);
+});
+
+test('reset() forgets the user and starts a new anonymous id', async () => {
+  const page = open({ attrs: { 'data-site-key': 'pk_test', 'data-user-id': 'u1' } });
+  await tick();
+  const before = page.calls[0].body.anonymous_id;
+  page.window.fiilis.reset();
+  await page.window.fiilis.track('x');
+  const body = page.calls.at(-1).body;
+  assert.equal(body.user_id, undefined);
+  assert.notEqual(body.anonymous_id, before);
+  assert.match(body.anonymous_id, UUID);
+});
+
+test('identify after load asks for a waiting prompt of that user', async () => {
+  const page = open();
+  await tick();
+  await page.window.fiilis.identify('u9', { userHash: 'h9' });
+  const call = page.calls.at(-1);
+  assert.equal(call.path, '/v1/widget/session');
+  assert.equal(call.body.user_id, 'u9');
+});
+
+test('on() returns a function that removes the listener; unknown events warn', async () => {
+  const page = open({ answer: session() });
+  const seen = [];
+  const off = page.window.fiilis.on('shown', () => seen.push(1));
+  off();
+  await tick(20);
+  assert.deepEqual(seen, []);
+  page.window.fiilis.on('clicked', () => {});
+  assert.match(page.warnings.at(-1), /clicked/);
+});
+
+test('without a site key nothing is sent, and calls warn', async () => {
+  const page = open({ attrs: {} });
+  await tick();
+  assert.equal(page.calls.length, 0);
+  const answer = await page.window.fiilis.track('x');
+  assert.equal(answer.error.code, 'no_site_key');
+  assert.match(page.warnings[0], /data-site-key/);
+});
