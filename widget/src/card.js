@@ -66,12 +66,6 @@ export function mountCard(prompt, options = {}) {
   let returnTo;
   host.addEventListener('focusin', (e) => (returnTo = returnTo || e.relatedTarget));
 
-  // Swap the card's content; focus follows only when the user is already inside the card.
-  const show = (focus, ...nodes) => {
-    const inside = root.activeElement;
-    body.replaceChildren(...nodes);
-    if (inside && focus) focus.focus();
-  };
   const finish = () => {
     clearTimeout(timer);
     if (root.activeElement && returnTo && returnTo.isConnected) returnTo.focus();
@@ -82,25 +76,31 @@ export function mountCard(prompt, options = {}) {
     finish();
   };
   const thank = () => {
-    show(close, h('p', { id: 'q', class: 'ok' }, t.thanks));
+    const inside = root.activeElement; // focus follows only a user who is already inside the card
+    body.replaceChildren(h('p', { id: 'q', class: 'ok' }, t.thanks));
+    if (inside) close.focus();
     live.textContent = t.thanks;
     timer = setTimeout(finish, 3000);
   };
 
+  // The score goes at once; the scale stays, read-only, with the follow-up under it. Focus stays
+  // where the user left it: the comment box is the next Tab stop, then Send.
   const choose = (value) => {
-    if (score !== null) return;
     score = value;
     options.onScore(value);
-    const text = h('textarea', { maxlength: 2000, rows: 3, placeholder: t.placeholder, 'aria-labelledby': 'q' });
-    const skip = h('button', {}, t.skip);
+    group.setAttribute('aria-readonly', true);
+    const followup = prompt.followup || t.placeholder;
+    const text = h('textarea', { maxlength: 2000, rows: 3, placeholder: t.placeholder, 'aria-labelledby': 'f' });
     const send = h('button', { class: 'p' }, t.send);
+    const skip = h('button', {}, t.skip);
     skip.onclick = thank;
     send.onclick = () => {
       const comment = text.value.trim();
       if (comment) options.onComment(comment);
       thank();
     };
-    show(text, h('h2', { id: 'q' }, prompt.followup || t.placeholder), text, h('div', { class: 'a' }, skip, send));
+    body.append(h('p', { id: 'f', class: 'f' }, followup), text, h('div', { class: 'a' }, send, skip));
+    live.textContent = followup;
   };
 
   const last = scale.points.length - 1;
@@ -108,7 +108,9 @@ export function mountCard(prompt, options = {}) {
     const radio = h('button', { role: 'radio', 'aria-checked': false, tabindex: i ? -1 : 0 }, value);
     if (i === 0 || i === last) radio.setAttribute('aria-describedby', i ? 'hi' : 'lo');
     radio.onclick = () => {
+      if (score !== null) return;
       radio.setAttribute('aria-checked', true);
+      radios.forEach((r) => r.setAttribute('tabindex', r === radio ? 0 : -1));
       choose(value);
     };
     return radio;
@@ -146,8 +148,7 @@ export function mountCard(prompt, options = {}) {
     }
   };
 
-  show(
-    0,
+  body.append(
     h('h2', { id: 'q' }, prompt.question || ''),
     group,
     h('div', { class: 'l', 'aria-hidden': true }, h('span', { id: 'lo' }, scale.low), h('span', { id: 'hi' }, scale.high)),

@@ -36,7 +36,9 @@ function start() {
       return { prompt: null, error: (res.data && res.data.error) || { code: 'network_error' } };
     }
     const prompt = res.data.prompt;
-    if (prompt && !taken) {
+    // an answer or dismissal still waiting in the queue means this prompt was already handled here
+    const handled = prompt && outbox.items().some((i) => i.group === prompt.id && !i.path.endsWith('/shown'));
+    if (prompt && !taken && !handled) {
       taken = true;
       setTimeout(open, prompt.delay_ms || 0, prompt);
     }

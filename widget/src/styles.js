@@ -55,13 +55,15 @@ button:hover { background: var(--hv) }
 :focus { outline: 0 }
 :focus-visible { outline: 2px solid var(--a); outline-offset: 2px }
 
-.x { position: absolute; top: 10px; inset-inline-end: 10px; width: 28px; height: 28px; padding: 0; border: 0; font: 300 22px/1 sans-serif; opacity: .5 }
+.x { position: absolute; top: 10px; inset-inline-end: 10px; width: 28px; height: 28px; padding: 0; border: 0; font: 300 22px/1 sans-serif; opacity: .7 }
 .x:hover { opacity: 1 }
 
 .s { display: flex; flex-wrap: wrap; gap: 6px }
 .n { gap: 4px }
 .s button { flex: 1; min-width: 0; height: 38px; padding: 0; font-variant-numeric: tabular-nums }
 .s button:hover { border-color: var(--a) }
+[aria-readonly] button { cursor: default }
+[aria-readonly] button:not([aria-checked=true]) { border-color: var(--ln); background: none }
 .p, [aria-checked=true] { background: var(--a) !important; border-color: var(--a); color: var(--af) }
 .l { display: flex; justify-content: space-between; gap: 16px; margin-top: 8px; font-size: 12px; line-height: 1.3; opacity: .64 }
 .l :last-child { text-align: end }
@@ -69,10 +71,12 @@ button:hover { background: var(--hv) }
 textarea { display: block; width: 100%; min-height: 84px; padding: 8px 10px; resize: vertical }
 textarea:focus-visible { outline-offset: -1px }
 textarea::placeholder { color: inherit; opacity: .5 }
-.a { display: flex; justify-content: flex-end; gap: 8px; margin-top: 12px }
+.f { margin: 16px 0 8px; font-weight: 500 }
+/* Send comes first in the tab order, right after the comment box, and sits rightmost */
+.a { display: flex; flex-direction: row-reverse; gap: 8px; margin-top: 12px }
 .a button { height: 34px; padding: 0 14px }
 
-.ok { display: flex; align-items: center; gap: 12px; margin: 3px 0; margin-inline-end: 28px; font-weight: 500 }
+.ok { display: flex; align-items: center; gap: 12px; margin: -2px 0; margin-inline-end: 28px; font-weight: 500 }
 .ok:before {
   content: "\\2713";
   display: grid;

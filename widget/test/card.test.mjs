@@ -64,15 +64,31 @@ test('in a right-to-left page the left arrow moves forward', () => {
   assert.equal(root.activeElement, radios[0]);
 });
 
-test('Enter picks the focused score and moves on to the follow-up question', () => {
+test('Enter picks the focused score; the follow-up appears under the read-only scale', () => {
   const { root, radios } = preview(PROMPT);
   radios[8].focus();
   const event = key(radios[8], 'Enter');
   assert.ok(event.defaultPrevented);
-  assert.equal(root.querySelector('h2').textContent, PROMPT.followup);
+  assert.equal(radios[8].getAttribute('aria-checked'), 'true');
+  assert.equal(root.querySelector('[role=radiogroup]').getAttribute('aria-readonly'), 'true');
   const text = root.querySelector('textarea');
   assert.equal(text.getAttribute('maxlength'), '2000');
-  assert.equal(root.activeElement, text, 'focus follows a keyboard user into the follow-up');
+  assert.equal(root.getElementById(text.getAttribute('aria-labelledby')).textContent, PROMPT.followup);
+  assert.equal(root.activeElement, radios[8], 'focus stays put; the comment box is the next Tab stop');
+  const focusable = [...root.querySelectorAll('button, textarea')].filter((el) => el.getAttribute('tabindex') !== '-1');
+  assert.deepEqual(
+    focusable.slice(focusable.indexOf(radios[8])).map((el) => el.textContent || el.tagName),
+    ['8', 'TEXTAREA', 'Send', 'Skip'],
+  );
+  assert.equal(root.querySelector('[aria-live]').textContent, PROMPT.followup, 'the follow-up is announced');
+});
+
+test('once a score is picked, the others cannot be picked', () => {
+  const { radios } = preview(PROMPT);
+  radios[2].click();
+  radios[7].click();
+  assert.deepEqual(radios.map((r) => r.getAttribute('aria-checked')).filter((c) => c === 'true'), ['true']);
+  assert.equal(radios[2].getAttribute('aria-checked'), 'true');
 });
 
 test('Space picks a score too', () => {

@@ -283,3 +283,14 @@ test('without a site key nothing is sent, and calls warn', async () => {
   assert.equal(answer.error.code, 'no_site_key');
   assert.match(page.warnings[0], /data-site-key/);
 });
+
+test('a prompt whose answer still waits in the queue is not asked again', async () => {
+  const queued = [{ id: 'q1', group: 'prm_1', method: 'POST', path: '/v1/widget/responses', body: { score: 2 }, tries: 3, due: 0 }];
+  const page = open({
+    answer: (method, path) => (path === '/v1/widget/session' ? [200, { prompt: PROMPT }] : [0]),
+    before: (window) => window.localStorage.setItem('fiilis:q:pk_test', JSON.stringify(queued)),
+  });
+  await tick(20);
+  assert.equal(page.document.querySelector('fiilis-widget'), null);
+  assert.ok(page.calls.some((c) => c.path === '/v1/widget/responses'), 'the waiting answer is retried on load');
+});
