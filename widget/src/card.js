@@ -53,11 +53,13 @@ export function mountCard(prompt, options = {}) {
   const root = host.attachShadow({ mode: 'open' });
   adoptStyles(root, options.nonce);
 
+  // The visible headline is itself the live region (a hidden copy would say everything twice):
+  // the question, then the thanks.
   const close = h('button', { class: 'x', 'aria-label': t.close }, '×');
-  const body = h('div');
-  const live = h('div', { class: 'sr', 'aria-live': 'polite' });
+  const question = h('h2', { id: 'q' }, prompt.question || '');
+  const live = h('div', { 'aria-live': 'polite' }, question);
   const dir = document.documentElement.dir === 'rtl' ? 'rtl' : 'ltr'; // document.dir
-  const card = h('div', { class: 'c', role: 'region', 'aria-labelledby': 'q', lang: prompt.locale || locale, dir }, close, body, live);
+  const card = h('div', { class: 'c', role: 'region', 'aria-labelledby': 'q', lang: prompt.locale || locale, dir }, close, live);
   applyTheme(card, theme);
   root.append(card);
 
@@ -77,9 +79,9 @@ export function mountCard(prompt, options = {}) {
   };
   const thank = () => {
     const inside = root.activeElement; // focus follows only a user who is already inside the card
-    body.replaceChildren(h('p', { id: 'q', class: 'ok' }, t.thanks));
+    card.replaceChildren(close, live);
+    live.replaceChildren(h('p', { id: 'q', class: 'ok' }, t.thanks));
     if (inside) close.focus();
-    live.textContent = t.thanks;
     timer = setTimeout(finish, 3000);
   };
 
@@ -89,7 +91,6 @@ export function mountCard(prompt, options = {}) {
     score = value;
     options.onScore(value);
     group.setAttribute('aria-readonly', true);
-    const followup = prompt.followup || t.placeholder;
     const text = h('textarea', { maxlength: 2000, rows: 3, placeholder: t.placeholder, 'aria-labelledby': 'f' });
     const send = h('button', { class: 'p' }, t.send);
     const skip = h('button', {}, t.skip);
@@ -99,8 +100,7 @@ export function mountCard(prompt, options = {}) {
       if (comment) options.onComment(comment);
       thank();
     };
-    body.append(h('p', { id: 'f', class: 'f' }, followup), text, h('div', { class: 'a' }, send, skip));
-    live.textContent = followup;
+    card.append(h('p', { id: 'f', class: 'f' }, prompt.followup || t.placeholder), text, h('div', { class: 'a' }, send, skip));
   };
 
   const last = scale.points.length - 1;
@@ -148,13 +148,9 @@ export function mountCard(prompt, options = {}) {
     }
   };
 
-  body.append(
-    h('h2', { id: 'q' }, prompt.question || ''),
-    group,
-    h('div', { class: 'l', 'aria-hidden': true }, h('span', { id: 'lo' }, scale.low), h('span', { id: 'hi' }, scale.high)),
-  );
+  card.append(group, h('div', { class: 'l', 'aria-hidden': true }, h('span', { id: 'lo' }, scale.low), h('span', { id: 'hi' }, scale.high)));
   (options.container || document.body).append(host);
-  // a live region announces only changes made after it is in the page
-  setTimeout(() => (live.textContent = prompt.question || ''), 100);
+  // A live region speaks only of changes made once it is in the page: set the same text anew.
+  setTimeout(() => (question.textContent = prompt.question || ''), 100);
   return { host, close: finish };
 }

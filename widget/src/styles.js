@@ -89,7 +89,6 @@ textarea::placeholder { color: inherit; opacity: .5 }
   color: var(--af);
   font-size: 13px;
 }
-.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap }
 
 /* phones: a bottom sheet with 44 px tap targets; NPS wraps into rows of six and five */
 @media (max-width: 479.98px) {
