@@ -1,0 +1,75 @@
+"""Fiilis: ask the right user the right question, and read what they said.
+
+>>> import fiilis
+>>> client = fiilis.Fiilis()          # FIILIS_API_KEY and FIILIS_BASE_URL from the environment
+>>> client.prompts.create(user_id="u42", survey="srv_…", context={"ticket": "T-1"})
+"""
+
+from fiilis._client import AsyncFiilis, Fiilis
+from fiilis._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    ConflictError,
+    FiilisError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+from fiilis._identity import user_hash
+from fiilis._models import (
+    Eligibility,
+    EligibilityRule,
+    ErasureResult,
+    Metrics,
+    MetricsGroup,
+    MetricsPoint,
+    Page,
+    Prompt,
+    Response,
+    Site,
+    Survey,
+    TargetingRule,
+    UserExport,
+)
+from fiilis._pagination import AsyncPaginator, Paginator
+from fiilis._params import NOT_GIVEN, NotGiven
+from fiilis._version import __version__
+
+__all__ = [
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncFiilis",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "ConflictError",
+    "Eligibility",
+    "EligibilityRule",
+    "ErasureResult",
+    "Fiilis",
+    "FiilisError",
+    "Metrics",
+    "MetricsGroup",
+    "MetricsPoint",
+    "NotFoundError",
+    "NotGiven",
+    "Page",
+    "Paginator",
+    "PermissionDeniedError",
+    "Prompt",
+    "RateLimitError",
+    "Response",
+    "ServerError",
+    "Site",
+    "Survey",
+    "TargetingRule",
+    "UserExport",
+    "ValidationError",
+    "__version__",
+    "user_hash",
+]

@@ -1,0 +1,404 @@
+"""Typed results: frozen dataclasses built from the collector's JSON by one helper, ``_from_dict``.
+
+Fields a newer collector adds are ignored (and kept in ``raw``), fields it leaves out take their
+defaults, so an older SDK keeps working against a newer server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+__all__ = [
+    "Eligibility",
+    "EligibilityRule",
+    "ErasureResult",
+    "Metrics",
+    "MetricsGroup",
+    "MetricsPoint",
+    "Page",
+    "Prompt",
+    "Response",
+    "Site",
+    "Survey",
+    "TargetingRule",
+    "UserExport",
+]
+
+M = TypeVar("M", bound="Model")
+T = TypeVar("T")
+
+
+def _aka(*names: str) -> dict[str, Any]:
+    """Field metadata: the field may also arrive under these names (older or newer spellings)."""
+    return {"aliases": names}
+
+
+@dataclass(frozen=True)
+class Model:
+    """Base of every result: ``to_dict()`` and the JSON as received in ``raw``."""
+
+    raw: dict[str, Any] = field(
+        default_factory=dict, repr=False, compare=False, kw_only=True, metadata={"raw": True}
+    )
+
+    # Hook for the few results whose JSON needs reshaping before the fields are read.
+    _prepare: ClassVar[typing.Callable[[dict[str, Any]], dict[str, Any]] | None] = None
+
+    @classmethod
+    def _from_dict(cls: type[M], data: dict[str, Any]) -> M:
+        return _from_dict(cls, data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The known fields as plain Python values (nested results become dicts; datetimes stay
+        datetimes). The JSON exactly as the server sent it is in ``raw``."""
+        return {
+            f.name: _plain(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if not f.metadata.get("raw")
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Model):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[dataclasses.Field, Any], ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple((f, hints[f.name]) for f in dataclasses.fields(cls) if not f.metadata.get("raw"))
+
+
+def _from_dict(cls: type[M], data: dict[str, Any]) -> M:
+    """Build ``cls`` from a JSON object: known fields converted to their declared types, unknown
+    ones ignored, missing ones defaulted (to None when the field has no default)."""
+    if not isinstance(data, dict):
+        raise TypeError(f"{cls.__name__} expects a JSON object, got {type(data).__name__}")
+    source = cls._prepare(dict(data)) if cls._prepare else data
+    kwargs: dict[str, Any] = {}
+    for f, hint in _fields(cls):
+        for name in (f.name, *f.metadata.get("aliases", ())):
+            if name in source:
+                kwargs[f.name] = _convert(hint, source[name])
+                break
+        else:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                kwargs[f.name] = None
+    return cls(**kwargs, raw=data)
+
+
+def _convert(hint: Any, value: Any) -> Any:
+    """``value`` (from JSON) as ``hint`` where that is a known shape; otherwise as it is."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _convert(options[0], value) if len(options) == 1 else value
+    if hint is datetime:
+        return parse_datetime(value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(hint, type) and issubclass(hint, Model):
+        return hint._from_dict(value) if isinstance(value, dict) else value
+    if origin is list and isinstance(value, list):
+        (item,) = typing.get_args(hint) or (Any,)
+        return [_convert(item, v) for v in value]
+    if origin is tuple and isinstance(value, list | tuple):
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(args[0], v) for v in value)
+        return tuple(value)
+    if origin is dict and isinstance(value, dict):
+        args = typing.get_args(hint)
+        return {k: _convert(args[1], v) for k, v in value.items()} if args else dict(value)
+    return value
+
+
+_FRACTION = re.compile(r"(\.\d+)")
+
+
+def parse_datetime(value: Any) -> datetime | Any:
+    """ISO 8601 (``Z`` or an offset, any number of fraction digits) → an aware datetime when the
+    text has an offset. A value that does not parse is returned unchanged rather than failing."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    # Python 3.10's fromisoformat takes exactly 3 or 6 fraction digits.
+    text = _FRACTION.sub(lambda m: (m.group(1) + "000000")[:7], text, count=1)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return value
+
+
+# --- surveys -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetingRule(Model):
+    """Ask only users whose trait matches: ``op`` is eq, neq, in, gte or lte."""
+
+    trait: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Survey(Model):
+    """A question asked on some events (DESIGN §2): ``kind`` csat (1–5), ces (1–7) or nps (0–10)."""
+
+    id: str
+    kind: str
+    name: str | None = None
+    question: dict[str, str] = field(default_factory=dict)
+    followup: dict[str, str] | None = None
+    trigger_events: list[str] = field(default_factory=list)
+    delay_ms: int = 0
+    sample_rate: float = 1.0
+    targeting: list[TargetingRule] = field(default_factory=list)
+    recontact_days: int | None = None
+    dismiss_snooze_days: int | None = None
+    max_responses: int | None = None
+    priority: int = 0
+    active: bool = True
+    scale: dict[str, int] | None = None
+    archived_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+# --- prompts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prompt(Model):
+    """One ask of one user. ``status`` is ``pending`` for a new prompt and ``suppressed`` when the
+    fatigue rules held it back (``reason`` says which); neither is an error."""
+
+    status: str
+    id: str | None = None
+    reason: str | None = None
+    url: str | None = None
+    expires_at: datetime | None = None
+    survey: str | None = field(default=None, metadata=_aka("survey_id"))
+    user_id: str | None = None
+    channel: str | None = None
+    origin: str | None = None
+    event: str | None = None
+    context: dict[str, Any] | None = None
+    response: str | None = field(default=None, metadata=_aka("response_id"))
+    created_at: datetime | None = None
+    shown_at: datetime | None = None
+    answered_at: datetime | None = None
+    dismissed_at: datetime | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        """True when no prompt was made (see ``reason``)."""
+        return self.status == "suppressed"
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Response(Model):
+    """One answer: a score, maybe a comment, and where the team is with following it up."""
+
+    id: str
+    score: int | None = None
+    comment: str | None = None
+    survey: str | None = field(default=None, metadata=_aka("survey_id"))
+    prompt: str | None = field(default=None, metadata=_aka("prompt_id"))
+    kind: str | None = None
+    user_id: str | None = None
+    locale: str | None = None
+    url: str | None = field(default=None, metadata=_aka("page_url"))
+    event: str | None = None
+    context: dict[str, Any] | None = None
+    traits: dict[str, Any] | None = None
+    channel: str | None = None
+    followup_status: str | None = None
+    followup_owner: str | None = None
+    followup_note: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricsPoint(Model):
+    """The score of one interval (``start`` is where it begins)."""
+
+    start: datetime | None = None
+    n: int = 0
+    score: float | None = None
+    ci95: tuple[float, ...] | None = None
+    mean: float | None = None
+
+
+@dataclass(frozen=True)
+class MetricsGroup(Model):
+    """The score of one group (an event name, or a trait's value)."""
+
+    key: Any = None
+    n: int = 0
+    score: float | None = None
+    ci95: tuple[float, ...] | None = None
+    mean: float | None = None
+
+
+@dataclass(frozen=True)
+class Metrics(Model):
+    """A survey's score with its 95 % interval (DESIGN §7). ``score`` and ``ci95`` are in the kind's
+    unit: % top-2 box for CSAT, the mean for CES, −100…+100 for NPS. ``low_n`` when n < 30."""
+
+    n: int = 0
+    score: float | None = None
+    ci95: tuple[float, ...] | None = None
+    mean: float | None = None
+    distribution: dict[str, int] = field(default_factory=dict)
+    shown: int = 0
+    answered: int = 0
+    dismissed: int = 0
+    response_rate: float | None = None
+    low_n: bool = True
+    series: list[MetricsPoint] = field(default_factory=list)
+    groups: list[MetricsGroup] = field(default_factory=list)
+    survey: str | None = field(default=None, metadata=_aka("survey_id"))
+    kind: str | None = None
+    interval: str | None = None
+    group_by: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    promoters_pct: float | None = None
+    passives_pct: float | None = None
+    detractors_pct: float | None = None
+    easy_pct: float | None = None
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EligibilityRule(Model):
+    """One rule of DESIGN §6 and whether the user passed it."""
+
+    rule: str = field(default="", metadata=_aka("name", "code"))
+    passed: bool = field(default=False, metadata=_aka("pass", "ok"))
+    detail: str | None = field(default=None, metadata=_aka("message", "why"))
+
+
+@dataclass(frozen=True)
+class Eligibility(Model):
+    """Why a user would or would not be asked a survey now: every rule, in order; ``reason`` is the
+    first that failed."""
+
+    eligible: bool = False
+    reason: str | None = None
+    rules: list[EligibilityRule] = field(default_factory=list)
+    user_id: str | None = None
+    survey: str | None = field(default=None, metadata=_aka("survey_id"))
+
+
+@dataclass(frozen=True)
+class UserExport(Model):
+    """Everything the collector holds about one user (for a data subject access request)."""
+
+    user_id: str | None = field(default=None, metadata=_aka("id"))
+    traits: dict[str, Any] = field(default_factory=dict)
+    prompts: list[Prompt] = field(default_factory=list)
+    responses: list[Response] = field(default_factory=list)
+    created_at: datetime | None = field(default=None, metadata=_aka("first_seen_at"))
+    updated_at: datetime | None = field(default=None, metadata=_aka("last_seen_at"))
+
+
+def _erasure_counts(data: dict[str, Any]) -> dict[str, Any]:
+    if "deleted" not in data:
+        counts = {k: v for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool)}
+        data = {**data, "deleted": counts}
+    return data
+
+
+@dataclass(frozen=True)
+class ErasureResult(Model):
+    """What erasing a user removed, as counts per kind of record."""
+
+    user_id: str | None = None
+    deleted: dict[str, int] = field(default_factory=dict)
+
+    _prepare = staticmethod(_erasure_counts)
+
+
+# --- site --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Site(Model):
+    """The settings of the site the secret key belongs to."""
+
+    id: str
+    name: str | None = None
+    public_key: str | None = None
+    secret_key_hint: str | None = None
+    allowed_origins: list[str] = field(default_factory=list)
+    default_locale: str | None = None
+    theme: dict[str, Any] = field(default_factory=dict)
+    cooldown_days: int | None = None
+    require_identity: bool = False
+    retention_days: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list endpoint: ``{data, has_more, next_cursor}``."""
+
+    data: list[T]
+    has_more: bool = False
+    next_cursor: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def _from_dict(cls, data: dict[str, Any], item: type[Model]) -> Page[Any]:
+        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+            raise TypeError("a list page is a JSON object with a `data` list")
+        cursor = data.get("next_cursor")
+        return cls(
+            data=[item._from_dict(d) for d in data["data"]],
+            has_more=bool(data.get("has_more")),
+            next_cursor=cursor if isinstance(cursor, str) and cursor else None,
+            raw=data,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "data": [_plain(d) for d in self.data],
+            "has_more": self.has_more,
+            "next_cursor": self.next_cursor,
+        }

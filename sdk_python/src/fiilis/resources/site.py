@@ -1,0 +1,83 @@
+"""``client.site``: the settings of the site the secret key belongs to (``/v1/site``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from fiilis._core import Call
+from fiilis._models import Site
+from fiilis._params import NOT_GIVEN, NotGiven, body
+from fiilis.resources._base import AsyncResource, SyncResource
+
+Locale = Literal["en", "fi", "sv"]
+
+
+def _update(fields: dict[str, Any]) -> Call:
+    payload = body(**fields)
+    if not payload:
+        raise ValueError("site.update() needs at least one setting to change")
+    if payload.get("allowed_origins") is not None:
+        payload["allowed_origins"] = list(payload["allowed_origins"])
+    if payload.get("theme") is not None:
+        payload["theme"] = dict(payload["theme"])
+    return Call("PATCH", "/v1/site", json=payload)
+
+
+class SiteResource(SyncResource):
+    def get(self) -> Site:
+        """The site's settings."""
+        return self._fetch(Call("GET", "/v1/site"), Site)
+
+    def update(
+        self,
+        *,
+        name: str | NotGiven = NOT_GIVEN,
+        allowed_origins: Iterable[str] | NotGiven = NOT_GIVEN,
+        default_locale: Locale | NotGiven = NOT_GIVEN,
+        theme: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cooldown_days: int | NotGiven = NOT_GIVEN,
+        require_identity: bool | NotGiven = NOT_GIVEN,
+        retention_days: int | NotGiven | None = NOT_GIVEN,
+    ) -> Site:
+        """Change the given settings. ``theme`` is merged into the stored theme;
+        ``retention_days=None`` keeps answers forever."""
+        fields = dict(
+            name=name,
+            allowed_origins=allowed_origins,
+            default_locale=default_locale,
+            theme=theme,
+            cooldown_days=cooldown_days,
+            require_identity=require_identity,
+            retention_days=retention_days,
+        )
+        return self._fetch(_update(fields), Site)
+
+
+class AsyncSiteResource(AsyncResource):
+    async def get(self) -> Site:
+        """The site's settings."""
+        return await self._fetch(Call("GET", "/v1/site"), Site)
+
+    async def update(
+        self,
+        *,
+        name: str | NotGiven = NOT_GIVEN,
+        allowed_origins: Iterable[str] | NotGiven = NOT_GIVEN,
+        default_locale: Locale | NotGiven = NOT_GIVEN,
+        theme: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        cooldown_days: int | NotGiven = NOT_GIVEN,
+        require_identity: bool | NotGiven = NOT_GIVEN,
+        retention_days: int | NotGiven | None = NOT_GIVEN,
+    ) -> Site:
+        """Change the given settings (see ``Fiilis.site.update``)."""
+        fields = dict(
+            name=name,
+            allowed_origins=allowed_origins,
+            default_locale=default_locale,
+            theme=theme,
+            cooldown_days=cooldown_days,
+            require_identity=require_identity,
+            retention_days=retention_days,
+        )
+        return await self._fetch(_update(fields), Site)

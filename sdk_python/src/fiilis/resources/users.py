@@ -1,0 +1,47 @@
+"""``client.users``: why a user is (not) asked, what is held about them, and erasing them."""
+
+from __future__ import annotations
+
+from fiilis._core import Call
+from fiilis._models import Eligibility, ErasureResult, UserExport
+from fiilis._params import query, required, segment, user_key
+from fiilis.resources._base import AsyncResource, SyncResource
+
+
+def _path(user_id: str | int) -> str:
+    # User ids come from the host app and may hold "/", "@", spaces …: one quoted path segment.
+    return f"/v1/users/{segment(user_key(user_id), 'user_id')}"
+
+
+def _eligibility(user_id: str | int, survey: str) -> Call:
+    params = query(survey=required(survey, "survey"))
+    return Call("GET", f"{_path(user_id)}/eligibility", params=params)
+
+
+class Users(SyncResource):
+    def eligibility(self, user_id: str | int, *, survey: str) -> Eligibility:
+        """Every rule of who-gets-asked for this user and survey, each passed or failed, and the
+        first failure as ``reason``: the answer to "why was (or wasn't) this user asked?"."""
+        return self._fetch(_eligibility(user_id, survey), Eligibility)
+
+    def export(self, user_id: str | int) -> UserExport:
+        """Everything held about the user: traits, prompts, responses (for an access request)."""
+        return self._fetch(Call("GET", _path(user_id)), UserExport)
+
+    def delete(self, user_id: str | int) -> ErasureResult:
+        """Erase the user and everything held about them; returns what was removed."""
+        return self._fetch(Call("DELETE", _path(user_id)), ErasureResult)
+
+
+class AsyncUsers(AsyncResource):
+    async def eligibility(self, user_id: str | int, *, survey: str) -> Eligibility:
+        """Every rule of who-gets-asked for this user and survey, passed or failed."""
+        return await self._fetch(_eligibility(user_id, survey), Eligibility)
+
+    async def export(self, user_id: str | int) -> UserExport:
+        """Everything held about the user."""
+        return await self._fetch(Call("GET", _path(user_id)), UserExport)
+
+    async def delete(self, user_id: str | int) -> ErasureResult:
+        """Erase the user and everything held about them; returns what was removed."""
+        return await self._fetch(Call("DELETE", _path(user_id)), ErasureResult)
