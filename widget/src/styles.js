@@ -21,7 +21,7 @@ export const CSS = `
   --ln:#0f172a24;
   --hv:#0f172a0a;
   position: relative;
-  width: 368px;
+  width: 384px;
   padding: 16px;
   background: var(--fiilis-bg, #fff);
   color: var(--fiilis-fg, #0f172a);
@@ -61,6 +61,7 @@ button:hover { background: var(--hv) }
 .s { display: flex; flex-wrap: wrap; gap: 6px }
 .n { gap: 4px }
 .s button { flex: 1; min-width: 0; height: 38px; padding: 0; font-variant-numeric: tabular-nums }
+.n button { height: 34px }
 .s button:hover { border-color: var(--a) }
 [aria-readonly] button { cursor: default }
 [aria-readonly] button:not([aria-checked=true]) { border-color: var(--ln); background: none }
