@@ -35,14 +35,21 @@ function start() {
       warnRefused(what, res);
       return { prompt: null, error: (res.data && res.data.error) || { code: 'network_error' } };
     }
-    const prompt = res.data.prompt;
+    const answer = res.data || { prompt: null };
+    const { prompt } = answer;
     // an answer or dismissal still waiting in the queue means this prompt was already handled here
     const handled = prompt && outbox.items().some((i) => i.group === prompt.id && !i.path.endsWith('/shown'));
     if (prompt && !taken && !handled) {
       taken = true;
-      setTimeout(open, prompt.delay_ms || 0, prompt);
+      setTimeout(() => {
+        try {
+          open(prompt);
+        } catch (e) {
+          warn(e);
+        }
+      }, prompt.delay_ms || 0);
     }
-    return res.data;
+    return answer;
   }
 
   function open(prompt, preview) {

@@ -63,8 +63,7 @@ button:hover { background: var(--hv) }
 .s button { flex: 1; min-width: 0; height: 38px; padding: 0; font-variant-numeric: tabular-nums }
 .n button { height: 34px }
 .s button:hover { border-color: var(--a) }
-[aria-readonly] button { cursor: default }
-[aria-readonly] button:not([aria-checked=true]) { border-color: var(--ln); background: none }
+[aria-readonly] { pointer-events: none } /* the score is sent: no hover, no second pick */
 .p, [aria-checked=true] { background: var(--a) !important; border-color: var(--a); color: var(--af) }
 .l { display: flex; justify-content: space-between; gap: 16px; margin-top: 8px; font-size: 12px; line-height: 1.3; opacity: .64 }
 .l :last-child { text-align: end }

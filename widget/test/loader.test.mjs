@@ -294,3 +294,15 @@ test('a prompt whose answer still waits in the queue is not asked again', async 
   assert.equal(page.document.querySelector('fiilis-widget'), null);
   assert.ok(page.calls.some((c) => c.path === '/v1/widget/responses'), 'the waiting answer is retried on load');
 });
+
+test('a 200 without a JSON body resolves to no prompt', async () => {
+  const page = open({ answer: () => [200, undefined] });
+  const answer = await page.window.fiilis.track('x');
+  assert.deepEqual(plain(answer), { prompt: null });
+});
+
+test('an unknown call warns instead of throwing', () => {
+  const page = open();
+  assert.equal(page.window.fiilis('launch'), undefined);
+  assert.match(page.warnings.at(-1), /\[fiilis\] launch/);
+});
