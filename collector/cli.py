@@ -20,8 +20,9 @@ def main() -> None:
 
 def init_app(app) -> None:
     from collector.demo import demo
+    from collector.purge import purge
 
-    for group in (db_group, site_group, survey_group, demo, snippet):
+    for group in (db_group, site_group, survey_group, demo, snippet, purge):
         app.cli.add_command(group)
 
 

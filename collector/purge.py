@@ -1,0 +1,32 @@
+"""``fiilis purge``: apply each site's ``retention_days`` (run it daily, e.g. from cron)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from collector import db
+from collector.services import users
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@with_appcontext
+def purge(dry_run: bool) -> None:
+    """Delete responses and prompts older than each site's retention_days."""
+    done = users.purge(db.session(), dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    if not done:
+        click.echo("No site has retention_days set: nothing to purge.")
+        return
+    for p in done:
+        click.echo(
+            f"{p.site_id} ({p.site_name}), {p.retention_days} days, before "
+            f"{p.cutoff:%Y-%m-%d %H:%M} UTC: {verb} {p.responses} responses, "
+            f"{p.prompts} prompts, {p.users} users"
+        )
+    totals = [sum(getattr(p, k) for p in done) for k in ("responses", "prompts", "users")]
+    click.echo(
+        f"Total: {verb} {totals[0]} responses, {totals[1]} prompts, {totals[2]} users"
+        + (" (dry run)" if dry_run else ".")
+    )

@@ -1,0 +1,571 @@
+"""Results: the responses list and its CSV, follow-up of one response, and metrics (DESIGN §7).
+
+Metrics never load answer rows. Each figure is a count of index entries: SQL counts the answers
+per (interval, scale point) or (group, scale point) with one index range seek per cell, and the pure
+``scoring.summarize`` turns each distribution into scores. Interval boundaries are local midnights
+computed here with ``zoneinfo``, so a series is exact across daylight-saving changes on both
+databases, and no per-row date function runs in SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    values,
+)
+from sqlalchemy.orm import Session
+
+from collector import pagination
+from collector.domain import scoring
+from collector.errors import APIError, not_found
+from collector.models import (
+    FollowupChange,
+    Prompt,
+    Response,
+    Site,
+    Survey,
+    UTCDateTime,
+    utcnow,
+)
+
+FOLLOWUP_STATUSES = ("open", "in_progress", "closed")
+INTERVALS = ("day", "week", "month")
+#: A series has at most this many intervals (a daily series of about 2¾ years).
+MAX_INTERVALS = 1000
+#: ``groups`` keeps the largest this many groups; ``groups_truncated`` says when more exist.
+MAX_GROUPS = 100
+
+
+# -- responses -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    """A response as the API shows it: the stored row plus its survey's kind (and history)."""
+
+    response: Response
+    kind: str
+    history: list[FollowupChange] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.response, name)
+
+
+def survey_of(db: Session, site: Site, survey_id: str, param: str = "survey") -> Survey:
+    survey = db.get(Survey, survey_id)
+    if survey is None or survey.site_id != site.id:
+        raise not_found("survey", param)
+    return survey
+
+
+def _filtered(db: Session, site: Site, filters: dict) -> Any:
+    stmt = select(Response).where(Response.site_id == site.id)
+    if filters.get("survey"):
+        stmt = stmt.where(Response.survey_id == survey_of(db, site, filters["survey"]).id)
+    if filters.get("user_id") is not None:
+        stmt = stmt.where(Response.user_id == filters["user_id"])
+    if filters.get("since") is not None:
+        stmt = stmt.where(Response.created_at >= filters["since"])
+    if filters.get("until") is not None:
+        stmt = stmt.where(Response.created_at < filters["until"])
+    if filters.get("min_score") is not None:
+        stmt = stmt.where(Response.score >= filters["min_score"])
+    if filters.get("max_score") is not None:
+        stmt = stmt.where(Response.score <= filters["max_score"])
+    if filters.get("followup_status"):
+        stmt = stmt.where(Response.followup_status == filters["followup_status"])
+    if filters.get("has_comment") is True:
+        stmt = stmt.where(Response.comment.is_not(None), Response.comment != "")
+    elif filters.get("has_comment") is False:
+        stmt = stmt.where(or_(Response.comment.is_(None), Response.comment == ""))
+    return stmt
+
+
+def kinds_of(db: Session, survey_ids: set[str]) -> dict[str, str]:
+    if not survey_ids:
+        return {}
+    return dict(db.execute(select(Survey.id, Survey.kind).where(Survey.id.in_(survey_ids))).all())
+
+
+def list_page(db: Session, site: Site, filters: dict, *, limit: int, cursor: str | None):
+    """One page of the site's responses, newest first, and whether more follow."""
+    items, more = pagination.page(
+        db, _filtered(db, site, filters), Response, limit=limit, cursor=cursor
+    )
+    kinds = kinds_of(db, {r.survey_id for r in items})
+    return [ResponseView(r, kinds[r.survey_id]) for r in items], more
+
+
+def histories(db: Session, response_ids: list[str]) -> dict[str, list[FollowupChange]]:
+    out: dict[str, list[FollowupChange]] = {rid: [] for rid in response_ids}
+    if response_ids:
+        stmt = (
+            select(FollowupChange)
+            .where(FollowupChange.response_id.in_(response_ids))
+            .order_by(FollowupChange.created_at, FollowupChange.id)
+        )
+        for change in db.scalars(stmt):
+            out[change.response_id].append(change)
+    return out
+
+
+def _owned(db: Session, site: Site, response_id: str) -> Response:
+    response = db.get(Response, response_id)
+    if response is None or response.site_id != site.id:
+        raise not_found("response", "id")
+    return response
+
+
+def get(db: Session, site: Site, response_id: str) -> ResponseView:
+    """One response with its follow-up history, oldest change first."""
+    response = _owned(db, site, response_id)
+    history = histories(db, [response.id])[response.id]
+    return ResponseView(response, kinds_of(db, {response.survey_id})[response.survey_id], history)
+
+
+def update_followup(
+    db: Session, site: Site, response_id: str, changes: dict, *, actor: str | None = "api"
+) -> ResponseView:
+    """Change follow-up status, owner or note; a change that changes something is kept with its time."""
+    response = _owned(db, site, response_id)
+    fields = {
+        "followup_status": "status",
+        "followup_owner": "owner",
+        "followup_note": "note",
+    }
+    changed = False
+    for name in fields:
+        if name in changes and getattr(response, name) != changes[name]:
+            setattr(response, name, changes[name])
+            changed = True
+    if changed:
+        now = utcnow()
+        response.updated_at = now
+        db.add(
+            FollowupChange(
+                response_id=response.id,
+                status=response.followup_status,
+                owner=response.followup_owner,
+                note=response.followup_note,
+                actor=actor,
+                created_at=now,
+            )
+        )
+        db.commit()
+    return get(db, site, response_id)
+
+
+# -- CSV -----------------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "survey",
+    "prompt",
+    "kind",
+    "score",
+    "comment",
+    "user_id",
+    "event",
+    "url",
+    "locale",
+    "followup_status",
+    "followup_owner",
+    "followup_note",
+    "context",
+    "traits",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CSV_BATCH = 500
+
+
+def neutralise(cell: str) -> str:
+    """Make a text cell inert in spreadsheets: a leading ``'`` before a formula character."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return neutralise(str(value))
+
+
+def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
+    """The filtered responses as CSV text, newest first, streamed in batches.
+
+    The filters are checked (and the survey looked up) before the first line is made, so a bad
+    request still gets its JSON error. Rows come through a server-side cursor (``yield_per``): the
+    export never holds more than a batch.
+    """
+    base = _filtered(db, site, filters).subquery()
+    stmt = (
+        select(
+            base.c.id,
+            base.c.created_at,
+            base.c.survey_id,
+            base.c.prompt_id,
+            Survey.kind,
+            base.c.score,
+            base.c.comment,
+            base.c.user_id,
+            base.c.event,
+            base.c.url,
+            base.c.locale,
+            base.c.followup_status,
+            base.c.followup_owner,
+            base.c.followup_note,
+            base.c.context,
+            base.c.traits,
+        )
+        .join(Survey, Survey.id == base.c.survey_id)
+        .order_by(base.c.created_at.desc(), base.c.id.desc())
+        .execution_options(yield_per=_CSV_BATCH)
+    )
+    bind = db.get_bind()
+
+    def lines() -> Iterator[str]:
+        # Its own session: the request's is closed when the view returns, before the body streams.
+        with Session(bind) as stream:
+            yield from _csv_text(stream.execute(stmt))
+
+    return lines()
+
+
+def _csv_text(rows) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # the BOM makes Excel read UTF-8 (ä, ö, å)
+    writer.writerow(CSV_COLUMNS)
+    for count, row in enumerate(rows, 1):
+        writer.writerow([_csv_cell(v) for v in row])
+        if count % _CSV_BATCH == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+# -- metrics -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricsQuery:
+    survey: str
+    since: datetime | None = None
+    until: datetime | None = None
+    interval: str | None = None
+    group_by: str | None = None  # "event" or "trait:<name>"
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One interval of a series: ``start`` is its local start; answers count in ``[lo, hi)``."""
+
+    start: datetime
+    lo: datetime
+    hi: datetime
+
+
+def _floor(day: date, interval: str) -> date:
+    if interval == "week":
+        return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+    if interval == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _following(day: date, interval: str) -> date:
+    if interval == "week":
+        return day + timedelta(days=7)
+    if interval == "month":
+        return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day + timedelta(days=1)
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    # fold=0: where DST skips midnight, the day starts at the first instant that exists.
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+
+def buckets(since: datetime, until: datetime, interval: str, tz: ZoneInfo) -> list[Bucket]:
+    """The intervals covering ``[since, until)``, cut at local midnights of ``tz``.
+
+    Every interval is listed, empty or not. The first and last are clipped to the period, so the
+    intervals' answers add up to the period's.
+    """
+    out: list[Bucket] = []
+    if since >= until:
+        return out
+    day = _floor(since.astimezone(tz).date(), interval)
+    start = _midnight(day, tz)
+    while start < until:
+        if len(out) == MAX_INTERVALS:
+            raise APIError(
+                422,
+                "too_many_intervals",
+                f"interval: this period has more than {MAX_INTERVALS} {interval}s; "
+                "choose a longer interval or a shorter period (since, until).",
+                param="interval",
+            )
+        day = _following(day, interval)
+        end = _midnight(day, tz)
+        out.append(Bucket(start.astimezone(tz), max(start, since), min(end, until)))
+        start = end
+    return out
+
+
+def _period(survey_id: str, since: datetime | None, until: datetime) -> list:
+    conds = [Response.survey_id == survey_id, Response.created_at < until]
+    if since is not None:
+        conds.append(Response.created_at >= since)
+    return conds
+
+
+def _scale(kind: str) -> list[int]:
+    low, high = scoring.SCALES[kind]
+    return list(range(low, high + 1))
+
+
+def _points_cte(kind: str):
+    return values(column("score", Integer), name="s").data([(p,) for p in _scale(kind)]).cte("s")
+
+
+def _series_counts(db: Session, survey: Survey, spans: list[Bucket]) -> list[dict[int, int]]:
+    """Counts per (interval, scale point): one index range seek per cell, no per-row work."""
+    out: list[dict[int, int]] = [{} for _ in spans]
+    if not spans:
+        return out
+    b = (
+        values(
+            column("i", Integer),
+            column("lo", UTCDateTime()),
+            column("hi", UTCDateTime()),
+            name="b",
+        )
+        .data([(i, s.lo, s.hi) for i, s in enumerate(spans)])
+        .cte("b")
+    )
+    s = _points_cte(survey.kind)
+    count = (
+        select(func.count())
+        .where(
+            Response.survey_id == survey.id,
+            Response.score == s.c.score,
+            Response.created_at >= b.c.lo,
+            Response.created_at < b.c.hi,
+        )
+        .scalar_subquery()
+    )
+    for i, point, n in db.execute(select(b.c.i, s.c.score, count).select_from(b.join(s, true()))):
+        if n:
+            out[i][point] = n
+    return out
+
+
+_EVENTS = text(
+    """
+    WITH RECURSIVE e(ev) AS (
+        SELECT min(event) FROM responses WHERE survey_id = :survey
+        UNION ALL
+        SELECT (SELECT min(r.event) FROM responses r WHERE r.survey_id = :survey AND r.event > e.ev)
+        FROM e WHERE e.ev IS NOT NULL
+    )
+    SELECT ev FROM e WHERE ev IS NOT NULL
+    """
+)
+
+
+def _event_counts(
+    db: Session, survey: Survey, since: datetime | None, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """Counts per (event, scale point). The survey's events come from a skip scan of the index
+    (one seek per distinct event), then each cell is one range seek."""
+    events = [row[0] for row in db.execute(_EVENTS, {"survey": survey.id})]
+    s = _points_cte(survey.kind)
+    count = select(func.count()).where(
+        *_period(survey.id, since, until), Response.score == s.c.score
+    )
+    # Answers without an event are a group of their own (NULL never equals a value).
+    stmts = [
+        select(
+            literal(None, String),
+            s.c.score,
+            count.where(Response.event.is_(None)).scalar_subquery(),
+        )
+    ]
+    if events:
+        g = values(column("ev", String), name="g").data([(e,) for e in events]).cte("g")
+        cell = count.where(Response.event == g.c.ev).scalar_subquery()
+        stmts.append(select(g.c.ev, s.c.score, cell).select_from(g.join(s, true())))
+    out: dict[str | None, dict[int, int]] = {}
+    for stmt in stmts:
+        for key, point, n in db.execute(stmt):
+            if n:
+                out.setdefault(key, {})[point] = n
+    return out
+
+
+def _trait_key(db: Session, name: str):
+    if db.get_bind().dialect.name == "postgresql":
+        return Response.traits.op("->>")(literal(name, Text))
+    path = literal('$."' + name + '"', Text)
+    kind = func.json_type(Response.traits, path)
+    return case(
+        (kind == "true", literal("true")),
+        (kind == "false", literal("false")),
+        else_=cast(func.json_extract(Response.traits, path), Text),
+    )
+
+
+def _trait_counts(
+    db: Session, survey: Survey, name: str, since: datetime | None, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """Counts per (trait value, scale point): the traits are read from every answer in the period
+    (no index can know a trait name in advance), still aggregated in SQL."""
+    rows = (
+        select(_trait_key(db, name).label("key"), Response.score)
+        .where(*_period(survey.id, since, until), Response.score.in_(_scale(survey.kind)))
+        .subquery()
+    )
+    stmt = select(rows.c.key, rows.c.score, func.count()).group_by(rows.c.key, rows.c.score)
+    out: dict[str | None, dict[int, int]] = {}
+    for value, point, n in db.execute(stmt):
+        out.setdefault(value, {})[point] = n
+    return out
+
+
+def _total_counts(
+    db: Session, survey: Survey, since: datetime | None, until: datetime
+) -> dict[int, int]:
+    s = _points_cte(survey.kind)
+    count = (
+        select(func.count())
+        .where(*_period(survey.id, since, until), Response.score == s.c.score)
+        .scalar_subquery()
+    )
+    return {point: n for point, n in db.execute(select(s.c.score, count)) if n}
+
+
+def _funnel(db: Session, survey: Survey, since: datetime | None, until: datetime) -> dict:
+    """Prompts made in the period: how many were shown, answered and dismissed.
+
+    A prompt counts as shown when the user saw it: it is ``shown``, ``answered`` or ``dismissed``,
+    or it expired after being shown. One index range seek per status."""
+    conds = [Prompt.survey_id == survey.id, Prompt.created_at < until]
+    if since is not None:
+        conds.append(Prompt.created_at >= since)
+
+    def count(*where, of=None):
+        counted = func.count(of) if of is not None else func.count()
+        return select(counted).where(*conds, *where).scalar_subquery()
+
+    shown, answered, dismissed, seen_then_left = db.execute(
+        select(
+            count(Prompt.status == "shown"),
+            count(Prompt.status == "answered"),
+            count(Prompt.status == "dismissed"),
+            count(Prompt.status.in_(["pending", "expired"]), of=Prompt.shown_at),
+        )
+    ).one()
+    shown_total = shown + answered + dismissed + seen_then_left
+    return {
+        "shown": shown_total,
+        "answered": answered,
+        "dismissed": dismissed,
+        "response_rate": round(answered / shown_total, 4) if shown_total else None,
+    }
+
+
+def _first_activity(db: Session, survey: Survey) -> datetime | None:
+    firsts = [
+        db.scalar(select(func.min(Response.created_at)).where(Response.survey_id == survey.id)),
+        db.scalar(select(func.min(Prompt.created_at)).where(Prompt.survey_id == survey.id)),
+    ]
+    firsts = [f for f in firsts if f is not None]
+    return min(firsts) if firsts else None
+
+
+def metrics(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = None) -> dict:
+    """DESIGN §7 for one survey over ``[since, until)``.
+
+    ``until`` defaults to now and ``since`` to the survey's first prompt or answer.
+    """
+    survey = survey_of(db, site, q.survey)
+    until = q.until or now or utcnow()
+    since = q.since if q.since is not None else (_first_activity(db, survey) or until)
+    if since > until:
+        raise APIError(422, "validation_failed", "until: must be later than since.", param="until")
+
+    series: list[dict] = []
+    distributions: list[dict[int, int]] = []
+    if q.interval:
+        spans = buckets(since, until, q.interval, q.tz)
+        distributions = _series_counts(db, survey, spans)
+        for span, dist in zip(spans, distributions, strict=True):
+            point = scoring.summarize(survey.kind, dist).to_dict(brief=True)
+            series.append({"start": span.start.isoformat(), **point})
+
+    groups, truncated, grouped = _groups(db, survey, q.group_by, since, until)
+    if q.interval:
+        total = scoring.merge(distributions)
+    elif grouped is not None:
+        total = scoring.merge(grouped.values())
+    else:
+        total = _total_counts(db, survey, since, until)
+
+    return {
+        "survey": survey.id,
+        "kind": survey.kind,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "interval": q.interval,
+        "tz": q.tz.key,
+        "group_by": q.group_by,
+        **scoring.summarize(survey.kind, total).to_dict(),
+        **_funnel(db, survey, since, until),
+        "series": series,
+        "groups": groups,
+        "groups_truncated": truncated,
+    }
+
+
+def _groups(db, survey, group_by, since, until):
+    if not group_by:
+        return [], False, None
+    if group_by == "event":
+        grouped = _event_counts(db, survey, since, until)
+    else:
+        grouped = _trait_counts(db, survey, group_by.removeprefix("trait:"), since, until)
+    summaries = [(key, scoring.summarize(survey.kind, dist)) for key, dist in grouped.items()]
+    # Largest groups first; equal sizes by key, the answers without a key last.
+    summaries.sort(key=lambda item: (-item[1].n, item[0] is None, item[0] or ""))
+    groups = [{"key": key, **s.to_dict(brief=True)} for key, s in summaries[:MAX_GROUPS]]
+    return groups, len(summaries) > MAX_GROUPS, grouped
