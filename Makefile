@@ -5,7 +5,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg sdk_python/pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 PORT   ?= 5000
 
-.PHONY: run test test-py lint format bench clean
+WIDGET_DEPS := widget/node_modules/.package-lock.json
+E2E_DEPS    := e2e/node_modules/.package-lock.json
+
+.PHONY: run test test-py test-widget test-e2e screenshots lint format bench clean
 
 $(STAMP):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,8 +22,25 @@ run: $(STAMP)
 	FIILIS_ENV=development $(VENV)/bin/fiilis db upgrade
 	FIILIS_ENV=development $(VENV)/bin/fiilis demo --port $(PORT)
 
-test: $(STAMP)
+$(WIDGET_DEPS): widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund --loglevel=error
+
+$(E2E_DEPS): e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund --loglevel=error
+
+test: test-widget test-py
+
+test-widget: $(WIDGET_DEPS)
+	cd widget && npm run --silent check && npm test
+
+test-py: $(STAMP)
 	$(PY) -m pytest tests -q -p no:cacheprovider
+
+test-e2e: $(STAMP) $(E2E_DEPS)
+	$(PY) -m pytest e2e -q -p no:cacheprovider
+
+screenshots: $(STAMP) $(E2E_DEPS)
+	FIILIS_SCREENSHOTS=1 $(PY) -m pytest e2e -q -p no:cacheprovider -k "accessibility or phone or link_page"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

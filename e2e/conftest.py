@@ -228,3 +228,30 @@ def open_host(page, collector, host, site):
 def card(page):
     """The widget's card, found through its accessible radiogroup (Playwright pierces shadow DOM)."""
     return page.get_by_role("radiogroup")
+
+
+SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
+
+
+@pytest.fixture
+def shoot():
+    """Save a screenshot for the README when ``FIILIS_SCREENSHOTS=1`` (``make screenshots``)."""
+
+    def save(page, name: str, locator=None, margin: int = 24) -> None:
+        if os.environ.get("FIILIS_SCREENSHOTS") != "1":
+            return
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        clip = None
+        if locator is not None:
+            box = locator.bounding_box()
+            view = page.viewport_size
+            x, y = max(0, box["x"] - margin), max(0, box["y"] - margin)
+            clip = {
+                "x": x,
+                "y": y,
+                "width": min(view["width"] - x, box["width"] + 2 * margin),
+                "height": min(view["height"] - y, box["height"] + 2 * margin),
+            }
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), clip=clip)
+
+    return save

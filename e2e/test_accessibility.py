@@ -26,13 +26,14 @@ def axe_violations(page) -> list:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("kind", ["csat", "ces", "nps"])
-def test_open_card_has_no_axe_violations(page, open_host, site, kind, scheme):
+def test_open_card_has_no_axe_violations(page, open_host, site, kind, scheme, shoot):
     page.emulate_media(color_scheme=scheme)
     make_survey(site, kind)
     page = open_host(f"axe-{kind}-{scheme}")
     page.click(EVENTS[kind])
     expect(card(page)).to_be_visible()
     page.wait_for_timeout(300)  # after the entrance animation
+    shoot(page, f"widget-{kind}-{scheme}", page.get_by_role("region"))
     assert axe_violations(page) == []
     page.get_by_role("radio").nth(1).click()
     expect(page.get_by_role("textbox")).to_be_visible()

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from e2e.conftest import make_survey, responses
 
 
-def test_email_link_records_a_one_click_score_and_the_comment(page, site, collector):
+def test_email_link_records_a_one_click_score_and_the_comment(page, site, collector, shoot):
     from fiilis import Fiilis
 
     survey = make_survey(site, "nps", trigger_events=[])
@@ -17,6 +17,7 @@ def test_email_link_records_a_one_click_score_and_the_comment(page, site, collec
 
     page.goto(prompt.url)
     expect(page.get_by_role("heading", name=re.compile("recommend", re.I))).to_be_visible()
+    shoot(page, "answer-page")
     # What an e-mail client shows: one link per score; a click is a plain GET.
     page.goto(prompt.url + "?score=10")
     rows = responses(site, survey["id"])

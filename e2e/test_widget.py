@@ -126,12 +126,14 @@ def test_texts_follow_the_locale_and_fall_back_to_the_sites_default(open_host, s
     expect(page.get_by_text(QUESTIONS["csat"]["fi"])).to_be_visible()
 
 
-def test_phone_viewport_gets_a_bottom_sheet_with_large_tap_targets(open_host, site, page):
+def test_phone_viewport_gets_a_bottom_sheet_with_large_tap_targets(open_host, site, page, shoot):
     page.set_viewport_size({"width": 390, "height": 844})
     make_survey(site, "nps", trigger_events=["nps.ask"])
     page = open_host("phone1")
     page.click("#nps")
     expect(card(page)).to_be_visible()
+    page.wait_for_timeout(300)
+    shoot(page, "widget-nps-phone")
     region = page.get_by_role("region").bounding_box()
     assert region["width"] >= 380
     assert abs(region["y"] + region["height"] - 844) <= 2
