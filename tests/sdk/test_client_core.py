@@ -412,7 +412,7 @@ def test_metrics_series_and_groups_are_small_dataclasses():
     assert dict(server.last.url.params) == {
         "survey": "srv_1",
         "since": "2025-01-01",
-        "until": "2025-02-01T00:00:00+00:00",
+        "until": "2025-02-01T00:00:00",  # naive: the collector reads it in tz
         "interval": "week",
         "group_by": "event",
         "tz": "Europe/Helsinki",
@@ -459,9 +459,9 @@ def test_a_link_prompt_has_its_url():
         )
     )
 
-    prompt = client.prompts.create(user_id=7, survey="srv_1", channel="link")
+    prompt = client.prompts.create(user_id=7, survey="srv_1", channel="link", locale="fi")
 
-    assert server.body() == {"user_id": "7", "survey": "srv_1", "channel": "link"}
+    assert server.body() == {"user_id": "7", "survey": "srv_1", "channel": "link", "locale": "fi"}
     assert prompt.url == f"{BASE}/r/tok"
 
 
@@ -474,7 +474,7 @@ def test_a_suppressed_prompt_is_a_result_not_an_error():
 
 
 def test_prompts_get_reads_one_prompt():
-    client, server = make(lambda r: {"id": "prm_1", "status": "answered", "survey_id": "srv_1"})
+    client, server = make(lambda r: {"id": "prm_1", "status": "answered", "survey": "srv_1"})
 
     prompt = client.prompts.get("prm_1")
 
@@ -556,7 +556,7 @@ def test_responses_list_and_get_send_the_filters():
         lambda r: (
             {"data": [], "has_more": False, "next_cursor": None}
             if r.url.path == "/v1/responses"
-            else {"id": "rsp_1", "score": 9, "page_url": "https://app.example.com/billing"}
+            else {"id": "rsp_1", "score": 9, "url": "https://app.example.com/billing"}
         )
     )
 
@@ -582,6 +582,43 @@ def test_responses_list_and_get_send_the_filters():
     }
     assert server.last.url.path == "/v1/responses/rsp_1"
     assert one.score == 9 and one.url == "https://app.example.com/billing"
+    assert b"%2B02%3A00" in server.requests[0].url.query  # "+" must not arrive as a space
+
+
+def test_responses_can_be_filtered_to_the_ones_to_follow_up():
+    client, server = make(lambda r: {"data": [], "has_more": False, "next_cursor": None})
+
+    list(client.responses.list(followup_status="open", has_comment=True, max_score=6))
+
+    assert dict(server.last.url.params) == {
+        "followup_status": "open",
+        "has_comment": "true",
+        "max_score": "6",
+    }
+
+
+def test_a_single_response_carries_its_followup_history():
+    body = {
+        "id": "rsp_1",
+        "score": 2,
+        "followup_status": "closed",
+        "followup_history": [
+            {"status": "in_progress", "owner": "maria", "note": None, "actor": "api",
+             "created_at": "2025-03-01T10:00:00Z"},
+        ],
+    }  # fmt: skip
+    client, _ = make(lambda r: body)
+
+    history = client.responses.get("rsp_1").followup_history
+
+    assert history == [
+        fiilis.FollowupChange(
+            status="in_progress",
+            owner="maria",
+            actor="api",
+            created_at=datetime(2025, 3, 1, 10, tzinfo=UTC),
+        )
+    ]
 
 
 @pytest.mark.parametrize(
@@ -608,39 +645,55 @@ def test_eligibility_lists_every_rule():
     body = {
         "user_id": "u42",
         "survey": "srv_1",
+        "origin": "api",
+        "event": None,
         "eligible": False,
         "reason": "answered_recently",
+        "pending_prompt_id": None,
         "rules": [
-            {"rule": "survey_inactive", "passed": True},
-            {"rule": "answered_recently", "passed": False, "detail": "answered 3 days ago"},
+            {"name": "survey_inactive", "passed": True, "skipped": False, "detail": "active"},
+            {"name": "event_not_trigger", "passed": True, "skipped": True, "detail": "api"},
+            {"name": "answered_recently", "passed": False, "skipped": False, "detail": "3 days"},
         ],
     }
-    client, _ = make(lambda r: body)
+    client, server = make(lambda r: body)
 
-    e = client.users.eligibility("u42", survey="srv_1")
+    e = client.users.eligibility("u42", survey="srv_1", origin="api")
 
-    assert not e.eligible and e.reason == "answered_recently"
-    assert [(r.rule, r.passed) for r in e.rules] == [
-        ("survey_inactive", True),
-        ("answered_recently", False),
+    assert dict(server.last.url.params) == {"survey": "srv_1", "origin": "api"}
+    assert not e.eligible and e.reason == "answered_recently" and e.origin == "api"
+    assert [(r.name, r.passed, r.skipped) for r in e.rules] == [
+        ("survey_inactive", True, False),
+        ("event_not_trigger", True, True),
+        ("answered_recently", False, False),
     ]
 
 
 def test_user_export_and_erasure_results():
     export = {
         "user_id": "u42",
-        "traits": {"plan": "pro"},
-        "prompts": [{"id": "prm_1", "status": "answered"}],
-        "responses": [{"id": "rsp_1", "score": 4}],
-    }
-    client, _ = make(lambda r: export if r.method == "GET" else {"user_id": "u42", "responses": 1,
-                                                                "prompts": 2, "users": 1})  # fmt: skip
+        "user": {"traits": {"plan": "pro"}, "created_at": "2025-01-01T00:00:00Z",
+                 "last_seen_at": "2025-02-01T00:00:00Z"},
+        "prompts": [{"id": "prm_1", "survey": "srv_1", "status": "answered", "traits": {}}],
+        "responses": [{"id": "rsp_1", "survey": "srv_1", "prompt": "prm_1", "score": 4}],
+    }  # fmt: skip
+    erased = {"user_id": "u42", "deleted": {"prompts": 2, "responses": 1, "users": 1}}
+    client, _ = make(lambda r: export if r.method == "GET" else erased)
 
     held = client.users.export("u42")
-    erased = client.users.delete("u42")
+    gone = client.users.delete("u42")
 
-    assert held.responses[0].score == 4 and held.prompts[0].status == "answered"
-    assert erased.deleted == {"responses": 1, "prompts": 2, "users": 1}
+    assert held.user.traits == {"plan": "pro"}
+    assert held.user.last_seen_at == datetime(2025, 2, 1, tzinfo=UTC)
+    assert held.prompts[0].status == "answered" and held.prompts[0].survey == "srv_1"
+    assert held.responses[0].score == 4 and held.responses[0].prompt == "prm_1"
+    assert gone.user_id == "u42"
+    assert gone.deleted == {"prompts": 2, "responses": 1, "users": 1}
+
+
+def test_a_user_known_only_by_answers_exports_without_a_user_record():
+    client, _ = make(lambda r: {"user_id": "u9", "user": None, "prompts": [], "responses": []})
+    assert client.users.export("u9").user is None
 
 
 def test_site_get_and_update():

@@ -238,6 +238,42 @@ def test_a_malformed_request_error_from_the_transport_is_not_retried():
     assert server.calls == 1 and slept == []
 
 
+def survey_server(*failures):
+    answers = list(failures)
+    seen: list[httpx.Request] = []
+
+    def handler(request):
+        seen.append(request)
+        if answers:
+            failure = answers.pop(0)
+            if isinstance(failure, Exception):
+                raise failure
+            return failure
+        return httpx.Response(201, json={"id": "srv_1", "kind": "csat"})
+
+    return handler, seen
+
+
+def test_creating_a_survey_is_not_repeated_after_it_may_have_arrived():
+    # The collector deduplicates prompts by Idempotency-Key but not surveys: a read timeout may
+    # mean the survey was made, so trying again could make two.
+    handler, seen = survey_server(httpx.ReadTimeout("slow"))
+    client, _ = make_client(handler)
+
+    with pytest.raises(fiilis.APITimeoutError):
+        client.surveys.create(kind="csat", question="How did we do?")
+
+    assert len(seen) == 1
+
+
+def test_creating_a_survey_is_retried_when_the_connection_was_never_made():
+    handler, seen = survey_server(httpx.ConnectError("refused"), error(503))
+    client, _ = make_client(handler)
+
+    assert client.surveys.create(kind="csat", question="How did we do?").id == "srv_1"
+    assert len(seen) == 3
+
+
 def test_gets_are_retried_too_and_carry_no_idempotency_key():
     answers = [error(503), httpx.Response(200, json={"id": "site_1", "name": "Acme"})]
     seen: list[httpx.Request] = []

@@ -24,6 +24,7 @@ from fiilis._models import (
     Eligibility,
     EligibilityRule,
     ErasureResult,
+    FollowupChange,
     Metrics,
     MetricsGroup,
     MetricsPoint,
@@ -34,6 +35,7 @@ from fiilis._models import (
     Survey,
     TargetingRule,
     UserExport,
+    UserRecord,
 )
 from fiilis._pagination import AsyncPaginator, Paginator
 from fiilis._params import NOT_GIVEN, NotGiven
@@ -53,6 +55,7 @@ __all__ = [
     "ErasureResult",
     "Fiilis",
     "FiilisError",
+    "FollowupChange",
     "Metrics",
     "MetricsGroup",
     "MetricsPoint",
@@ -69,6 +72,7 @@ __all__ = [
     "Survey",
     "TargetingRule",
     "UserExport",
+    "UserRecord",
     "ValidationError",
     "__version__",
     "user_hash",

@@ -108,6 +108,9 @@ class Call:
     json: Any = None
     idempotency_key: str | None = None
     accept: str = "application/json"
+    # False when repeating the call after it reached the server could do it twice (the server
+    # does not deduplicate it by Idempotency-Key): then only never-connected attempts are retried.
+    idempotent: bool = True
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,8 @@ class RequestCore:
             elif isinstance(outcome, Exception):
                 log.debug("%s %s failed: %s", method, path, type(outcome).__name__)
                 error = self.connection_error(outcome, request)
-                retryable, retry_after, cause = retryable_exception(outcome), None, outcome
+                retryable = retryable_exception(outcome, idempotent=call.idempotent)
+                retry_after, cause = None, outcome
                 what = type(outcome).__name__
             else:  # pragma: no cover - a driver bug
                 raise RuntimeError(f"unexpected outcome {outcome!r}")

@@ -13,12 +13,13 @@ import types
 import typing
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = [
     "Eligibility",
     "EligibilityRule",
     "ErasureResult",
+    "FollowupChange",
     "Metrics",
     "MetricsGroup",
     "MetricsPoint",
@@ -29,15 +30,11 @@ __all__ = [
     "Survey",
     "TargetingRule",
     "UserExport",
+    "UserRecord",
 ]
 
 M = TypeVar("M", bound="Model")
 T = TypeVar("T")
-
-
-def _aka(*names: str) -> dict[str, Any]:
-    """Field metadata: the field may also arrive under these names (older or newer spellings)."""
-    return {"aliases": names}
 
 
 @dataclass(frozen=True)
@@ -47,9 +44,6 @@ class Model:
     raw: dict[str, Any] = field(
         default_factory=dict, repr=False, compare=False, kw_only=True, metadata={"raw": True}
     )
-
-    # Hook for the few results whose JSON needs reshaping before the fields are read.
-    _prepare: ClassVar[typing.Callable[[dict[str, Any]], dict[str, Any]] | None] = None
 
     @classmethod
     def _from_dict(cls: type[M], data: dict[str, Any]) -> M:
@@ -88,16 +82,12 @@ def _from_dict(cls: type[M], data: dict[str, Any]) -> M:
     ones ignored, missing ones defaulted (to None when the field has no default)."""
     if not isinstance(data, dict):
         raise TypeError(f"{cls.__name__} expects a JSON object, got {type(data).__name__}")
-    source = cls._prepare(dict(data)) if cls._prepare else data
     kwargs: dict[str, Any] = {}
     for f, hint in _fields(cls):
-        for name in (f.name, *f.metadata.get("aliases", ())):
-            if name in source:
-                kwargs[f.name] = _convert(hint, source[name])
-                break
-        else:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                kwargs[f.name] = None
+        if f.name in data:
+            kwargs[f.name] = _convert(hint, data[f.name])
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            kwargs[f.name] = None
     return cls(**kwargs, raw=data)
 
 
@@ -199,13 +189,15 @@ class Prompt(Model):
     reason: str | None = None
     url: str | None = None
     expires_at: datetime | None = None
-    survey: str | None = field(default=None, metadata=_aka("survey_id"))
+    survey: str | None = None
     user_id: str | None = None
     channel: str | None = None
     origin: str | None = None
     event: str | None = None
     context: dict[str, Any] | None = None
-    response: str | None = field(default=None, metadata=_aka("response_id"))
+    traits: dict[str, Any] | None = None
+    locale: str | None = None
+    response_id: str | None = None
     created_at: datetime | None = None
     shown_at: datetime | None = None
     answered_at: datetime | None = None
@@ -221,18 +213,29 @@ class Prompt(Model):
 
 
 @dataclass(frozen=True)
+class FollowupChange(Model):
+    """One change of a response's follow-up, as kept in its history."""
+
+    status: str | None = None
+    owner: str | None = None
+    note: str | None = None
+    actor: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Response(Model):
     """One answer: a score, maybe a comment, and where the team is with following it up."""
 
     id: str
     score: int | None = None
     comment: str | None = None
-    survey: str | None = field(default=None, metadata=_aka("survey_id"))
-    prompt: str | None = field(default=None, metadata=_aka("prompt_id"))
+    survey: str | None = None
+    prompt: str | None = None
     kind: str | None = None
     user_id: str | None = None
     locale: str | None = None
-    url: str | None = field(default=None, metadata=_aka("page_url"))
+    url: str | None = None
     event: str | None = None
     context: dict[str, Any] | None = None
     traits: dict[str, Any] | None = None
@@ -240,6 +243,7 @@ class Response(Model):
     followup_status: str | None = None
     followup_owner: str | None = None
     followup_note: str | None = None
+    followup_history: list[FollowupChange] | None = None  # only when read alone
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -278,6 +282,7 @@ class Metrics(Model):
     score: float | None = None
     ci95: tuple[float, ...] | None = None
     mean: float | None = None
+    mean_ci95: tuple[float, ...] | None = None
     distribution: dict[str, int] = field(default_factory=dict)
     shown: int = 0
     answered: int = 0
@@ -286,12 +291,15 @@ class Metrics(Model):
     low_n: bool = True
     series: list[MetricsPoint] = field(default_factory=list)
     groups: list[MetricsGroup] = field(default_factory=list)
-    survey: str | None = field(default=None, metadata=_aka("survey_id"))
+    groups_truncated: bool = False
+    survey: str | None = None
     kind: str | None = None
     interval: str | None = None
     group_by: str | None = None
+    tz: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    satisfied_pct: float | None = None
     promoters_pct: float | None = None
     passives_pct: float | None = None
     detractors_pct: float | None = None
@@ -305,9 +313,10 @@ class Metrics(Model):
 class EligibilityRule(Model):
     """One rule of DESIGN §6 and whether the user passed it."""
 
-    rule: str = field(default="", metadata=_aka("name", "code"))
-    passed: bool = field(default=False, metadata=_aka("pass", "ok"))
-    detail: str | None = field(default=None, metadata=_aka("message", "why"))
+    name: str = ""
+    passed: bool = False
+    skipped: bool = False  # a rule that does not apply to this kind of ask
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -319,26 +328,30 @@ class Eligibility(Model):
     reason: str | None = None
     rules: list[EligibilityRule] = field(default_factory=list)
     user_id: str | None = None
-    survey: str | None = field(default=None, metadata=_aka("survey_id"))
+    survey: str | None = None
+    origin: str | None = None
+    event: str | None = None
+    pending_prompt_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UserRecord(Model):
+    """The user as last seen: traits and when."""
+
+    traits: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    last_seen_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class UserExport(Model):
-    """Everything the collector holds about one user (for a data subject access request)."""
+    """Everything the collector holds about one user (for a data subject access request);
+    ``user`` is None when only prompts or answers are held."""
 
-    user_id: str | None = field(default=None, metadata=_aka("id"))
-    traits: dict[str, Any] = field(default_factory=dict)
+    user_id: str | None = None
+    user: UserRecord | None = None
     prompts: list[Prompt] = field(default_factory=list)
     responses: list[Response] = field(default_factory=list)
-    created_at: datetime | None = field(default=None, metadata=_aka("first_seen_at"))
-    updated_at: datetime | None = field(default=None, metadata=_aka("last_seen_at"))
-
-
-def _erasure_counts(data: dict[str, Any]) -> dict[str, Any]:
-    if "deleted" not in data:
-        counts = {k: v for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool)}
-        data = {**data, "deleted": counts}
-    return data
 
 
 @dataclass(frozen=True)
@@ -346,9 +359,7 @@ class ErasureResult(Model):
     """What erasing a user removed, as counts per kind of record."""
 
     user_id: str | None = None
-    deleted: dict[str, int] = field(default_factory=dict)
-
-    _prepare = staticmethod(_erasure_counts)
+    deleted: dict[str, int] = field(default_factory=dict)  # {prompts, responses, users}
 
 
 # --- site --------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import quote
@@ -52,12 +52,9 @@ def segment(value: str, name: str) -> str:
 
 
 def time_param(value: TimeLike) -> str:
-    """ISO 8601 text for a ``since``/``until`` argument. A naive datetime is taken as UTC."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.isoformat()
-    if isinstance(value, date):
+    """ISO 8601 text for a ``since``/``until`` argument. A naive datetime (or a date) goes without
+    an offset: the collector reads it in the request's ``tz``, UTC by default."""
+    if isinstance(value, date):  # datetime included
         return value.isoformat()
     if isinstance(value, str) and value:
         return value
@@ -85,11 +82,7 @@ def body(**fields: Any) -> dict[str, Any]:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date):  # datetime included
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)

@@ -20,8 +20,14 @@ def retryable_status(status: int) -> bool:
     return status == 429 or 500 <= status <= 599
 
 
-def retryable_exception(exc: BaseException) -> bool:
-    """Timeouts and broken connections are transient; a malformed URL or protocol is not."""
+def retryable_exception(exc: BaseException, *, idempotent: bool = True) -> bool:
+    """Timeouts and broken connections are transient; a malformed URL or protocol is not.
+
+    A call the server does not deduplicate (``idempotent=False``) is retried only when it surely
+    never arrived: the connection was not made. After a read timeout it may have been carried out.
+    """
+    if not idempotent:
+        return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
 
 

@@ -21,6 +21,7 @@ def _create(
     context: Mapping[str, Any] | None,
     traits: Mapping[str, Any] | None,
     force: bool,
+    locale: str | None,
     idempotency_key: str | None,
 ) -> Call:
     payload: dict[str, Any] = {
@@ -34,6 +35,8 @@ def _create(
         payload["traits"] = dict(traits)
     if force:
         payload["force"] = True
+    if locale is not None:
+        payload["locale"] = locale
     return Call("POST", "/v1/prompts", json=payload, idempotency_key=idempotency_key)
 
 
@@ -51,6 +54,7 @@ class Prompts(SyncResource):
         context: Mapping[str, Any] | None = None,
         traits: Mapping[str, Any] | None = None,
         force: bool = False,
+        locale: str | None = None,
         idempotency_key: str | None = None,
     ) -> Prompt:
         """Ask ``user_id`` the survey, e.g. right after a ticket was closed.
@@ -58,7 +62,7 @@ class Prompts(SyncResource):
         ``channel="widget"`` shows it the next time the user is in the app; ``"link"`` returns a
         ``url`` for an e-mail (one click per score). When the fatigue rules hold the prompt back the
         result has ``status == "suppressed"`` and a ``reason``: that is not an error. ``force=True``
-        skips the fatigue rules. Retries are safe: one ``Idempotency-Key`` is made per call (or pass
+        skips the fatigue rules; ``locale`` (``fi``, ``sv`` …) picks the language of the question. Retries are safe: one ``Idempotency-Key`` is made per call (or pass
         your own, e.g. derived from the event, to make repeated calls return the same prompt).
         """
         call = _create(
@@ -68,6 +72,7 @@ class Prompts(SyncResource):
             context=context,
             traits=traits,
             force=force,
+            locale=locale,
             idempotency_key=idempotency_key,
         )
         return self._fetch(call, Prompt)
@@ -87,6 +92,7 @@ class AsyncPrompts(AsyncResource):
         context: Mapping[str, Any] | None = None,
         traits: Mapping[str, Any] | None = None,
         force: bool = False,
+        locale: str | None = None,
         idempotency_key: str | None = None,
     ) -> Prompt:
         """Ask ``user_id`` the survey (see ``Fiilis.prompts.create``)."""
@@ -97,6 +103,7 @@ class AsyncPrompts(AsyncResource):
             context=context,
             traits=traits,
             force=force,
+            locale=locale,
             idempotency_key=idempotency_key,
         )
         return await self._fetch(call, Prompt)

@@ -27,6 +27,8 @@ def _filters(
     until: TimeLike | None,
     min_score: int | None,
     max_score: int | None,
+    followup_status: str | None,
+    has_comment: bool | None,
 ) -> dict[str, str]:
     return query(
         survey=survey,
@@ -35,6 +37,8 @@ def _filters(
         until=None if until is None else time_param(until),
         min_score=min_score,
         max_score=max_score,
+        followup_status=followup_status,
+        has_comment=has_comment,
     )
 
 
@@ -124,13 +128,20 @@ class Responses(SyncResource):
         until: TimeLike | None = None,
         min_score: int | None = None,
         max_score: int | None = None,
+        followup_status: FollowupStatus | None = None,
+        has_comment: bool | None = None,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> Paginator[Response]:
         """Every response matching the filters, newest first, fetched page by page as you iterate
-        (``limit`` per page, 1–100; ``cursor`` resumes after a page you already have). ``since`` and
-        ``until`` take datetimes (naive ones are UTC), dates or ISO 8601 strings."""
-        filters = _filters(survey, user_id, since, until, min_score, max_score)
+        (``limit`` per page, 1–100; ``cursor`` resumes after a page you already have).
+
+        ``since`` (inclusive) and ``until`` (exclusive) take datetimes, dates or ISO 8601 strings;
+        a date or a naive datetime is UTC. ``min_score``/``max_score`` bound the score,
+        ``followup_status`` and ``has_comment`` pick the answers to follow up."""
+        filters = _filters(
+            survey, user_id, since, until, min_score, max_score, followup_status, has_comment
+        )
         return self._paginate(_list(filters, limit), Response, cursor)
 
     def get(self, response_id: str) -> Response:
@@ -159,10 +170,16 @@ class Responses(SyncResource):
         until: TimeLike | None = None,
         min_score: int | None = None,
         max_score: int | None = None,
+        followup_status: FollowupStatus | None = None,
+        has_comment: bool | None = None,
     ) -> int:
         """Stream the matching responses as CSV into a path or an open file, writing bytes as they
         arrive (any size, constant memory). Returns the number of bytes written."""
-        call = _export(_filters(survey, user_id, since, until, min_score, max_score))
+        call = _export(
+            _filters(
+                survey, user_id, since, until, min_score, max_score, followup_status, has_comment
+            )
+        )
         with self._core.stream(call) as answer, _CsvSink(path_or_file) as sink:
             for chunk in self._core.iter_bytes(answer):
                 sink.write(chunk)
@@ -179,11 +196,15 @@ class AsyncResponses(AsyncResource):
         until: TimeLike | None = None,
         min_score: int | None = None,
         max_score: int | None = None,
+        followup_status: FollowupStatus | None = None,
+        has_comment: bool | None = None,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> AsyncPaginator[Response]:
         """Every matching response: ``async for r in client.responses.list(survey=...)``."""
-        filters = _filters(survey, user_id, since, until, min_score, max_score)
+        filters = _filters(
+            survey, user_id, since, until, min_score, max_score, followup_status, has_comment
+        )
         return self._paginate(_list(filters, limit), Response, cursor)
 
     async def get(self, response_id: str) -> Response:
@@ -211,9 +232,15 @@ class AsyncResponses(AsyncResource):
         until: TimeLike | None = None,
         min_score: int | None = None,
         max_score: int | None = None,
+        followup_status: FollowupStatus | None = None,
+        has_comment: bool | None = None,
     ) -> int:
         """Stream the matching responses as CSV into a path or an open file; returns bytes written."""
-        call = _export(_filters(survey, user_id, since, until, min_score, max_score))
+        call = _export(
+            _filters(
+                survey, user_id, since, until, min_score, max_score, followup_status, has_comment
+            )
+        )
         async with self._core.stream(call) as answer:
             with _CsvSink(path_or_file) as sink:
                 async for chunk in self._core.iter_bytes(answer):

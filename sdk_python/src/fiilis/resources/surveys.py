@@ -45,7 +45,8 @@ def _survey_body(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _create(kind: str, question: Texts, fields: dict[str, Any], key: str | None) -> Call:
     payload = {"kind": kind, **_survey_body({"question": question, **fields})}
-    return Call("POST", "/v1/surveys", json=payload, idempotency_key=key)
+    # The collector deduplicates prompts by Idempotency-Key, not surveys: see Call.idempotent.
+    return Call("POST", "/v1/surveys", json=payload, idempotency_key=key, idempotent=False)
 
 
 def _update(survey_id: str, fields: dict[str, Any]) -> Call:

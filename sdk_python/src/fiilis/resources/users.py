@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fiilis._core import Call
 from fiilis._models import Eligibility, ErasureResult, UserExport
 from fiilis._params import query, required, segment, user_key
 from fiilis.resources._base import AsyncResource, SyncResource
+
+Origin = Literal["event", "api"]
 
 
 def _path(user_id: str | int) -> str:
@@ -13,16 +17,26 @@ def _path(user_id: str | int) -> str:
     return f"/v1/users/{segment(user_key(user_id), 'user_id')}"
 
 
-def _eligibility(user_id: str | int, survey: str) -> Call:
-    params = query(survey=required(survey, "survey"))
+def _eligibility(user_id: str | int, survey: str, origin: str | None, event: str | None) -> Call:
+    params = query(survey=required(survey, "survey"), origin=origin, event=event)
     return Call("GET", f"{_path(user_id)}/eligibility", params=params)
 
 
 class Users(SyncResource):
-    def eligibility(self, user_id: str | int, *, survey: str) -> Eligibility:
-        """Every rule of who-gets-asked for this user and survey, each passed or failed, and the
-        first failure as ``reason``: the answer to "why was (or wasn't) this user asked?"."""
-        return self._fetch(_eligibility(user_id, survey), Eligibility)
+    def eligibility(
+        self,
+        user_id: str | int,
+        *,
+        survey: str,
+        origin: Origin | None = None,
+        event: str | None = None,
+    ) -> Eligibility:
+        """Every rule of who-gets-asked for this user and survey, each passed, failed or skipped,
+        and the first failure as ``reason``: the answer to "why was (or wasn't) this user asked?".
+
+        ``origin="api"`` checks a backend trigger (``prompts.create``), ``"event"`` a widget event
+        (``event``, default the survey's first trigger); the default depends on the survey."""
+        return self._fetch(_eligibility(user_id, survey, origin, event), Eligibility)
 
     def export(self, user_id: str | int) -> UserExport:
         """Everything held about the user: traits, prompts, responses (for an access request)."""
@@ -34,9 +48,16 @@ class Users(SyncResource):
 
 
 class AsyncUsers(AsyncResource):
-    async def eligibility(self, user_id: str | int, *, survey: str) -> Eligibility:
-        """Every rule of who-gets-asked for this user and survey, passed or failed."""
-        return await self._fetch(_eligibility(user_id, survey), Eligibility)
+    async def eligibility(
+        self,
+        user_id: str | int,
+        *,
+        survey: str,
+        origin: Origin | None = None,
+        event: str | None = None,
+    ) -> Eligibility:
+        """Every rule of who-gets-asked for this user and survey (see ``Fiilis.users``)."""
+        return await self._fetch(_eligibility(user_id, survey, origin, event), Eligibility)
 
     async def export(self, user_id: str | int) -> UserExport:
         """Everything held about the user."""
