@@ -18,7 +18,7 @@ export async function request(host, method, path, body) {
 /** One console warning for a refused call, quoting the collector's own message. */
 export function warnRefused(what, res) {
   const error = (res.data && res.data.error) || {};
-  warn(what, res.status ? `refused (${res.status} ${error.code}): ${error.message}` : 'failed: the collector could not be reached');
+  warn(what, res.status ? `refused (${res.status} ${error.code}): ${error.message}` : 'failed: no answer from the collector');
 }
 
 /**
