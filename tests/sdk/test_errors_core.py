@@ -147,6 +147,17 @@ def test_rate_limit_error_has_retry_after_in_seconds():
     assert caught.value.retry_after == 12.0
 
 
+def test_a_redirect_is_not_followed_and_points_at_base_url():
+    client = answering(301, text="", headers={"Location": "https://collector.test/v1/site"})
+
+    with pytest.raises(fiilis.APIError) as caught:
+        client.site.get()
+
+    assert caught.value.status == 301
+    assert "https://collector.test/v1/site" in caught.value.message
+    assert "base_url" in caught.value.message
+
+
 def test_a_success_that_is_not_json_is_a_clear_error():
     client = answering(200, text="<html>a login page</html>", headers={"X-Request-Id": "r1"})
 

@@ -282,7 +282,8 @@ class SyncCore(RequestCore):
             try:
                 step = steps.send(outcome)
             except StopIteration as done:
-                return done.value
+                response: httpx.Response = done.value
+                return response
 
     def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response | Exception:
         try:
@@ -335,7 +336,8 @@ class AsyncCore(RequestCore):
             try:
                 step = steps.send(outcome)
             except StopIteration as done:
-                return done.value
+                response: httpx.Response = done.value
+                return response
 
     async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response | Exception:
         try:

@@ -163,6 +163,9 @@ def api_error(
     message = detail.get("message")
     if not isinstance(message, str) or not message:
         message = f"The collector answered with HTTP {status} and no error details."
+        if 300 <= status < 400:  # e.g. http:// redirected to https://: base_url is not right
+            where = headers.get("location") or "elsewhere"
+            message = f"The collector redirected to {where}; check base_url (https?)."
     fields: dict[str, Any] = {
         "status": status,
         "code": _text(detail.get("code")),

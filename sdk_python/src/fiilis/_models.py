@@ -7,7 +7,6 @@ defaults, so an older SDK keeps working against a newer server.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 import types
 import typing
@@ -71,10 +70,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@functools.cache
-def _fields(cls: type) -> tuple[tuple[dataclasses.Field, Any], ...]:
-    hints = typing.get_type_hints(cls)
-    return tuple((f, hints[f.name]) for f in dataclasses.fields(cls) if not f.metadata.get("raw"))
+_FIELDS: dict[type, tuple[tuple[dataclasses.Field[Any], Any], ...]] = {}
+
+
+def _fields(cls: type) -> tuple[tuple[dataclasses.Field[Any], Any], ...]:
+    """A result class's fields with their resolved types (resolved once per class)."""
+    if cls not in _FIELDS:
+        hints = typing.get_type_hints(cls)
+        _FIELDS[cls] = tuple(
+            (f, hints[f.name]) for f in dataclasses.fields(cls) if not f.metadata.get("raw")
+        )
+    return _FIELDS[cls]
 
 
 def _from_dict(cls: type[M], data: dict[str, Any]) -> M:
@@ -395,12 +401,12 @@ class Page(Generic[T]):
     next_cursor: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    @classmethod
-    def _from_dict(cls, data: dict[str, Any], item: type[Model]) -> Page[Any]:
+    @staticmethod
+    def _from_dict(data: dict[str, Any], item: type[M]) -> Page[M]:
         if not isinstance(data, dict) or not isinstance(data.get("data"), list):
             raise TypeError("a list page is a JSON object with a `data` list")
         cursor = data.get("next_cursor")
-        return cls(
+        return Page(
             data=[item._from_dict(d) for d in data["data"]],
             has_more=bool(data.get("has_more")),
             next_cursor=cursor if isinstance(cursor, str) and cursor else None,

@@ -38,7 +38,7 @@ class Paginator(Generic[T]):
             yield from page.data
 
     def pages(self) -> Iterator[Page[T]]:
-        cursor, seen = self._cursor, set()
+        cursor, seen = self._cursor, set[str]()
         while True:
             page = self._fetch(cursor)
             yield page
@@ -66,7 +66,7 @@ class AsyncPaginator(Generic[T]):
                 yield item
 
     async def pages(self) -> AsyncIterator[Page[T]]:
-        cursor, seen = self._cursor, set()
+        cursor, seen = self._cursor, set[str]()
         while True:
             page = await self._fetch(cursor)
             yield page

@@ -6,6 +6,7 @@ import codecs
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
@@ -42,7 +43,7 @@ def _filters(
     )
 
 
-def _list(filters: dict[str, str], limit: int | None):
+def _list(filters: dict[str, str], limit: int | None) -> Callable[[str | None], Call]:
     def call_at(cursor: str | None) -> Call:
         return Call("GET", "/v1/responses", params={**filters, **query(limit=limit, cursor=cursor)})
 

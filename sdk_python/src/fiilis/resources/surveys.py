@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from fiilis._core import Call
@@ -56,7 +56,7 @@ def _update(survey_id: str, fields: dict[str, Any]) -> Call:
     return Call("PATCH", f"/v1/surveys/{segment(survey_id, 'survey_id')}", json=payload)
 
 
-def _list(include_archived: bool, limit: int | None):
+def _list(include_archived: bool, limit: int | None) -> Callable[[str | None], Call]:
     def call_at(cursor: str | None) -> Call:
         params = query(include_archived=include_archived or None, limit=limit, cursor=cursor)
         return Call("GET", "/v1/surveys", params=params)
