@@ -56,7 +56,7 @@ def test_a_dismissed_card_is_recorded_and_not_shown_again(open_host, site):
     page = open_host("u9")
     page.click("#pay")
     expect(card(page)).to_be_visible()
-    page.get_by_role("button", name=re.compile("close", re.I)).click()
+    page.get_by_role("button", name="Close", exact=True).click()
     expect(card(page)).to_have_count(0)
 
     def dismissed():
