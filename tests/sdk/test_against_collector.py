@@ -567,11 +567,6 @@ def test_the_management_rate_limit_raises_rate_limit_error_with_retry_after(sdk,
     assert error.request_id and error.request_id == answer.headers["X-Request-Id"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="collector bug: the rate limiter answers before a request id is assigned, so a 429's "
-    "error body says request_id null and X-Request-Id is made up afterwards",
-)
 def test_a_rate_limited_answer_names_the_same_request_id_in_its_body(sdk, app, wire):
     app.config["RATELIMIT_MANAGEMENT"] = "1/minute"
     once = sdk.with_options(max_retries=0)
