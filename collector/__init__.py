@@ -14,7 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     """The application factory: configuration from ``FIILIS_*`` env vars, then ``config``."""
     from collector import cli, db, errors, limits
     from collector import config as settings
-    from collector.api import bundle, health, v1
+    from collector.api import answer, bundle, health, v1, widget
 
     app = Flask(__name__, instance_relative_config=True)
     conf = settings.from_env()
@@ -29,6 +29,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(v1.management)
     app.register_blueprint(health.bp)
     app.register_blueprint(bundle.bp)
+    app.register_blueprint(widget.bp)
+    app.register_blueprint(answer.bp)
     cli.init_app(app)
     return app
 

@@ -40,6 +40,7 @@ def doc(
     response: Schema | None = None,
     status: int = 200,
     content_type: str = "application/json",
+    body_types: tuple[str, ...] = ("application/json",),
     tag: str | None = None,
     auth: str = "secret_key",
 ):
@@ -53,6 +54,7 @@ def doc(
             "response": response,
             "status": status,
             "content_type": content_type,
+            "body_types": body_types,
             "tag": tag,
             "auth": auth,
         }
@@ -118,7 +120,7 @@ def _operation(rule, meta: dict, method: str) -> dict:
     if meta["body"] is not None:
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": meta["body"]}},
+            "content": {media: {"schema": meta["body"]} for media in meta["body_types"]},
         }
     op["security"] = [{"secret_key": []}] if meta["auth"] == "secret_key" else []
     return op

@@ -1,0 +1,163 @@
+"""The hosted answer page (``/r/<token>``) of a prompt sent as an e-mail link.
+
+Server-rendered, no JavaScript: one link per score (``?score=N`` records it in one click, as a
+plain GET from an e-mail client), then the follow-up form, then thanks. Strict CSP: the page
+loads one stylesheet from here, and at most one inline style (the site's accent) by its hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+
+from collector import db
+from collector.api.prompt_schemas import AnswerPageQuerySchema, CommentFormSchema
+from collector.domain import texts
+from collector.domain.scoring import SCALES
+from collector.models import utcnow
+from collector.openapi import doc
+from collector.services import answers
+from collector.services.answers import LinkPage
+
+bp = Blueprint("answer", __name__, url_prefix="/r")
+
+page_query = AnswerPageQuerySchema()
+comment_form = CommentFormSchema()
+CSP = (
+    "default-src 'none'; style-src 'self'{hashes}; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@bp.get("/<token>")
+@doc(
+    "The hosted answer page; ?score=N records a score in one click",
+    query=page_query,
+    content_type="text/html",
+    tag="answer page",
+    auth="token",
+)
+def page(token: str):
+    lang, score = _lang(), request.args.get("score")
+    if score is not None and request.method == "GET":  # HEAD (link checkers) never records
+        shown = answers.link_score(db.writing(), token, score, utcnow(), lang=lang)
+    else:
+        shown = answers.link_page(db.session(), token, utcnow(), lang=lang)
+        if request.args.get("sent") and shown.state == "comment":
+            shown.state = "done"  # the form was sent empty: thank all the same
+    return _render(shown, token, lang)
+
+
+@bp.post("/<token>")
+@doc(
+    "Send the follow-up comment (form), then see the thanks",
+    body=comment_form,
+    body_types=("application/x-www-form-urlencoded",),
+    content_type="text/html",
+    tag="answer page",
+    auth="token",
+)
+def comment(token: str):
+    lang = _lang()
+    text = request.form.get("comment", "")
+    shown = answers.link_comment(db.session(), token, text, utcnow(), lang=lang)
+    if shown.state == "done" and shown.status == 200:
+        return redirect(url_for(".page", token=token, lang=lang, sent=1), 303)
+    return _render(shown, token, lang)
+
+
+def _lang() -> str | None:
+    lang = request.args.get("lang")
+    return lang if lang in texts.LOCALES else None
+
+
+def _render(shown: LinkPage, token: str, lang: str | None):
+    t = texts.page(shown.ui)
+    context = {"page": shown, "ui": shown.ui, "t": t, "lang": lang, "notice": None}
+    if shown.site is not None:
+        context["asked_by"] = t["asked_by"].format(site=shown.site.name)
+    if shown.survey is not None:
+        context.update(_survey_context(shown, t, lang))
+        context["action"] = url_for(".comment", token=token, lang=lang)
+    accent = _accent_style((shown.site.theme or {}) if shown.site else {})
+    context["accent_style"] = accent
+    response = make_response(render_template("answer.html", **context), shown.status)
+    hashes = f" 'sha256-{_sha256(accent)}'" if accent else ""
+    response.headers["Content-Security-Policy"] = CSP.format(hashes=hashes)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _survey_context(shown: LinkPage, t: dict, lang: str | None) -> dict:
+    survey, response = shown.survey, shown.response
+    low, high = SCALES[survey.kind]
+    low_label, high_label = texts.scale_labels(survey.kind, shown.ui)
+    chosen = response.score if response is not None else None
+    suffix = f"&lang={lang}" if lang else ""
+    points = []
+    for value in range(low, high + 1):
+        label = t["score_label"].format(score=value, min=low, max=high)
+        if value in (low, high):
+            label += ": " + (low_label if value == low else high_label)
+        points.append(
+            {
+                "value": value,
+                "href": f"?score={value}{suffix}",
+                "label": label,
+                "current": value == chosen,
+            }
+        )
+    values = {
+        "bad_score": {"min": low, "max": high},
+        "too_long": {"max": answers.MAX_COMMENT},
+        "final": {"score": chosen},
+    }
+    notice = t[shown.notice].format(**values[shown.notice]) if shown.notice else None
+    return {
+        "kind": survey.kind,
+        "question": survey.question[shown.locale],
+        "followup": texts.followup(survey.followup, shown.locale),
+        "locale": shown.locale,
+        "points": points,
+        "low_label": low_label,
+        "high_label": high_label,
+        "choose": t["choose"].format(min=low, max=high),
+        "chosen": t["chosen"].format(score=chosen) if chosen is not None else None,
+        "max_chars": t["max_chars"].format(max=answers.MAX_COMMENT),
+        "notice": notice,
+    }
+
+
+def _accent_style(theme: dict) -> str | None:
+    """The site's accent as CSS custom properties, with text on it in black or white, whichever
+    reads better (WCAG contrast)."""
+    accent = theme.get("accent")
+    if not (isinstance(accent, str) and _HEX.match(accent)):
+        return None
+    ink = "#ffffff" if _contrast(accent, "#ffffff") >= _contrast(accent, "#111111") else "#111111"
+    return f":root{{--accent:{accent.lower()};--on-accent:{ink}}}"
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _luminance(colour: str) -> float:
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _sha256(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()

@@ -1,0 +1,39 @@
+"""``/v1/users/<user_id>/eligibility``: why a user was or was not asked, rule by rule."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from collector import db
+from collector.api.auth import current_site
+from collector.api.body import query
+from collector.api.prompt_schemas import EligibilityQuerySchema, EligibilitySchema
+from collector.models import utcnow
+from collector.openapi import doc
+from collector.services import prompts
+
+bp = Blueprint("eligibility", __name__, url_prefix="/users")
+
+eligibility_query = EligibilityQuerySchema()
+eligibility_schema = EligibilitySchema()
+
+
+@bp.get("/<user_id>/eligibility")
+@doc(
+    "Every rule of who gets asked, for this user and survey",
+    query=eligibility_query,
+    response=eligibility_schema,
+    tag="users",
+)
+def get(user_id: str):
+    q = query(eligibility_query)
+    found = prompts.explain(
+        db.session(),
+        current_site(),
+        user_id,
+        q["survey"],
+        utcnow(),
+        origin=q["origin"],
+        event=q["event"],
+    )
+    return eligibility_schema.dump(found)

@@ -1,0 +1,264 @@
+"""Marshmallow schemas of the prompt engine: the browser API, backend triggers, eligibility and
+the hosted answer page. The handlers validate with these and the OpenAPI document shows them."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from collector.domain.eligibility import ORIGINS, REASONS
+from collector.schemas import EVENT_NAME, ThemeSchema
+from collector.services.prompts import SHOW_EVENT
+
+MAX_PROPS = 20
+MAX_TRAITS = 50
+MAX_VALUE = 200
+MAX_COMMENT = 2000
+LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$")
+ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class ScalarMap(fields.Dict):
+    """``{name: string | number | boolean | null}``, at most ``max_items`` names and strings of at
+    most 200 characters. Errors name the key (``traits.plan``)."""
+
+    def __init__(self, max_items: int, **kwargs):
+        super().__init__(keys=fields.Str(validate=validate.Length(1, 64)), **kwargs)
+        self.max_items = max_items
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if len(result) > self.max_items:
+            raise ValidationError(f"At most {self.max_items} entries.")
+        for key, item in result.items():
+            if isinstance(item, str):
+                if len(item) > MAX_VALUE:
+                    raise ValidationError({key: [f"At most {MAX_VALUE} characters."]})
+            elif isinstance(item, float) and not math.isfinite(item):
+                raise ValidationError({key: ["Not a finite number."]})
+            elif item is not None and not isinstance(item, bool | int | float):
+                raise ValidationError({key: ["Only strings, numbers, booleans or null."]})
+        return result
+
+
+def _optional_str(*, length: tuple[int, int], regex: re.Pattern | None = None, error: str = ""):
+    rules = [validate.Length(*length)]
+    if regex is not None:
+        rules.append(validate.Regexp(regex, error=error))
+    return fields.Str(allow_none=True, load_default=None, validate=rules)
+
+
+def _page_url(value: str) -> None:
+    if not value.startswith(("https://", "http://")):
+        raise ValidationError("An http(s) page URL.")
+
+
+def _locale():
+    return _optional_str(length=(2, 35), regex=LOCALE, error="A locale such as fi or fi-FI.")
+
+
+def _url():
+    return fields.Str(
+        allow_none=True, load_default=None, validate=[validate.Length(1, 2048), _page_url]
+    )
+
+
+class Score(fields.Int):
+    """A whole number; JSON ``true`` is not 1 here."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+# -- the browser API -------------------------------------------------------------------------
+
+
+class VisitSchema(Schema):
+    """Who is on the page, as the widget tells it (``POST /v1/widget/session``)."""
+
+    site_key = fields.Str(required=True, validate=validate.Length(1, 64))
+    user_id = _optional_str(length=(1, 200))
+    user_hash = _optional_str(length=(1, 128))
+    anonymous_id = _optional_str(
+        length=(8, 64), regex=ANONYMOUS_ID, error="8–64 of A-Z a-z 0-9 _ - (a UUID)."
+    )
+    traits = ScalarMap(MAX_TRAITS, allow_none=True, load_default=None)
+    locale = _locale()
+
+    @validates_schema
+    def _user_ids(self, data, **kwargs):
+        if (data.get("user_id") or "").startswith("anon:"):
+            raise ValidationError("`anon:` starts anonymous ids only.", "user_id")
+
+
+class EventSchema(VisitSchema):
+    """An event from the page (``POST /v1/widget/events``); ``$show`` names its ``survey_id``."""
+
+    event = fields.Str(required=True, validate=validate.Length(1, 64))
+    props = ScalarMap(MAX_PROPS, allow_none=True, load_default=None)
+    url = _url()
+    survey_id = _optional_str(length=(1, 40))
+
+    @validates_schema
+    def _event(self, data, **kwargs):
+        event = data.get("event")
+        if event == SHOW_EVENT:
+            if not data.get("survey_id"):
+                raise ValidationError("`$show` needs the survey_id to show.", "survey_id")
+        elif event is not None and not EVENT_NAME.match(event):
+            raise ValidationError(
+                "Event names are 1–64 of a-z 0-9 _ . : - (e.g. invoice.paid).", "event"
+            )
+
+
+class TokenSchema(Schema):
+    token = fields.Str(required=True, validate=validate.Length(1, 1000))
+
+
+class ResponseCreateSchema(TokenSchema):
+    response_id = fields.UUID(required=True, metadata={"description": "Made by the browser."})
+    score = Score(required=True)
+    comment = _optional_str(length=(0, MAX_COMMENT))
+    locale = _locale()
+    url = _url()
+
+    @post_load
+    def _canonical_id(self, data, **kwargs):
+        data["response_id"] = str(data["response_id"])
+        return data
+
+
+class CommentSchema(TokenSchema):
+    comment = fields.Str(required=True, allow_none=True, validate=validate.Length(0, MAX_COMMENT))
+
+
+class ScaleSchema(Schema):
+    min = fields.Int()
+    max = fields.Int()
+    low_label = fields.Str()
+    high_label = fields.Str()
+
+
+class WidgetPromptSchema(Schema):
+    """A prompt for the widget to show, in the reader's locale."""
+
+    id = fields.Str()
+    token = fields.Str(metadata={"description": "Send it back with shown, dismissed, responses."})
+    kind = fields.Str(validate=validate.OneOf(["csat", "ces", "nps"]))
+    question = fields.Str()
+    followup = fields.Str()
+    scale = fields.Nested(ScaleSchema)
+    delay_ms = fields.Int()
+    locale = fields.Str()
+    theme = fields.Nested(ThemeSchema)
+
+
+class PromptOrReasonSchema(Schema):
+    prompt = fields.Nested(WidgetPromptSchema, allow_none=True)
+    reason = fields.Str(validate=validate.OneOf(REASONS))
+
+
+class WidgetResponseSchema(Schema):
+    id = fields.Str()
+    prompt_id = fields.Str()
+    score = fields.Int()
+    comment = fields.Str(allow_none=True)
+    locale = fields.Str(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+# -- the management API ----------------------------------------------------------------------
+
+
+class TriggerSchema(Schema):
+    """``POST /v1/prompts``: ask a user from the backend, in the app or by an e-mail link."""
+
+    user_id = fields.Str(required=True, validate=validate.Length(1, 200))
+    survey = fields.Str(required=True, validate=validate.Length(1, 40))
+    channel = fields.Str(load_default="widget", validate=validate.OneOf(["widget", "link"]))
+    context = ScalarMap(MAX_PROPS, load_default=dict)
+    traits = ScalarMap(MAX_TRAITS, allow_none=True, load_default=None)
+    force = fields.Bool(load_default=False)
+    locale = _locale()
+
+
+class TriggerAnswerSchema(Schema):
+    id = fields.Str()
+    status = fields.Str(validate=validate.OneOf(["pending", "suppressed"]))
+    reason = fields.Str(validate=validate.OneOf(REASONS))
+    url = fields.Str(metadata={"description": "The hosted answer page (channel link)."})
+    expires_at = fields.Str()
+
+
+class PromptSchema(Schema):
+    id = fields.Str()
+    survey = fields.Str()
+    user_id = fields.Str()
+    origin = fields.Str(validate=validate.OneOf(ORIGINS))
+    channel = fields.Str(validate=validate.OneOf(["widget", "link"]))
+    status = fields.Str(
+        validate=validate.OneOf(["pending", "shown", "answered", "dismissed", "expired"])
+    )
+    event = fields.Str(allow_none=True)
+    context = fields.Dict()
+    locale = fields.Str(allow_none=True)
+    url = fields.Str()
+    response_id = fields.Str(allow_none=True)
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    shown_at = fields.AwareDateTime(allow_none=True)
+    answered_at = fields.AwareDateTime(allow_none=True)
+    dismissed_at = fields.AwareDateTime(allow_none=True)
+
+
+class EligibilityQuerySchema(Schema):
+    survey = fields.Str(required=True, validate=validate.Length(1, 40))
+    origin = fields.Str(
+        load_default=None,
+        validate=validate.OneOf(ORIGINS),
+        metadata={"description": "event (default when the survey has trigger events) or api."},
+    )
+    event = fields.Str(
+        load_default=None,
+        validate=validate.Regexp(EVENT_NAME, error="An event name such as invoice.paid."),
+        metadata={"description": "For origin event; default: the survey's first trigger."},
+    )
+
+
+class RuleOutcomeSchema(Schema):
+    name = fields.Str(validate=validate.OneOf(REASONS))
+    passed = fields.Bool()
+    skipped = fields.Bool()
+    detail = fields.Str()
+
+
+class EligibilitySchema(Schema):
+    user_id = fields.Str()
+    survey = fields.Str()
+    origin = fields.Str()
+    event = fields.Str(allow_none=True)
+    eligible = fields.Bool()
+    reason = fields.Str(allow_none=True)
+    pending_prompt_id = fields.Str(allow_none=True)
+    rules = fields.List(fields.Nested(RuleOutcomeSchema))
+
+
+# -- the hosted answer page ------------------------------------------------------------------
+
+
+class AnswerPageQuerySchema(Schema):
+    score = fields.Int(metadata={"description": "Records this score in one click."})
+    lang = fields.Str(validate=validate.OneOf(["en", "fi", "sv"]))
+    sent = fields.Bool(metadata={"description": "Shown after the comment form: the thanks."})
+
+
+class CommentFormSchema(Schema):
+    comment = fields.Str(validate=validate.Length(0, MAX_COMMENT))

@@ -1,0 +1,312 @@
+"""Answers to prompts: one response per prompt, whatever happens, from the widget or a link.
+
+The database has the last word: ``responses.prompt_id`` is unique, so when two submissions race
+the second insert fails and the stored response decides what the caller hears (the same answer
+again → 200, another → 409). Each public function is one transaction.
+
+A comment may be added up to :data:`COMMENT_WINDOW` after the score, also after the prompt
+itself has expired.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from collector.domain import keys, texts
+from collector.domain.scoring import SCALES
+from collector.domain.tokens import TokenError
+from collector.errors import APIError, not_found
+from collector.models import Prompt, Response, Site, Survey
+from collector.services import prompts
+
+COMMENT_WINDOW = timedelta(hours=24)
+MAX_COMMENT = 2000
+
+
+# -- the widget ------------------------------------------------------------------------------
+
+
+def submit(db: Session, data: dict, now: datetime) -> tuple[Response, bool]:
+    """Store the widget's score; ``(response, created)``. The same ``response_id`` with the same
+    score again gives the stored response; any other answer to an answered prompt is a 409."""
+    prompt = prompts.by_token(db, data["token"], now, channel="widget", allow_expired=True)
+    prompt_id, response_id = prompt.id, data["response_id"]
+    existing = _existing(db, response_id, prompt_id)
+    if existing is not None:
+        return _replay(existing, response_id, data["score"]), False
+    if prompt.expires_at <= now:
+        raise prompts.expired_prompt()
+    survey = db.get(Survey, prompt.survey_id)
+    _check_score(survey, data["score"])
+    response = _new_response(prompt, response_id, data["score"], now)
+    response.comment = _comment(data.get("comment"))
+    response.locale = data.get("locale") or prompt.locale
+    response.url = data.get("url") or prompt.url
+    try:
+        db.add(response)
+        db.flush()  # the insert first: a racing submission stops here, on the unique prompt_id
+        _answered(prompt, now)
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        existing = _existing(db, response_id, prompt_id)
+        if existing is None:
+            raise
+        return _replay(existing, response_id, data["score"]), False
+    return response, True
+
+
+def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Response:
+    """The follow-up comment for a response, within the comment window; a new one replaces it."""
+    prompt = prompts.by_token(db, data["token"], now, channel="widget", allow_expired=True)
+    response = db.get(Response, _canonical(response_id))
+    if response is None or response.prompt_id != prompt.id:
+        raise not_found("response", "response_id")
+    if now >= response.created_at + COMMENT_WINDOW:
+        raise APIError(
+            409,
+            "comment_window_closed",
+            f"A comment can be added up to {_hours(COMMENT_WINDOW)} hours after the score.",
+            param="comment",
+        )
+    response.comment = _comment(data.get("comment"))
+    response.updated_at = now
+    db.commit()
+    return response
+
+
+def _canonical(response_id: str) -> str:
+    """Browser response ids are stored as canonical UUIDs (lower case, with hyphens)."""
+    try:
+        return str(uuid.UUID(response_id))
+    except ValueError:
+        return response_id
+
+
+def _existing(db: Session, response_id: str, prompt_id: str) -> Response | None:
+    by_id = db.get(Response, response_id, populate_existing=True)
+    if by_id is not None and by_id.prompt_id != prompt_id:
+        raise APIError(
+            409,
+            "response_id_conflict",
+            "This response_id was already used for another prompt; make a new one per prompt.",
+            param="response_id",
+        )
+    return by_id or db.scalar(select(Response).where(Response.prompt_id == prompt_id))
+
+
+def _replay(existing: Response, response_id: str, score: int) -> Response:
+    if existing.id == response_id and existing.score == score:
+        return existing
+    raise APIError(
+        409,
+        "already_answered",
+        "This prompt was already answered with another score.",
+        param="score",
+    )
+
+
+def _check_score(survey: Survey, score: int) -> None:
+    low, high = SCALES[survey.kind]
+    if not low <= score <= high:
+        raise APIError(
+            422,
+            "validation_failed",
+            f"score: must be from {low} to {high} for a {survey.kind.upper()} survey.",
+            param="score",
+        )
+
+
+def _new_response(prompt: Prompt, response_id: str, score: int, now: datetime) -> Response:
+    return Response(
+        id=response_id,
+        site_id=prompt.site_id,
+        survey_id=prompt.survey_id,
+        prompt_id=prompt.id,
+        user_id=prompt.user_id,
+        score=score,
+        event=prompt.event,
+        context=prompt.context or {},
+        traits=prompt.traits or {},
+        locale=prompt.locale,
+        followup_status="open",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _answered(prompt: Prompt, now: datetime) -> None:
+    prompt.status = "answered"
+    prompt.answered_at = prompt.answered_at or now
+    prompt.shown_at = prompt.shown_at or now
+
+
+def _comment(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def _hours(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 3600)
+
+
+# -- the hosted answer page ------------------------------------------------------------------
+
+
+@dataclass
+class LinkPage:
+    """What the hosted answer page shows.
+
+    ``state``: ``ask`` (the score links), ``comment`` (score taken, follow-up form), ``done``
+    (thanks), ``closed`` (expired before an answer), ``invalid`` (not a link we made).
+    ``notice`` names a page string to show as a message (``final``, ``bad_score``, ``too_long``).
+    ``locale`` is the question's locale, ``ui`` the page's own (``?lang=`` may ask for a
+    built-in language the survey has no question in).
+    """
+
+    state: str
+    status: int = 200
+    ui: str = texts.FALLBACK
+    locale: str = texts.FALLBACK
+    site: Site | None = None
+    survey: Survey | None = None
+    response: Response | None = None
+    notice: str | None = None
+
+
+@dataclass
+class _Link:
+    prompt: Prompt
+    site: Site
+    survey: Survey
+    locale: str
+    ui: str
+
+    def page(self, state: str, status: int = 200, response=None, notice=None) -> LinkPage:
+        return LinkPage(
+            state, status, self.ui, self.locale, self.site, self.survey, response, notice
+        )
+
+    def at(self, response: Response | None, now: datetime) -> LinkPage:
+        """Where the person stands: commenting, done, closed or still to answer."""
+        if response is not None:
+            return self.page(
+                "comment" if _open_for_comment(response, now) else "done", 200, response
+            )
+        if self.prompt.expires_at <= now:
+            return self.page("closed", 410)
+        return self.page("ask")
+
+
+def link_page(db: Session, token: str, now: datetime, *, lang: str | None) -> LinkPage:
+    """The page as it stands: what to ask, or where the person left off."""
+    link = _load(db, token, now, lang)
+    if isinstance(link, LinkPage):
+        return link
+    return link.at(_response_of(db, link.prompt.id), now)
+
+
+def link_score(
+    db: Session, token: str, raw_score: str, now: datetime, *, lang: str | None
+) -> LinkPage:
+    """A score link was clicked (``?score=N``). The same score again changes nothing; another
+    score replaces the first until a comment is sent or the comment window closes (e-mail
+    scanners open every link first, the person's own click comes later and wins)."""
+    link = _load(db, token, now, lang)
+    if isinstance(link, LinkPage):
+        return link
+    response = _response_of(db, link.prompt.id)
+    score = _parse_score(link.survey, raw_score)
+    if score is None:
+        shown = link.at(response, now)
+        shown.status, shown.notice = 422, "bad_score"
+        return shown
+    if response is None:
+        if link.prompt.expires_at <= now:
+            return link.page("closed", 410)
+        response = _insert_link_response(db, link, score, now)
+    elif response.score != score:
+        if not _open_for_comment(response, now):
+            return link.page("done", 409, response, notice="final")
+        response.score = score
+        response.updated_at = now
+    db.commit()
+    return link.at(response, now)
+
+
+def link_comment(
+    db: Session, token: str, comment: str, now: datetime, *, lang: str | None
+) -> LinkPage:
+    """The follow-up form was sent: store the comment and thank; ``state`` is ``done`` then."""
+    link = _load(db, token, now, lang)
+    if isinstance(link, LinkPage):
+        return link
+    response = _response_of(db, link.prompt.id)
+    if response is None or not _open_for_comment(response, now):
+        return link.at(response, now)
+    if len(comment) > MAX_COMMENT:
+        return link.page("comment", 422, response, notice="too_long")
+    response.comment = _comment(comment)
+    response.updated_at = now
+    db.commit()
+    return link.page("done", 200, response)
+
+
+def _load(db: Session, token: str, now: datetime, lang: str | None) -> _Link | LinkPage:
+    # Expired tokens are read too: the page still thanks, or says the survey has closed.
+    try:
+        claims = prompts.tokens().read(token, now=now, allow_expired=True)
+    except TokenError:
+        return LinkPage("invalid", 404, texts.builtin(lang), texts.builtin(lang))
+    prompt = db.get(Prompt, claims.prompt_id)
+    if prompt is None or prompt.site_id != claims.site_id or prompt.channel != "link":
+        return LinkPage("invalid", 404, texts.builtin(lang), texts.builtin(lang))
+    site = db.get(Site, prompt.site_id)
+    survey = db.get(Survey, prompt.survey_id)
+    locale = texts.pick_locale(lang or prompt.locale, survey.question, site.default_locale)
+    ui = lang if lang in texts.LOCALES else texts.builtin(locale)
+    return _Link(prompt, site, survey, locale, ui)
+
+
+def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -> Response:
+    prompt_id = link.prompt.id
+    response = _new_response(link.prompt, keys.new_id("rsp"), score, now)
+    response.locale = link.locale
+    try:
+        db.add(response)
+        db.flush()
+        _answered(link.prompt, now)
+        db.commit()
+    except IntegrityError:
+        # Another click got there first; from here on this is a repeated click.
+        db.rollback()
+        response = _response_of(db, prompt_id)
+        if response is None:
+            raise
+        if response.score != score and _open_for_comment(response, now):
+            response.score = score
+            response.updated_at = now
+    return response
+
+
+def _response_of(db: Session, prompt_id: str) -> Response | None:
+    return db.scalar(select(Response).where(Response.prompt_id == prompt_id))
+
+
+def _open_for_comment(response: Response, now: datetime) -> bool:
+    return response.comment is None and now < response.created_at + COMMENT_WINDOW
+
+
+def _parse_score(survey: Survey, raw: str) -> int | None:
+    low, high = SCALES[survey.kind]
+    if not re.fullmatch(r"-?[0-9]{1,2}", raw.strip()):
+        return None
+    score = int(raw)
+    return score if low <= score <= high else None
