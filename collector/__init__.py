@@ -8,6 +8,7 @@ import re
 import secrets
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,16 +22,21 @@ def create_app(config: dict | None = None) -> Flask:
     conf.update(config or {})
     app.config.update(settings.resolve(conf, app.instance_path, app.logger.warning))
 
+    _request_ids(app)  # first: every later hook, the rate limiter's included, can name the request
     db.init_app(app)
     errors.init_app(app)
     limits.init_app(app)
-    _request_ids(app)
 
     app.register_blueprint(v1.management)
     app.register_blueprint(health.bp)
     app.register_blueprint(bundle.bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(answer.bp)
+    limits.limit_blueprints(app, browser=[widget.bp, answer.bp], management=v1.management)
+    if app.config["TRUSTED_PROXIES"]:
+        # The client IP (rate limits) and scheme from X-Forwarded-* only through our own proxies.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     cli.init_app(app)
     return app
 
