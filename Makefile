@@ -50,5 +50,8 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+bench: $(STAMP)
+	$(PY) bench/metrics.py
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -127,6 +127,8 @@ class Prompt(Base):
         Index(None, "site_id", "user_id", "shown_at"),
         Index(None, "survey_id", "user_id", "status"),
         Index(None, "survey_id", "created_at"),
+        # The metrics funnel: one range seek per status, shown_at read from the index.
+        Index(None, "survey_id", "status", "created_at", "shown_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -154,6 +156,10 @@ class Response(Base):
         Index(None, "survey_id", "created_at"),
         Index(None, "site_id", "created_at", "id"),
         Index(None, "site_id", "user_id"),
+        # Metrics count index entries per (score, period) and (event, score, period) without
+        # reading rows: see collector/services/results.py.
+        Index(None, "survey_id", "score", "created_at"),
+        Index(None, "survey_id", "event", "score", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the browser's response_id

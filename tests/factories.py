@@ -115,7 +115,10 @@ class Rows:
         shared = {
             k: fields[k] for k in ("event", "context", "traits", "locale", "url") if k in fields
         }
-        prompt = self._prompt(survey_id, user_id=user_id, status="answered", at=at, **shared)
+        asked_at = fields.pop("asked_at", at)  # an e-mail link may be answered days later
+        prompt = self._prompt(
+            survey_id, user_id=user_id, status="answered", at=asked_at, answered_at=at, **shared
+        )
         response = Response(
             id=fields.pop("id", str(uuid.uuid4())),
             site_id=self.site_id,

@@ -474,11 +474,17 @@ def _total_counts(
     return {point: n for point, n in db.execute(select(s.c.score, count)) if n}
 
 
-def _funnel(db: Session, survey: Survey, since: datetime | None, until: datetime) -> dict:
-    """Prompts made in the period: how many were shown, answered and dismissed.
+def _funnel(
+    db: Session, survey: Survey, since: datetime | None, until: datetime, answered: int
+) -> dict:
+    """How often the survey was seen, answered and dismissed in the period.
 
-    A prompt counts as shown when the user saw it: it is ``shown``, ``answered`` or ``dismissed``,
-    or it expired after being shown. One index range seek per status."""
+    ``answered`` is the number of answers in the period (``n``). ``shown`` adds to it the prompts
+    made in the period that were seen and not answered: still ``shown``, ``dismissed``, or expired
+    after being shown. Each prompt counts once, in one period, so periods add up and the response
+    rate never exceeds 1. Only unanswered prompts are counted here (one index range seek per
+    status): the answered ones, the bulk, are already counted by the scores.
+    """
     conds = [Prompt.survey_id == survey.id, Prompt.created_at < until]
     if since is not None:
         conds.append(Prompt.created_at >= since)
@@ -487,20 +493,19 @@ def _funnel(db: Session, survey: Survey, since: datetime | None, until: datetime
         counted = func.count(of) if of is not None else func.count()
         return select(counted).where(*conds, *where).scalar_subquery()
 
-    shown, answered, dismissed, seen_then_left = db.execute(
+    left_open, dismissed, seen_then_expired = db.execute(
         select(
             count(Prompt.status == "shown"),
-            count(Prompt.status == "answered"),
             count(Prompt.status == "dismissed"),
             count(Prompt.status.in_(["pending", "expired"]), of=Prompt.shown_at),
         )
     ).one()
-    shown_total = shown + answered + dismissed + seen_then_left
+    shown = answered + left_open + dismissed + seen_then_expired
     return {
-        "shown": shown_total,
+        "shown": shown,
         "answered": answered,
         "dismissed": dismissed,
-        "response_rate": round(answered / shown_total, 4) if shown_total else None,
+        "response_rate": round(answered / shown, 4) if shown else None,
     }
 
 
@@ -522,7 +527,10 @@ def metrics(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = 
     until = q.until or now or utcnow()
     since = q.since if q.since is not None else (_first_activity(db, survey) or until)
     if since > until:
-        raise APIError(422, "validation_failed", "until: must be later than since.", param="until")
+        param = "until" if q.until else "since"
+        raise APIError(
+            422, "validation_failed", f"{param}: since must be before until.", param=param
+        )
 
     series: list[dict] = []
     distributions: list[dict[int, int]] = []
@@ -540,6 +548,7 @@ def metrics(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = 
         total = scoring.merge(grouped.values())
     else:
         total = _total_counts(db, survey, since, until)
+    summary = scoring.summarize(survey.kind, total)
 
     return {
         "survey": survey.id,
@@ -549,8 +558,8 @@ def metrics(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = 
         "interval": q.interval,
         "tz": q.tz.key,
         "group_by": q.group_by,
-        **scoring.summarize(survey.kind, total).to_dict(),
-        **_funnel(db, survey, since, until),
+        **summary.to_dict(),
+        **_funnel(db, survey, since, until, summary.n),
         "series": series,
         "groups": groups,
         "groups_truncated": truncated,

@@ -266,7 +266,7 @@ def test_series_and_groups_together_and_a_period_in_local_dates(client, site, ro
 # -- funnel ---------------------------------------------------------------------------------------
 
 
-def test_funnel_counts_prompts_made_in_the_period(client, site, rows):
+def test_funnel_counts_answers_and_the_prompts_seen_but_not_answered(client, site, rows):
     survey = rows.survey("csat")
     at = datetime(2025, 4, 2, 10, tzinfo=UTC)
     for _ in range(3):
@@ -280,6 +280,24 @@ def test_funnel_counts_prompts_made_in_the_period(client, site, rows):
     body = ok(client, site, survey=survey, since="2025-04-01", until="2025-05-01")
     assert (body["shown"], body["answered"], body["dismissed"]) == (6, 3, 1)
     assert body["response_rate"] == 0.5
+
+
+def test_funnel_periods_add_up_and_an_answer_counts_when_it_is_given(client, site, rows):
+    survey = rows.survey("nps")
+    march, april, may = (datetime(2025, m, 1, tzinfo=UTC) for m in (3, 4, 5))
+    rows.prompt(survey, status="dismissed", at=march + timedelta(days=3))
+    rows.prompt(survey, status="shown", at=april + timedelta(days=3))
+    # An e-mail link sent in March and answered in April counts in April, once.
+    rows.response(survey, 9, at=april + timedelta(days=1), asked_at=march + timedelta(days=30))
+    rows.response(survey, 3, at=march + timedelta(days=9))
+
+    def funnel(since, until):
+        body = ok(client, site, survey=survey, since=since.isoformat(), until=until.isoformat())
+        return body["shown"], body["answered"], body["dismissed"], body["n"]
+
+    assert funnel(march, april) == (2, 1, 1, 1)
+    assert funnel(april, may) == (2, 1, 0, 1)
+    assert funnel(march, may) == (4, 2, 1, 2)
 
 
 def test_period_defaults_to_the_first_activity_until_now(client, site, rows):

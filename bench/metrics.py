@@ -1,0 +1,307 @@
+"""Metrics benchmark: ``GET /v1/metrics`` over 1 000 000 answers spread over 365 days.
+
+Fills a fresh SQLite file and a fresh PostgreSQL database (created and dropped here, on the server of
+``FIILIS_TEST_DATABASE_URL`` or the local default) with one NPS survey's answers and their prompts,
+through the migrated schema with every index in place. Then times the API through the Flask test
+client: a weekly series, ``group_by=event``, and two more shapes for information. Each figure is the
+median of a few runs after one warm-up; the baseline, timed in the same run, is a bare
+``SELECT count(*)`` over the same answers.
+
+    .venv/bin/python bench/metrics.py [--responses 1000000] [--runs 5] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from collector import create_app, migrate  # noqa: E402
+from collector.services import sites  # noqa: E402
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DAYS = 365
+GOAL_MS = 300
+EVENTS = [
+    "invoice.paid",
+    "ticket.closed",
+    "export.done",
+    "report.viewed",
+    "plan.upgraded",
+    "search.done",
+    "onboarding.finished",
+    None,
+]
+PLANS = ["free", "pro", "team", "enterprise"]
+# A realistic NPS mix: many 9–10s, a tail of detractors.
+SCORES = [0, 1, 2, 3, 4, 5, 6, 6, 7, 7, 8, 8, 8, 9, 9, 9, 10, 10, 10, 10]
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+# --- the rows ----------------------------------------------------------------------------------
+
+
+def answers(n: int, seed: int = 7):
+    """``n`` answers in time order over the last :data:`DAYS` days, each with the prompts that led
+    to it, plus prompts that were dismissed, ignored or never shown."""
+    rnd = random.Random(seed)
+    start = NOW - timedelta(days=DAYS)
+    step = DAYS * 86400 / n
+    for i in range(n):
+        at = start + timedelta(seconds=i * step + rnd.random() * step)
+        yield i, at, rnd.choice(SCORES), EVENTS[rnd.randrange(len(EVENTS))], PLANS[i % 4]
+
+
+def prompt_status(i: int) -> str | None:
+    """The extra prompt made beside answer ``i``, if any: a third more prompts than answers."""
+    if i % 3:
+        return None
+    return ("dismissed", "shown", "expired", "pending")[i // 3 % 4]
+
+
+PROMPT_COLUMNS = (
+    "id, site_id, survey_id, user_id, origin, channel, status, event, context, traits, "
+    "locale, url, created_at, expires_at, shown_at, answered_at, dismissed_at"
+)
+RESPONSE_COLUMNS = (
+    "id, site_id, survey_id, prompt_id, user_id, score, comment, locale, url, event, "
+    "context, traits, followup_status, followup_owner, followup_note, created_at, updated_at"
+)
+
+
+def rows(site_id: str, survey_id: str, n: int, stamp):
+    """(prompts, response) per answer, as tuples in the column order above; ``stamp`` renders a
+    time for the driver."""
+    for i, at, score, event, plan in answers(n):
+        pid, user, traits = f"prm_{i:016d}", f"u{i % 200_000}", json.dumps({"plan": plan})
+        ts, expires = stamp(at), stamp(at + timedelta(days=1))
+        made = [
+            (pid, site_id, survey_id, user, "event", "widget", "answered", event, "{}", traits,
+             "en", None, ts, expires, ts, ts, None)
+        ]  # fmt: skip
+        status = prompt_status(i)
+        if status:
+            shown = ts if status in ("shown", "dismissed") else None
+            dismissed = ts if status == "dismissed" else None
+            made.append(
+                (pid + "x", site_id, survey_id, user, "event", "widget", status, event, "{}",
+                 traits, "en", None, ts, expires, shown, None, dismissed)
+            )  # fmt: skip
+        response = (
+            str(uuid.UUID(int=i)), site_id, survey_id, pid, user, score, None, "en", None, event,
+            "{}", traits, "open", None, None, ts, ts,
+        )  # fmt: skip
+        yield made, response
+
+
+def fill_sqlite(path: Path, site_id: str, survey_id: str, n: int) -> None:
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("BEGIN")
+    prompts, responses = [], []
+
+    def flush():
+        con.executemany(f"INSERT INTO prompts ({PROMPT_COLUMNS}) VALUES ({_marks(17)})", prompts)
+        con.executemany(
+            f"INSERT INTO responses ({RESPONSE_COLUMNS}) VALUES ({_marks(17)})", responses
+        )
+        prompts.clear()
+        responses.clear()
+
+    # How SQLAlchemy stores a DateTime in SQLite, so that comparisons with its parameters hold.
+    for made, response in rows(site_id, survey_id, n, lambda t: t.strftime("%Y-%m-%d %H:%M:%S.%f")):
+        prompts += made
+        responses.append(response)
+        if len(responses) >= 20_000:
+            flush()
+    flush()
+    con.execute("COMMIT")
+    con.close()
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def fill_postgres(url: str, site_id: str, survey_id: str, n: int) -> None:
+    import psycopg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as con, con.cursor() as cur:
+        # Prompts first (the answers refer to them), in one pass each.
+        with cur.copy(f"COPY prompts ({PROMPT_COLUMNS}) FROM STDIN") as copy:
+            for made, _ in rows(site_id, survey_id, n, lambda t: t):
+                for prompt in made:
+                    copy.write_row(prompt)
+        with cur.copy(f"COPY responses ({RESPONSE_COLUMNS}) FROM STDIN") as copy:
+            for _, response in rows(site_id, survey_id, n, lambda t: t):
+                copy.write_row(response)
+        con.commit()
+    with psycopg.connect(dsn, autocommit=True) as con:
+        # What autovacuum does to a table that stopped changing: visibility map and statistics.
+        con.execute("VACUUM ANALYZE prompts")
+        con.execute("VACUUM ANALYZE responses")
+
+
+# --- the measurements --------------------------------------------------------------------------
+
+
+def setup(url: str) -> tuple:
+    migrate.upgrade(url)
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "ENV": "production",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        from collector import db
+        from collector.models import Survey
+
+        made = sites.create(db.session(), name="Bench")
+        survey = Survey(
+            id="srv_bench",
+            site_id=made.site.id,
+            kind="nps",
+            name="Bench NPS",
+            question={"en": "How likely are you to recommend us?"},
+            followup=None,
+            trigger_events=[],
+            targeting=[],
+            created_at=NOW - timedelta(days=DAYS + 1),
+        )
+        db.session().add(survey)
+        db.session().commit()
+        return app, made.site.id, survey.id, made.secret_key
+
+
+def median_ms(call, runs: int) -> float:
+    call()  # warm-up: caches, the first connection, the OpenAPI-free code paths
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def measure(label: str, app, survey_id: str, secret: str, n: int, runs: int) -> list[tuple]:
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {secret}"}
+    period = {
+        "survey": survey_id,
+        "since": (NOW - timedelta(days=DAYS)).isoformat(),
+        "until": (NOW + timedelta(seconds=1)).isoformat(),
+    }
+    shapes = [
+        ("weekly series", {"interval": "week"}, True),
+        ("group_by=event", {"group_by": "event"}, True),
+        ("daily series, Europe/Helsinki", {"interval": "day", "tz": "Europe/Helsinki"}, False),
+        ("group_by=trait:plan", {"group_by": "trait:plan"}, False),
+    ]
+    engine = app.extensions["fiilis.engine"]
+
+    def baseline():
+        with engine.connect() as conn:
+            got = conn.execute(
+                text("SELECT count(*) FROM responses WHERE survey_id = :s"), {"s": survey_id}
+            ).scalar()
+        assert got == n, got
+
+    base = median_ms(baseline, runs)
+    out = [(label, "baseline: SELECT count(*)", base, None, None)]
+    for name, params, in_goal in shapes:
+        body = {}
+
+        def call(params=params, body=body):
+            resp = client.get("/v1/metrics", query_string=period | params, headers=auth)
+            assert resp.status_code == 200, resp.get_data(as_text=True)
+            body.update(resp.get_json())
+
+        ms = median_ms(call, runs if in_goal else max(1, runs // 2))
+        assert body["n"] == n, body["n"]
+        out.append((label, name, ms, ms / base, in_goal))
+    return out
+
+
+def run_sqlite(n: int, runs: int) -> list[tuple]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        app, site_id, survey_id, secret = setup(f"sqlite:///{path}")
+        t0 = time.perf_counter()
+        fill_sqlite(path, site_id, survey_id, n)
+        print(f"SQLite: filled {n:,} answers in {time.perf_counter() - t0:.0f} s", flush=True)
+        try:
+            return measure("SQLite", app, survey_id, secret, n, runs)
+        finally:
+            app.extensions["fiilis.engine"].dispose()
+
+
+def run_postgres(n: int, runs: int) -> list[tuple]:
+    admin = make_url(os.environ.get("FIILIS_TEST_DATABASE_URL") or PG_DEFAULT)
+    name = f"fiilis_bench_{uuid.uuid4().hex[:10]}"
+    admin_engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    try:
+        app, site_id, survey_id, secret = setup(url)
+        t0 = time.perf_counter()
+        fill_postgres(url, site_id, survey_id, n)
+        print(f"PostgreSQL: filled {n:,} answers in {time.perf_counter() - t0:.0f} s", flush=True)
+        try:
+            return measure("PostgreSQL", app, survey_id, secret, n, runs)
+        finally:
+            app.extensions["fiilis.engine"].dispose()
+    finally:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (median)")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+
+    rows = []
+    if not args.skip_sqlite:
+        rows += run_sqlite(args.responses, args.runs)
+    if not args.skip_postgres:
+        rows += run_postgres(args.responses, args.runs)
+
+    print()
+    print(f"GET /v1/metrics over {args.responses:,} NPS answers in {DAYS} days, one survey")
+    print(f"median of {args.runs} runs after a warm-up; goal ≤ {GOAL_MS} ms per call")
+    print()
+    print(f"{'database':<11} {'call':<32} {'ms':>8} {'× baseline':>11}  goal")
+    for db_name, call, ms, ratio, in_goal in rows:
+        verdict = {None: "", False: "(info)"}.get(in_goal, "ok" if ms <= GOAL_MS else "OVER")
+        ratio_text = "" if ratio is None else f"{ratio:.1f}"
+        print(f"{db_name:<11} {call:<32} {ms:>8.1f} {ratio_text:>11}  {verdict}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\n{os.cpu_count()} CPUs, load average {load:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
