@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict | None = None) -> Flask:
     """The application factory: configuration from ``FIILIS_*`` env vars, then ``config``."""
-    from collector import cli, db, errors, limits
+    from collector import cli, dashboard, db, errors, limits
     from collector import config as settings
     from collector.api import answer, bundle, health, v1, widget
 
@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(v1.management)
     app.register_blueprint(health.bp)
     app.register_blueprint(bundle.bp)
+    dashboard.init_app(app)
     app.register_blueprint(widget.bp)
     app.register_blueprint(answer.bp)
     limits.limit_blueprints(app, browser=[widget.bp, answer.bp], management=v1.management)

@@ -19,10 +19,11 @@ def main() -> None:
 
 
 def init_app(app) -> None:
+    from collector.dashboard.cli import user_group
     from collector.demo import demo
     from collector.purge import purge
 
-    for group in (db_group, site_group, survey_group, demo, snippet, purge):
+    for group in (db_group, site_group, survey_group, demo, snippet, user_group, purge):
         app.cli.add_command(group)
 
 

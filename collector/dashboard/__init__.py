@@ -1,0 +1,132 @@
+"""The dashboard at ``/dashboard/``: server-rendered pages for a site's team (DESIGN §9, issue 9).
+
+Every page is behind a login, every form carries a CSRF token, and every answer carries a strict
+Content-Security-Policy. Pages are thin: they parse a form or a query, call the same services as
+the API, and render a template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from collector.dashboard import auth, charts, forms, inbox
+from collector.errors import APIError
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+STATIC = Path(__file__).resolve().parent.parent / "static" / "dashboard"
+PUBLIC_ENDPOINTS = {"dashboard.login"}
+
+CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@bp.before_request
+def _guard():
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        auth.check_csrf()
+    if auth.load_account() is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+@bp.after_request
+def _headers(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    # Pages show a site's answers and keys: never stored by the browser or a proxy.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.app_template_global()
+def asset(name: str) -> str:
+    """The URL of a dashboard asset with its content digest, so a new build is never stale."""
+    return url_for("static", filename=f"dashboard/{name}", v=_digest(name))
+
+
+@cache
+def _digest(name: str) -> str:
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} %"
+
+
+# Globals (not a context processor): the macros that templates import see them too.
+for _name, _function in {
+    "csrf_token": auth.csrf_token,
+    "field_error": forms.field_error,
+    "fmt_score": charts.format_score,
+    "fmt_interval": charts.format_interval,
+    "fmt_pct": _pct,
+    "band_legend": inbox.band_legend,
+    "band_of": inbox.band_of,
+    "safe_back": auth.safe_next,
+    "band_word": lambda kind, band: inbox.BAND_WORD[kind][band],
+}.items():
+    bp.add_app_template_global(_function, _name)
+
+
+@bp.app_template_filter("tag_lines")
+def tag_lines(tag: str) -> str:
+    """A one-line HTML tag with one attribute per line: the same HTML, easier to read."""
+    match = re.fullmatch(r"<(\w+) (.*?)></\1>", tag)
+    if not match:
+        return tag
+    name, attrs = match.groups()
+    parts = re.findall(r'[\w-]+(?:="[^"]*")?', attrs)
+    return f"<{name} {parts[0]}" + "".join(f"\n  {p}" for p in parts[1:]) + f"></{name}>"
+
+
+@bp.context_processor
+def _who():
+    return {"account": g.get("account"), "site": g.get("site")}
+
+
+MESSAGES = {
+    400: (
+        "This form has expired",
+        "The page was open for too long, or it came from somewhere else. "
+        "Go back, reload the page and try again.",
+    ),
+    404: ("Not found", "There is nothing here, or it belongs to another site."),
+    405: ("Not allowed", "This address does not take that kind of request."),
+    429: ("Too many attempts", "Wait a minute and try again."),
+}
+
+
+def error_page(status: int, headers: dict | None = None):
+    title, text = MESSAGES.get(status, ("Something went wrong", "Try again in a moment."))
+    body = render_template("dashboard/error.html", status=status, title=title, text=text)
+    return body, status, headers or {}
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(e: HTTPException):
+    headers = {k: v for k, v in e.get_headers() if k == "Retry-After"}
+    return error_page(e.code or 500, headers)
+
+
+@bp.errorhandler(APIError)
+def _api_error(e: APIError):
+    return error_page(e.status)
+
+
+def init_app(app: Flask) -> None:
+    """Register the dashboard's pages and its session cookie."""
+    from collector.dashboard import login, overview, responses, site, surveys  # noqa: F401
+
+    app.session_interface = auth.DashboardSession()
+    app.register_blueprint(bp)

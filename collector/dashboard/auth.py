@@ -1,0 +1,129 @@
+"""Who is looking at the dashboard: the session cookie, the login, and the CSRF token of every form.
+
+The session (Flask's signed cookie) holds the account id, a fingerprint of its password hash (a
+session made before a password change is void) and a nonce made at each login. CSRF tokens are the
+nonce signed with their own salt, so a token from another login, another browser or a forged form
+never passes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from collector import db
+from collector.models import Account, Site
+from collector.services import accounts
+
+LIFETIME = timedelta(days=14)
+CSRF_MAX_AGE = int(timedelta(hours=24).total_seconds())
+CSRF_FIELD = "csrf_token"
+
+
+class DashboardSession(SecureCookieSessionInterface):
+    """Flask's signed cookie, HttpOnly, SameSite=Lax, and Secure whenever the dashboard is https."""
+
+    def get_cookie_name(self, app) -> str:
+        return "fiilis_session"
+
+    def get_cookie_path(self, app) -> str:
+        return "/dashboard"  # the API and the widget never see it
+
+    def get_cookie_httponly(self, app) -> bool:
+        return True
+
+    def get_cookie_samesite(self, app) -> str:
+        return "Lax"
+
+    def get_cookie_secure(self, app) -> bool:
+        public = app.config.get("PUBLIC_URL") or ""
+        return bool(
+            app.config.get("SESSION_COOKIE_SECURE")
+            or request.is_secure
+            or public.startswith("https:")
+        )
+
+    def get_expiration_time(self, app, session):
+        from datetime import UTC, datetime
+
+        return datetime.now(UTC) + LIFETIME if session.permanent else None
+
+
+def _secret() -> str:
+    return current_app.secret_key
+
+
+def _csrf_serializer() -> URLSafeTimedSerializer:
+    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.secret_key]
+    return URLSafeTimedSerializer(keys, salt="fiilis.csrf")
+
+
+def _nonce() -> str:
+    if "nonce" not in session:
+        session["nonce"] = secrets.token_urlsafe(16)
+    return session["nonce"]
+
+
+def csrf_token() -> str:
+    """The token for this session's forms (a template global)."""
+    if "csrf" not in g:
+        g.csrf = _csrf_serializer().dumps(_nonce())
+    return g.csrf
+
+
+def check_csrf() -> None:
+    """400 unless the form (or ``X-CSRF-Token``) carries a token for this very session."""
+    token = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token", "")
+    nonce = session.get("nonce")
+    try:
+        value = _csrf_serializer().loads(token, max_age=CSRF_MAX_AGE)
+    except BadData:
+        value = None
+    if not nonce or not isinstance(value, str) or not hmac.compare_digest(value, nonce):
+        abort(400, description="csrf")
+
+
+def log_in(account: Account) -> None:
+    """A fresh session for ``account``: a new nonce, so tokens from before the login are void."""
+    session.clear()
+    session.permanent = True
+    session["account_id"] = account.id
+    session["fingerprint"] = accounts.fingerprint(account, _secret())
+    session["nonce"] = secrets.token_urlsafe(16)
+
+
+def log_out() -> None:
+    session.clear()
+
+
+def load_account() -> Account | None:
+    """The logged-in account (and ``g.site``), or ``None``."""
+    account_id = session.get("account_id")
+    if not isinstance(account_id, int):
+        return None
+    account = accounts.get(db.session(), account_id)
+    if account is None or not hmac.compare_digest(
+        session.get("fingerprint", ""), accounts.fingerprint(account, _secret())
+    ):
+        return None
+    g.account = account
+    g.site = db.session().get(Site, account.site_id)
+    return account
+
+
+def safe_next(target: str | None) -> str | None:
+    """A place inside the dashboard to go back to after login; anything else is dropped."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/dashboard"):
+        return None
+    if target.startswith("//") or "\\" in target:
+        return None
+    return target

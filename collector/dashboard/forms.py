@@ -1,0 +1,114 @@
+"""HTML forms in, the API's JSON shape out: the schemas of the API then validate both alike.
+
+Nothing here decides what is valid; it only turns form fields (strings, checkboxes, one text per
+line) into the values the marshmallow schemas read, and their error messages back into fields.
+"""
+
+from __future__ import annotations
+
+import re
+
+from werkzeug.datastructures import MultiDict
+
+from collector.schemas import LOCALES
+
+_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def texts(form: MultiDict, prefix: str) -> dict[str, str]:
+    """``question_en``, ``question_fi`` … → ``{"en": …, "fi": …}``, blank ones left out."""
+    out = {}
+    for locale in LOCALES:
+        value = form.get(f"{prefix}_{locale}", "").strip()
+        if value:
+            out[locale] = value
+    return out
+
+
+def words(value: str) -> list[str]:
+    """Items typed with commas, spaces or one per line."""
+    return [w for w in _SEPARATORS.split(value.strip()) if w]
+
+
+def lines(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def number(form: MultiDict, name: str, into: dict, *, blank=...) -> None:
+    """Copy a number field as typed (the schema says whether it is one); blank → ``blank`` or absent."""
+    value = form.get(name, "").strip()
+    if value:
+        into[name] = value
+    elif blank is not ...:
+        into[name] = blank
+
+
+def survey(form: MultiDict) -> dict:
+    """The survey form as the body of ``POST /v1/surveys``."""
+    data: dict = {
+        "question": texts(form, "question"),
+        "trigger_events": words(form.get("trigger_events", "")),
+        "active": form.get("active") == "on",
+    }
+    if form.get("kind"):
+        data["kind"] = form["kind"]
+    name = form.get("name", "").strip()
+    if name:
+        data["name"] = name
+    followup = texts(form, "followup")
+    data["followup"] = followup or None
+    for field in ("sample_rate", "delay_ms", "recontact_days", "dismiss_snooze_days", "priority"):
+        number(form, field, data)
+    number(form, "max_responses", data, blank=None)
+    return data
+
+
+def site(form: MultiDict) -> dict:
+    """The settings form as the body of ``PATCH /v1/site``."""
+    data: dict = {
+        "allowed_origins": lines(form.get("allowed_origins", "")),
+        "require_identity": form.get("require_identity") == "on",
+        "theme": {},
+    }
+    for field in ("name", "default_locale"):
+        if form.get(field, "").strip():
+            data[field] = form[field].strip()
+    number(form, "cooldown_days", data)
+    for field in ("accent", "position"):
+        if form.get(field, "").strip():
+            data["theme"][field] = form[field].strip()
+    return data
+
+
+def errors(messages, prefix: str = "") -> dict[str, str]:
+    """marshmallow's nested messages as ``{"question.fi": "first message"}``."""
+    out: dict[str, str] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            # Dict fields report "value"/"key" below the item; the item is what the form shows.
+            part = "" if key in ("_schema", "value", "key") else str(key)
+            path = ".".join(p for p in (prefix, part) if p)
+            for name, message in errors(value, path).items():
+                out.setdefault(name, message)
+    elif isinstance(messages, list) and messages:
+        if all(isinstance(m, str) for m in messages):
+            out[prefix] = messages[0]
+        else:
+            for item in messages:
+                for name, message in errors(item, prefix).items():
+                    out.setdefault(name, message)
+    elif isinstance(messages, str):
+        out[prefix] = messages
+    return out
+
+
+def field_error(found: dict[str, str] | None, name: str, items: bool = True) -> str | None:
+    """The message for field ``name``: its own, else (``items``) the first of ``name.0``, …"""
+    if not found:
+        return None
+    if name in found or not items:
+        return found.get(name)
+    for key, message in found.items():
+        if key.startswith(name + "."):
+            return message
+    return None

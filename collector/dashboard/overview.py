@@ -1,0 +1,130 @@
+"""Overview: each active survey's score, interval, trend, distribution and score by event.
+
+Every number is ``results.metrics`` (what ``GET /v1/metrics`` answers) for the chosen period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+
+from flask import g, render_template, request, url_for
+from marshmallow import ValidationError
+
+from collector import db
+from collector.api.metrics import metrics_query
+from collector.dashboard import bp, charts, inbox
+from collector.errors import APIError
+from collector.services import results, surveys
+
+PERIODS = {"7d": 7, "30d": 30, "90d": 90}
+DEFAULT_PERIOD = "30d"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole UTC days: ``since`` inclusive, ``until`` exclusive (the day after the last one)."""
+
+    key: str
+    since: date
+    until: date
+    interval: str
+
+    @property
+    def last_day(self) -> date:
+        return self.until - timedelta(days=1)
+
+    def params(self) -> dict:
+        return {"since": self.since.isoformat(), "until": self.until.isoformat()}
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def period(args, today: date) -> tuple[Period, str | None]:
+    """The period asked for in the query string, and what was wrong with it (else ``None``)."""
+    key = args.get("period", DEFAULT_PERIOD)
+    interval = args.get("interval") if args.get("interval") in results.INTERVALS else None
+    error = None
+    if key == "custom":
+        since, last = _date(args.get("since")), _date(args.get("until"))
+        if since and last and since <= last:
+            return Period(
+                key, since, last + timedelta(days=1), interval or _auto(last - since)
+            ), None
+        error = "Choose a start date on or before the end date."
+        key = DEFAULT_PERIOD
+    days = PERIODS.get(key, PERIODS[DEFAULT_PERIOD])
+    key = key if key in PERIODS else DEFAULT_PERIOD
+    until = today + timedelta(days=1)
+    return Period(
+        key, until - timedelta(days=days), until, interval or _auto(timedelta(days))
+    ), error
+
+
+def _url(p: Period, **changes) -> str:
+    args = {"period": p.key, "interval": p.interval}
+    if p.key == "custom":
+        args.update(since=p.since.isoformat(), until=p.last_day.isoformat())
+    return url_for("dashboard.overview", **{**args, **changes})
+
+
+def _auto(span: timedelta) -> str:
+    return "day" if span.days <= 14 else "week" if span.days <= 190 else "month"
+
+
+@dataclass
+class SurveyCard:
+    survey: object
+    m: dict
+    trend_wide: charts.Trend
+    trend_narrow: charts.Trend
+    distribution: charts.Distribution
+    whiskers: list
+    zero: float | None
+
+
+def card(survey, p: Period) -> SurveyCard:
+    q = metrics_query.load(
+        {"survey": survey.id, **p.params(), "interval": p.interval, "group_by": "event"}
+    )
+    m = results.metrics(db.session(), g.site, q)
+    whiskers, zero = charts.whiskers(survey.kind, m["groups"])
+    return SurveyCard(
+        survey=survey,
+        m=m,
+        trend_wide=charts.trend(survey.kind, m["series"], p.interval),
+        trend_narrow=charts.trend(survey.kind, m["series"], p.interval, width=340, height=200),
+        distribution=charts.distribution(survey.kind, m["distribution"], inbox.band_of),
+        whiskers=whiskers,
+        zero=zero,
+    )
+
+
+@bp.get("/")
+def overview():
+    today = datetime.now(UTC).date()
+    p, error = period(request.args, today)
+    listed, _ = surveys.list_page(db.session(), g.site, limit=100, cursor=None)
+    active = sorted((s for s in listed if s.active), key=lambda s: (-s.priority, s.created_at))
+    try:
+        cards = [card(s, p) for s in active]
+    except (ValidationError, APIError):  # a period the metrics refuse (too many daily points)
+        p, error = period({}, today)[0], "That period is too long for this interval."
+        cards = [card(s, p) for s in active]
+    return render_template(
+        "dashboard/overview.html",
+        section="overview",
+        title="Overview",
+        period=p,
+        period_error=error,
+        periods=PERIODS,
+        period_url=partial(_url, p),
+        cards=cards,
+        inactive=len(listed) - len(active),
+    )

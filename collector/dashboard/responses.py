@@ -1,0 +1,163 @@
+"""Responses: the comments (low scores first), one response with its follow-up, and the CSV."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from itertools import chain
+
+from flask import Response as HTTPResponse
+from flask import g, redirect, render_template, request, stream_with_context, url_for
+from marshmallow import ValidationError
+
+from collector import db
+from collector.api.responses import followup_patch, response_filter
+from collector.dashboard import bp, forms, inbox
+from collector.models import utcnow
+from collector.services import results, surveys
+
+PAGE_SIZE = 25
+HAS_COMMENT = {"yes": True, "no": False, "any": None}
+DEFAULTS = {"order": "low_first", "has_comment": "yes"}
+
+
+def _choices() -> dict:
+    """The query string's filters, each kept only when it is one of its choices."""
+    args = request.args
+    chosen = {
+        "survey": args.get("survey", ""),
+        "band": args.get("band") if args.get("band") in inbox.BANDS["nps"] else "",
+        "status": args.get("status") if args.get("status") in results.FOLLOWUP_STATUSES else "",
+        "has_comment": args.get("has_comment", DEFAULTS["has_comment"]),
+        "order": args.get("order") if args.get("order") in inbox.ORDERS else DEFAULTS["order"],
+        "since": args.get("since", ""),
+        "until": args.get("until", ""),
+        "user_id": args.get("user_id", ""),
+    }
+    if chosen["has_comment"] not in HAS_COMMENT:
+        chosen["has_comment"] = DEFAULTS["has_comment"]
+    return chosen
+
+
+def _filters(chosen: dict) -> dict:
+    """The results service's filters, read by the API's own filter schema (one set of rules)."""
+    raw = {
+        "survey": chosen["survey"],
+        "followup_status": chosen["status"],
+        "since": chosen["since"],
+        "until": _day_after(chosen["until"]),
+        "user_id": chosen["user_id"],
+    }
+    filters = response_filter.load({k: v for k, v in raw.items() if v})
+    if HAS_COMMENT[chosen["has_comment"]] is not None:
+        filters["has_comment"] = HAS_COMMENT[chosen["has_comment"]]
+    return filters
+
+
+def _day_after(text: str) -> str:
+    # The form's "to" date is the last day shown; the service's ``until`` is exclusive.
+    try:
+        return (date.fromisoformat(text) + timedelta(days=1)).isoformat()
+    except ValueError:
+        return text
+
+
+def _all_surveys():
+    items, _ = surveys.list_page(
+        db.session(), g.site, limit=100, cursor=None, include_archived=True
+    )
+    return items
+
+
+@bp.get("/responses")
+def responses():
+    chosen = _choices()
+    listed = _all_surveys()
+    errors = {}
+    try:
+        filters = _filters(chosen)
+        phases = inbox.plan(listed, filters, band=chosen["band"] or None, order=chosen["order"])
+        found = inbox.page(
+            db.session(), g.site, phases, limit=PAGE_SIZE, cursor=request.args.get("cursor")
+        )
+    except ValidationError as e:
+        errors = forms.errors(e.normalized_messages())
+        found = inbox.Page()
+    by_id = {s.id: s for s in listed}
+    query = {k: v for k, v in chosen.items() if v and DEFAULTS.get(k) != v}
+    return render_template(
+        "dashboard/responses.html",
+        section="responses",
+        title="Responses",
+        chosen=chosen,
+        surveys=listed,
+        by_id=by_id,
+        page=found,
+        errors=errors,
+        first_page=request.args.get("cursor") is not None,
+        query=query,
+        everyone={k: v for k, v in query.items() if k != "user_id"},
+    )
+
+
+@bp.get("/responses.csv")
+def responses_csv():
+    chosen = _choices()
+    filters = _filters(chosen)
+    phases = inbox.plan(_all_surveys(), filters, band=chosen["band"] or None, order="newest")
+    parts = [results.csv_lines(db.session(), g.site, f) for phase in phases for f in phase]
+    name = f"fiilis-responses-{utcnow():%Y-%m-%d}.csv"
+    return HTTPResponse(
+        stream_with_context(_one_table(parts)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _one_table(parts):
+    """Several CSV exports as one: the header (and BOM) of the first, the rows of all."""
+    for n, part in enumerate(parts):
+        chunks = iter(part)
+        if n:
+            first = next(chunks, "")
+            chunks = chain([first.split("\r\n", 1)[1] if "\r\n" in first else ""], chunks)
+        yield from chunks
+
+
+@bp.get("/responses/<response_id>")
+def response(response_id: str):
+    view = results.get(db.session(), g.site, response_id)
+    return _render_response(view)
+
+
+def _render_response(view, errors=None, values=None, status=200):
+    survey = results.survey_of(db.session(), g.site, view.survey_id)
+    page = render_template(
+        "dashboard/response.html",
+        section="responses",
+        title=f"Response {view.id}",
+        r=view,
+        survey=survey,
+        band=inbox.band_of(view.kind, view.score),
+        errors=errors or {},
+        values=values,
+        saved=request.args.get("saved") == "1",
+        back=request.args.get("back"),
+    )
+    return page, status
+
+
+@bp.post("/responses/<response_id>")
+def follow_up(response_id: str):
+    form = request.form
+    data = {
+        "followup_status": form.get("status", ""),
+        "followup_owner": form.get("owner", "").strip() or None,
+        "followup_note": form.get("note", "").strip() or None,
+    }
+    try:
+        changes = followup_patch.load(data)
+    except ValidationError as e:
+        view = results.get(db.session(), g.site, response_id)
+        return _render_response(view, forms.errors(e.normalized_messages()), data, 422)
+    results.update_followup(db.session(), g.site, response_id, changes, actor=g.account.email)
+    return redirect(url_for("dashboard.response", response_id=response_id, saved=1))

@@ -1,0 +1,105 @@
+"""Install (the snippet and code samples) and Settings (the site's settings and keys)."""
+
+from __future__ import annotations
+
+from flask import current_app, g, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from collector import db
+from collector.api.bundle import manifest
+from collector.dashboard import bp, forms
+from collector.domain.snippet import script_tag
+from collector.schemas import SiteSchema
+from collector.services import sites, surveys
+
+site_schema = SiteSchema()
+
+
+def public_url() -> str:
+    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+
+
+@bp.get("/install")
+def install():
+    build = manifest()
+    base = public_url()
+    tag = script_tag(
+        base, public_key=g.site.public_key, file=build["file"], integrity=build["integrity"]
+    )
+    signed_tag = script_tag(
+        base,
+        public_key=g.site.public_key,
+        file=build["file"],
+        integrity=build["integrity"],
+        user_id="{{ user.id }}",
+        user_hash="{{ user_hash }}",
+    )
+    listed, _ = surveys.list_page(db.session(), g.site, limit=100, cursor=None)
+    return render_template(
+        "dashboard/install.html",
+        section="install",
+        title="Install",
+        tag=tag,
+        signed_tag=signed_tag,
+        build=build,
+        base=base,
+        surveys=listed,
+        events=sorted({e for s in listed for e in s.trigger_events}),
+    )
+
+
+def _render_settings(values=None, errors=None, revealed=None, saved=False, status=200):
+    page = render_template(
+        "dashboard/settings.html",
+        section="settings",
+        title="Settings",
+        values=values or _values(g.site),
+        errors=errors or {},
+        revealed=revealed,
+        saved=saved,
+    )
+    return page, status
+
+
+def _values(site) -> dict:
+    theme = site.theme or {}
+    return {
+        "name": site.name,
+        "allowed_origins": "\n".join(site.allowed_origins or []),
+        "cooldown_days": site.cooldown_days,
+        "require_identity": site.require_identity,
+        "default_locale": site.default_locale,
+        "accent": theme.get("accent", "#4f46e5"),
+        "position": theme.get("position", "bottom-right"),
+    }
+
+
+@bp.get("/settings")
+def settings():
+    return _render_settings(saved=request.args.get("saved") == "1")
+
+
+@bp.post("/settings")
+def save_settings():
+    try:
+        changes = site_schema.load(forms.site(request.form), partial=True)
+    except ValidationError as e:
+        values = dict(request.form)
+        values["require_identity"] = request.form.get("require_identity") == "on"
+        return _render_settings(values, forms.errors(e.normalized_messages()), status=422)
+    # A theme change merges into the stored theme, as PATCH /v1/site does.
+    changes["theme"] = {**(g.site.theme or {}), **changes.get("theme", {})}
+    sites.update(db.session(), g.site, changes)
+    return redirect(url_for("dashboard.settings", saved=1) + "#site-settings")
+
+
+@bp.post("/settings/secret-key")
+def rotate_secret_key():
+    secret = sites.rotate_secret_key(db.session(), g.site)
+    return _render_settings(revealed={"what": "secret key", "value": secret})
+
+
+@bp.post("/settings/identity-secret")
+def rotate_identity_secret():
+    secret = sites.rotate_identity_secret(db.session(), g.site)
+    return _render_settings(revealed={"what": "identity secret", "value": secret})

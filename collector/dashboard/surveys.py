@@ -1,0 +1,126 @@
+"""Surveys: the list, and the create/edit form with a live preview of the widget."""
+
+from __future__ import annotations
+
+from flask import g, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from collector import db
+from collector.dashboard import bp, forms
+from collector.errors import APIError
+from collector.schemas import SurveySchema
+from collector.services import surveys
+
+survey_schema = SurveySchema()
+
+
+@bp.get("/surveys", endpoint="surveys")
+def list_surveys():
+    listed, _ = surveys.list_page(
+        db.session(), g.site, limit=100, cursor=None, include_archived=True
+    )
+    listed.sort(key=lambda s: (s.archived_at is not None, not s.active, -s.priority))
+    return render_template(
+        "dashboard/surveys.html", section="surveys", title="Surveys", surveys=listed
+    )
+
+
+def _values(survey) -> dict:
+    """A stored survey as the form's fields."""
+    values = {
+        "kind": survey.kind,
+        "name": survey.name,
+        "trigger_events": ", ".join(survey.trigger_events),
+        "active": survey.active,
+    }
+    for prefix in ("question", "followup"):
+        for locale, text in (getattr(survey, prefix) or {}).items():
+            values[f"{prefix}_{locale}"] = text
+    for field in (
+        "sample_rate",
+        "delay_ms",
+        "recontact_days",
+        "dismiss_snooze_days",
+        "priority",
+        "max_responses",
+    ):
+        value = getattr(survey, field)
+        values[field] = "" if value is None else value
+    return values
+
+
+DEFAULTS = {
+    "kind": "csat",
+    "active": True,
+    "sample_rate": 1.0,
+    "delay_ms": 0,
+    "recontact_days": 90,
+    "dismiss_snooze_days": 30,
+    "priority": 0,
+    "max_responses": "",
+}
+
+
+def _form(survey=None, values=None, errors=None, status=200):
+    page = render_template(
+        "dashboard/survey_form.html",
+        section="surveys",
+        title=f"Edit {survey.name}" if survey else "New survey",
+        survey=survey,
+        values=values or (_values(survey) if survey else DEFAULTS),
+        errors=errors or {},
+        theme=g.site.theme or {},
+        saved=request.args.get("saved") == "1",
+    )
+    return page, status
+
+
+def _posted() -> dict:
+    values = request.form.to_dict()
+    values["active"] = request.form.get("active") == "on"
+    return values
+
+
+@bp.get("/surveys/new")
+def new_survey():
+    return _form()
+
+
+@bp.post("/surveys/new")
+def create_survey():
+    try:
+        fields = survey_schema.load(forms.survey(request.form))
+    except ValidationError as e:
+        return _form(None, _posted(), forms.errors(e.normalized_messages()), 422)
+    survey = surveys.create(db.session(), g.site, fields)
+    return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, saved=1))
+
+
+@bp.get("/surveys/<survey_id>")
+def edit_survey(survey_id: str):
+    return _form(surveys.get(db.session(), g.site, survey_id))
+
+
+@bp.post("/surveys/<survey_id>")
+def update_survey(survey_id: str):
+    survey = surveys.get(db.session(), g.site, survey_id)
+    data = forms.survey(request.form)
+    data["kind"] = survey.kind  # the form shows the kind; it cannot change
+    try:
+        changes = survey_schema.load(data, partial=True)
+        surveys.update(db.session(), g.site, survey_id, changes)
+    except ValidationError as e:
+        return _form(
+            survey, {**_posted(), "kind": survey.kind}, forms.errors(e.normalized_messages()), 422
+        )
+    except APIError as e:
+        return _form(
+            survey, {**_posted(), "kind": survey.kind}, {e.param or "form": e.message}, 422
+        )
+    return redirect(url_for("dashboard.edit_survey", survey_id=survey_id, saved=1))
+
+
+@bp.post("/surveys/<survey_id>/archive")
+def archive_survey(survey_id: str):
+    surveys.archive(db.session(), g.site, survey_id)
+    return redirect(url_for("dashboard.surveys"))

@@ -1,0 +1,72 @@
+"""Dashboard accounts: one e-mail and password per person, bound to one site."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from collector.errors import APIError
+from collector.models import Account, Site, utcnow
+
+MIN_PASSWORD = 10
+# Checked when the e-mail is unknown, so that a wrong e-mail costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("fiilis-no-such-account", method="scrypt")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create(db: Session, site: Site, *, email: str, password: str) -> Account:
+    """A new account for ``site``; 422 for an e-mail already taken or a short password."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise APIError(422, "invalid_email", "This is not an e-mail address.", param="email")
+    if len(password) < MIN_PASSWORD:
+        raise APIError(
+            422,
+            "weak_password",
+            f"A password has at least {MIN_PASSWORD} characters.",
+            param="password",
+        )
+    if by_email(db, email) is not None:
+        raise APIError(409, "email_taken", "An account with this e-mail exists.", param="email")
+    account = Account(
+        site_id=site.id,
+        email=email,
+        password_hash=generate_password_hash(password, method="scrypt"),
+    )
+    db.add(account)
+    db.commit()
+    return account
+
+
+def by_email(db: Session, email: str) -> Account | None:
+    return db.scalar(select(Account).where(func.lower(Account.email) == normalise_email(email)))
+
+
+def get(db: Session, account_id: int) -> Account | None:
+    return db.get(Account, account_id)
+
+
+def authenticate(db: Session, email: str, password: str) -> Account | None:
+    """The account for this e-mail and password, with its login time recorded; else ``None``."""
+    account = by_email(db, email)
+    if account is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(account.password_hash, password):
+        return None
+    account.last_login_at = utcnow()
+    db.commit()
+    return account
+
+
+def fingerprint(account: Account, secret: str) -> str:
+    """A short keyed digest of the password hash: a session made before a password change is void."""
+    digest = hmac.new(secret.encode(), account.password_hash.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

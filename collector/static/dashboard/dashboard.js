@@ -1,0 +1,122 @@
+// The dashboard's few enhancements: the phone menu, copy buttons, the colour readout and the survey
+// editor's live preview. Every page works without them; nothing here talks to the network.
+const $ = (selector, root = document) => root.querySelector(selector);
+const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+
+// One polite live region for short confirmations ("Copied").
+const status = Object.assign(document.createElement('div'), { className: 'sr-only' });
+status.setAttribute('role', 'status');
+document.body.append(status);
+const announce = (text) => {
+  status.textContent = '';
+  setTimeout(() => (status.textContent = text), 50);
+};
+
+function menu() {
+  const toggle = $('[data-menu]');
+  const nav = $('#nav');
+  if (!toggle || !nav) return;
+  toggle.setAttribute('role', 'button');
+  toggle.setAttribute('aria-expanded', 'false');
+  const set = (open) => {
+    toggle.setAttribute('aria-expanded', String(open));
+    nav.classList.toggle('open', open);
+  };
+  toggle.addEventListener('click', (e) => {
+    e.preventDefault();
+    set(toggle.getAttribute('aria-expanded') !== 'true');
+  });
+  toggle.addEventListener('keydown', (e) => {
+    if (e.key === ' ') {
+      e.preventDefault();
+      toggle.click();
+    }
+  });
+  nav.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && nav.classList.contains('open')) {
+      set(false);
+      toggle.focus();
+    }
+  });
+}
+
+function copyButtons() {
+  for (const button of $$('[data-copy]')) {
+    const label = $('span', button);
+    button.addEventListener('click', async () => {
+      const source = document.getElementById(button.dataset.copy);
+      try {
+        await navigator.clipboard.writeText(source.textContent);
+        label.textContent = 'Copied';
+        announce('Copied to the clipboard');
+      } catch {
+        // no clipboard permission: select the text so that Ctrl+C / ⌘C works
+        getSelection().selectAllChildren(source);
+        label.textContent = 'Press ⌘C';
+        announce('Selected; press Control C or Command C to copy');
+      }
+      setTimeout(() => (label.textContent = 'Copy'), 2000);
+    });
+  }
+}
+
+function colourReadout() {
+  for (const output of $$('[data-mirror]')) {
+    const input = document.getElementById(output.dataset.mirror);
+    input.addEventListener('input', () => (output.value = input.value));
+  }
+}
+
+function focusFirstError() {
+  const invalid = $('[aria-invalid="true"]');
+  if (invalid) invalid.focus({ preventScroll: false });
+}
+
+function preview() {
+  const stage = $('[data-preview]');
+  const form = $('#survey-form');
+  if (!stage || !form) return;
+  const theme = JSON.parse(stage.dataset.theme || '{}');
+  let card;
+  let timer;
+
+  const text = (name) => ((form.elements[name] && form.elements[name].value) || '').trim();
+  const picked = (selector, fallback) => ($(selector) || { value: fallback }).value;
+
+  function render() {
+    const widget = window.fiilis;
+    if (!widget || !widget.preview) return;
+    const locale = picked('input[name="preview_locale"]:checked', 'en');
+    const prompt = {
+      id: 'preview',
+      token: '',
+      kind: picked('input[name="kind"]:checked', 'csat'),
+      question: text('question_' + locale) || text('question_en') || 'Your question appears here.',
+      followup: text('followup_' + locale) || text('followup_en') || undefined,
+      scale: {},
+      delay_ms: 0,
+      locale,
+      theme: { ...theme, position: 'bottom-right' },
+    };
+    if (card && card.close) card.close();
+    stage.replaceChildren();
+    card = widget.preview(prompt, { container: stage });
+  }
+
+  const later = () => {
+    clearTimeout(timer);
+    timer = setTimeout(render, 250);
+  };
+  form.addEventListener('input', later);
+  form.addEventListener('change', later);
+  for (const radio of $$('input[name="preview_locale"]')) radio.addEventListener('change', render);
+  $('[data-preview-restart]').addEventListener('click', render);
+  if (window.fiilis) render();
+  else addEventListener('load', render, { once: true });
+}
+
+menu();
+copyButtons();
+colourReadout();
+focusFirstError();
+preview();
