@@ -25,17 +25,19 @@ class UserRecordSchema(Schema):
 
 
 class PromptRecordSchema(Schema):
+    """A prompt as ``GET /v1/prompts/<id>`` shows it, plus what it stored about the visit."""
+
     id = fields.Str(required=True)
     survey = fields.Str(attribute="survey_id", required=True)
     user_id = fields.Str(required=True)
-    status = fields.Str(required=True)
     origin = fields.Str(required=True)
     channel = fields.Str(required=True)
+    status = fields.Function(users.prompt_status, required=True)
     event = fields.Str(allow_none=True, required=True)
     context = fields.Dict(required=True)
     traits = fields.Dict(required=True)
     locale = fields.Str(allow_none=True, required=True)
-    url = fields.Str(allow_none=True, required=True)
+    page_url = fields.Str(attribute="url", allow_none=True, required=True)
     created_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(required=True)
     shown_at = fields.AwareDateTime(allow_none=True, required=True)

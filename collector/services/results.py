@@ -129,8 +129,9 @@ def histories(db: Session, response_ids: list[str]) -> dict[str, list[FollowupCh
     return out
 
 
-def _owned(db: Session, site: Site, response_id: str) -> Response:
-    response = db.get(Response, response_id)
+def _owned(db: Session, site: Site, response_id: str, *, lock: bool = False) -> Response:
+    # Locked for a change, so that concurrent changes queue and each history entry is whole.
+    response = db.get(Response, response_id, with_for_update=lock)
     if response is None or response.site_id != site.id:
         raise not_found("response", "id")
     return response
@@ -147,14 +148,9 @@ def update_followup(
     db: Session, site: Site, response_id: str, changes: dict, *, actor: str | None = "api"
 ) -> ResponseView:
     """Change follow-up status, owner or note; a change that changes something is kept with its time."""
-    response = _owned(db, site, response_id)
-    fields = {
-        "followup_status": "status",
-        "followup_owner": "owner",
-        "followup_note": "note",
-    }
+    response = _owned(db, site, response_id, lock=True)
     changed = False
-    for name in fields:
+    for name in ("followup_status", "followup_owner", "followup_note"):
         if name in changes and getattr(response, name) != changes[name]:
             setattr(response, name, changes[name])
             changed = True

@@ -25,6 +25,13 @@ class UserData:
     responses: list[results.ResponseView]
 
 
+def prompt_status(prompt: Prompt) -> str:
+    """The stored status, with an open prompt past its expiry shown as ``expired``."""
+    if prompt.status in ("pending", "shown") and prompt.expires_at <= utcnow():
+        return "expired"
+    return prompt.status
+
+
 def _checked(user_id: str) -> str:
     if not user_id or len(user_id) > MAX_USER_ID:
         raise APIError(

@@ -207,6 +207,36 @@ def test_a_response_shows_its_follow_up_history_oldest_first(client, site, rows)
     assert len(cleared["followup_history"]) == 3
 
 
+def test_concurrent_follow_up_changes_each_keep_a_whole_entry(client, site, rows, app):
+    rid = rows.response(rows.survey("nps"), 2)
+    url = f"/v1/responses/{rid}"
+
+    def change(field, prefix):
+        own = app.test_client()
+        for i in range(8):
+            resp = own.patch(url, json={field: f"{prefix}{i}"}, headers=site.auth)
+            assert resp.status_code == 200, resp.get_json()
+
+    threads = [
+        threading.Thread(target=change, args=("followup_owner", "owner-")),
+        threading.Thread(target=change, args=("followup_note", "note-")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    body = client.get(url, headers=site.auth).get_json()
+    assert (body["followup_owner"], body["followup_note"]) == ("owner-7", "note-7")
+    history = body["followup_history"]
+    assert len(history) == 16
+    assert (history[-1]["owner"], history[-1]["note"]) == ("owner-7", "note-7")
+    # Each entry is the state after one change: owners and notes only ever move forward.
+    owners = [int(h["owner"][-1]) for h in history if h["owner"]]
+    notes = [int(h["note"][-1]) for h in history if h["note"]]
+    assert owners == sorted(owners) and notes == sorted(notes)
+
+
 # -- errors ---------------------------------------------------------------------------------------
 
 

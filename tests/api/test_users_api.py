@@ -75,6 +75,8 @@ def test_export_holds_the_user_traits_prompts_and_responses(client, site, rows):
         traits={"plan": "pro"},
     )
     rows.prompt(nps, user_id="u42", status="dismissed", at=T0 + timedelta(days=2))
+    seen = T0 - timedelta(days=1)  # shown, never answered, long expired
+    rows.prompt(nps, user_id="u42", status="shown", at=seen, url="https://app.example.com/billing")
     rows.response(nps, 10, user_id="someone-else", at=T0)
     client.patch(f"/v1/responses/{rid}", json={"followup_status": "closed"}, headers=site.auth)
 
@@ -84,9 +86,11 @@ def test_export_holds_the_user_traits_prompts_and_responses(client, site, rows):
     assert body["user_id"] == "u42"
     assert body["user"]["traits"] == {"plan": "pro", "email": "aino@acme.fi"}
     assert set(body["user"]) == {"traits", "created_at", "last_seen_at"}
-    assert [p["status"] for p in body["prompts"]] == ["dismissed", "answered"]
+    assert [p["status"] for p in body["prompts"]] == ["dismissed", "answered", "expired"]
     assert {p["user_id"] for p in body["prompts"]} == {"u42"}
     assert body["prompts"][1]["event"] == "invoice.paid"
+    assert body["prompts"][2]["page_url"] == "https://app.example.com/billing"
+    assert body["prompts"][2]["shown_at"] == seen.isoformat()
     [answer] = body["responses"]
     assert (answer["id"], answer["score"], answer["comment"]) == (rid, 4, "Too slow")
     assert [h["status"] for h in answer["followup_history"]] == ["closed"]
