@@ -28,7 +28,7 @@ $(WIDGET_DEPS): widget/package-lock.json
 $(E2E_DEPS): e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund --loglevel=error
 
-test: test-widget test-py
+test: test-widget test-py test-e2e
 
 test-widget: $(WIDGET_DEPS)
 	cd widget && npm run --silent check && npm test
