@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from collector.dashboard import auth, charts, forms, inbox
@@ -95,20 +96,23 @@ def _who():
     return {"account": g.get("account"), "site": g.get("site")}
 
 
+EXPIRED = (
+    "This form has expired",
+    "The page was open for too long, or it came from somewhere else. "
+    "Go back, reload the page and try again.",
+)
 MESSAGES = {
-    400: (
-        "This form has expired",
-        "The page was open for too long, or it came from somewhere else. "
-        "Go back, reload the page and try again.",
-    ),
+    400: ("That did not work", "Something in the address is not valid. Go back and try again."),
     404: ("Not found", "There is nothing here, or it belongs to another site."),
     405: ("Not allowed", "This address does not take that kind of request."),
     429: ("Too many attempts", "Wait a minute and try again."),
 }
 
 
-def error_page(status: int, headers: dict | None = None):
-    title, text = MESSAGES.get(status, ("Something went wrong", "Try again in a moment."))
+def error_page(status: int, headers: dict | None = None, message: tuple | None = None):
+    title, text = message or MESSAGES.get(
+        status, ("Something went wrong", "Try again in a moment.")
+    )
     body = render_template("dashboard/error.html", status=status, title=title, text=text)
     return body, status, headers or {}
 
@@ -116,12 +120,24 @@ def error_page(status: int, headers: dict | None = None):
 @bp.errorhandler(HTTPException)
 def _http_error(e: HTTPException):
     headers = {k: v for k, v in e.get_headers() if k == "Retry-After"}
-    return error_page(e.code or 500, headers)
+    return error_page(
+        e.code or 500, headers, EXPIRED if e.description == auth.CSRF_FAILED else None
+    )
+
+
+@bp.errorhandler(ValidationError)
+def _invalid(e: ValidationError):
+    return error_page(400)
 
 
 @bp.errorhandler(APIError)
 def _api_error(e: APIError):
     return error_page(e.status)
+
+
+@bp.route("/<path:unknown>")
+def not_found(unknown: str):
+    return error_page(404)
 
 
 def init_app(app: Flask) -> None:

@@ -24,6 +24,7 @@ from collector.services import accounts
 LIFETIME = timedelta(days=14)
 CSRF_MAX_AGE = int(timedelta(hours=24).total_seconds())
 CSRF_FIELD = "csrf_token"
+CSRF_FAILED = "The form's CSRF token is missing, expired or from another session."
 
 
 class DashboardSession(SecureCookieSessionInterface):
@@ -86,7 +87,7 @@ def check_csrf() -> None:
     except BadData:
         value = None
     if not nonce or not isinstance(value, str) or not hmac.compare_digest(value, nonce):
-        abort(400, description="csrf")
+        abort(400, description=CSRF_FAILED)
 
 
 def log_in(account: Account) -> None:

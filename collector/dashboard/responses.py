@@ -96,6 +96,7 @@ def responses():
         first_page=request.args.get("cursor") is not None,
         query=query,
         everyone={k: v for k, v in query.items() if k != "user_id"},
+        active=len([k for k in query if k != "order"]),
     )
 
 

@@ -613,3 +613,32 @@ def test_user_create_refuses_an_unknown_site_and_a_taken_email(runner, site, acc
         ]
     )
     assert short.exit_code != 0 and "at least 10" in short.output
+
+
+# -- errors ----------------------------------------------------------------------------------------
+
+
+def test_an_unknown_dashboard_page_is_an_html_404(user):
+    resp = user.get("/dashboard/no-such-page")
+    assert resp.status_code == 404
+    assert resp.mimetype == "text/html"
+    assert "Not found" in text(resp)
+
+
+def test_a_csv_link_with_a_bad_date_is_an_html_400(user):
+    resp = user.get("/dashboard/responses.csv?since=yesterday")
+    assert resp.status_code == 400
+    assert resp.mimetype == "text/html"
+
+
+def test_the_follow_up_and_comment_filters(user, rows):
+    nps = rows.survey("nps")
+    closed = rows.response(nps, 3, comment="closed one")
+    rows.response(nps, 3, comment="open one")
+    rows.response(nps, 3, comment=None, user_id="silent")
+    path = f"/dashboard/responses/{closed}"
+    user.post(path, data={"status": "closed", "csrf_token": token(user, path)})
+    only_closed = text(user.get("/dashboard/responses?status=closed"))
+    assert "closed one" in only_closed and "open one" not in only_closed
+    without = text(user.get("/dashboard/responses?has_comment=no"))
+    assert "silent" in without and "open one" not in without

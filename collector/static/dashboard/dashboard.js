@@ -43,6 +43,7 @@ function menu() {
 function copyButtons() {
   for (const button of $$('[data-copy]')) {
     const label = $('span', button);
+    button.hidden = false;
     button.addEventListener('click', async () => {
       const source = document.getElementById(button.dataset.copy);
       try {
@@ -64,6 +65,15 @@ function colourReadout() {
   for (const output of $$('[data-mirror]')) {
     const input = document.getElementById(output.dataset.mirror);
     input.addEventListener('input', () => (output.value = input.value));
+  }
+}
+
+// Long filter forms start folded on phones; on wider screens they are always open.
+function foldOnPhones() {
+  const narrow = matchMedia('(max-width: 760px)');
+  for (const box of $$('details[data-narrow-closed]')) {
+    if (narrow.matches) box.open = false;
+    narrow.addEventListener('change', () => (box.open = !narrow.matches));
   }
 }
 
@@ -110,7 +120,9 @@ function preview() {
   form.addEventListener('input', later);
   form.addEventListener('change', later);
   for (const radio of $$('input[name="preview_locale"]')) radio.addEventListener('change', render);
-  $('[data-preview-restart]').addEventListener('click', render);
+  const restart = $('[data-preview-restart]');
+  restart.hidden = false;
+  restart.addEventListener('click', render);
   if (window.fiilis) render();
   else addEventListener('load', render, { once: true });
 }
@@ -118,5 +130,6 @@ function preview() {
 menu();
 copyButtons();
 colourReadout();
+foldOnPhones();
 focusFirstError();
 preview();
