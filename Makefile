@@ -52,6 +52,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/metrics.py
+	$(PY) bench/ingest.py
+	$(PY) bench/widget_latency.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -18,7 +18,7 @@ eligibility_query = EligibilityQuerySchema()
 eligibility_schema = EligibilitySchema()
 
 
-@bp.get("/<user_id>/eligibility")
+@bp.get("/<path:user_id>/eligibility")
 @doc(
     "Every rule of who gets asked, for this user and survey",
     query=eligibility_query,

@@ -291,3 +291,11 @@ def test_eligibility_needs_a_survey_of_this_site(client, site, other_site):
 def test_prompts_and_eligibility_need_the_secret_key(client, site):
     assert_error(client.post("/v1/prompts", json={}), 401)
     assert_error(client.get("/v1/users/u1/eligibility?survey=srv_x"), 401)
+
+
+def test_eligibility_works_for_user_ids_with_slashes_and_colons(client, site):
+    survey = make_survey(client, site)
+    for user_id, path in [("team/42", "team%2F42"), ("anon:ab-12", "anon:ab-12")]:
+        resp = client.get(f"/v1/users/{path}/eligibility?survey={survey['id']}", headers=site.auth)
+        assert resp.status_code == 200, resp.get_json()
+        assert resp.get_json()["user_id"] == user_id
