@@ -22,14 +22,12 @@ def format_score(kind: str, value: float | None) -> str:
     if kind == "ces":
         return f"{value:.2f}"
     if kind == "nps":
-        return f"{value:+.0f}" if value == round(value) else f"{value:+.1f}"
+        return f"{value:+.1f}".replace("-", "−")
     return f"{value:.1f} %"
 
 
 def format_bound(kind: str, value: float) -> str:
-    if kind == "ces":
-        return f"{value:.2f}"
-    text = f"{value:.0f}" if value == round(value) else f"{value:.1f}"
+    text = f"{value:.2f}" if kind == "ces" else f"{value:.1f}"
     return text.replace("-", "−")
 
 
@@ -37,7 +35,9 @@ def format_interval(kind: str, ci: list[float] | None) -> str:
     if not ci:
         return "–"
     unit = " %" if kind == "csat" else ""
-    return f"{format_bound(kind, ci[0])}–{format_bound(kind, ci[1])}{unit}"
+    # "−12.3–30.9" reads badly: a negative low end takes words.
+    between = " to " if ci[0] < 0 else "–"
+    return f"{format_bound(kind, ci[0])}{between}{format_bound(kind, ci[1])}{unit}"
 
 
 def nice_step(span: float, count: int) -> float:
