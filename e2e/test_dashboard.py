@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from collector import db
+from collector import create_app, db, migrate
 from collector.dashboard.charts import format_score
 from collector.services import accounts, sites
-from e2e.conftest import BUTTONS, card, embed
+from e2e.conftest import BUTTONS, Server, card, embed
 from tests.factories import Rows
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -59,6 +59,29 @@ def test_login_refuses_a_wrong_password_and_admits_the_right_one(page, collector
     expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Overview")).to_have_attribute("aria-current", "page")
     page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory):
+    """A collector of its own with rate limits on (the shared one runs without them)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('limited') / 'fiilis.db'}"
+    migrate.upgrade(url)
+    app = create_app({"ENV": "production", "SECRET_KEY": "e2e-limits", "DATABASE_URL": url})
+    with app.app_context():
+        made = sites.create(db.session(), name="Limited", origins=[])
+        accounts.create(db.session(), made.site, email="rate@acme.test", password=PASSWORD)
+    server = Server(app, "127.0.0.1")
+    yield server
+    server.stop()
+
+
+def test_login_is_rate_limited(page, limited):
+    for _ in range(10):
+        log_in(page, limited, "rate@acme.test", "a wrong password")
+        expect(page.get_by_role("alert")).to_contain_text("do not match an account")
+    log_in(page, limited, "rate@acme.test")
+    expect(page.get_by_role("alert")).to_contain_text("Too many attempts")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
 
 
