@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     from collector.api import answer, bundle, health, v1, widget
 
     app = Flask(__name__, instance_relative_config=True)
+    app.json.sort_keys = False  # answers keep the schema's field order: id first, as documented
     conf = settings.from_env()
     conf.update(config or {})
     app.config.update(settings.resolve(conf, app.instance_path, app.logger.warning))

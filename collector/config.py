@@ -33,7 +33,6 @@ DEFAULTS = {
     "PUBLIC_URL": None,
     "TRUSTED_PROXIES": 0,
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    "JSON_SORT_KEYS": False,
 }
 
 
