@@ -25,7 +25,7 @@ from collector.domain import keys
 from collector.domain.snippet import script_tag
 from collector.models import Prompt, Response, Site, Survey, User
 from collector.schemas import SurveySchema
-from collector.services import sites, surveys
+from collector.services import accounts, sites, surveys
 
 SURVEYS = [
     {
@@ -110,6 +110,8 @@ COMMENTS = {
     },
 }
 
+DEMO_LOGIN = ("demo@acme.test", "fiilis-demo")
+
 USERS = [
     ("alice", "Alice Andersson", "team"),
     ("matti", "Matti Virtanen", "pro"),
@@ -148,6 +150,11 @@ def setup(session: Session, instance: Path, origins: list[str]) -> tuple[dict, d
             existing[spec["kind"]] = surveys.create(session, site, schema.load(spec)).id
     if not session.scalar(select(func.count()).where(Response.site_id == site.id)):
         seed_history(session, site, existing)
+    if accounts.by_email(session, DEMO_LOGIN[0]) is None:
+        accounts.create(session, site, email=DEMO_LOGIN[0], password=DEMO_LOGIN[1])
+    # End the set-up's transaction: on SQLite an open one would hold the write lock while we serve.
+    session.commit()
+    session.close()
     return k, existing
 
 
@@ -342,7 +349,10 @@ def demo(host: str, port: int, page_port: int | None) -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo("Fiilis demo is running")
     click.echo(f"  demo page (Acme Billing)  {page_url}/")
-    click.echo(f"  dashboard                 {collector_url}/dashboard/")
+    click.echo(
+        f"  dashboard                 {collector_url}/dashboard/   "
+        f"(log in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]})"
+    )
     click.echo(f"  API docs                  {collector_url}/v1/openapi.json")
     click.echo(f"  health                    {collector_url}/healthz")
     click.echo(f"  public key                {k['public_key']}")
