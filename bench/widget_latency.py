@@ -50,7 +50,11 @@ def main() -> None:
     parser.add_argument("--triggers", type=int, default=50)
     args = parser.parse_args()
 
+    import logging
+
     from playwright.sync_api import sync_playwright
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
 
     from collector import create_app, db, migrate
     from collector.schemas import SurveySchema
