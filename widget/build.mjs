@@ -4,7 +4,7 @@
 //   manifest.json        {file, hash, integrity, bytes, gzip_bytes} read by the collector
 // `node build.mjs --check` rebuilds into a temporary folder and fails if the committed files differ.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -61,11 +61,19 @@ export function artifacts(code) {
   return { 'fiilis.js': code, [file]: code, 'manifest.json': Buffer.from(JSON.stringify(manifest, null, 2) + '\n') };
 }
 
-/** Writes the artifacts into `dir`, removing bundles of earlier builds. */
-export function write(dir, files) {
+/**
+ * Writes the artifacts into `dir`. Bundles of earlier builds move to `dir/releases/`: pasted tags pin
+ * a bundle by its integrity hash, so the collector keeps serving every bundle it ever shipped.
+ */
+export function write(dir, files, { keep = true } = {}) {
   mkdirSync(dir, { recursive: true });
   for (const name of readdirSync(dir)) {
-    if (/^fiilis\.[0-9a-f]+\.js$/.test(name) && !(name in files)) rmSync(join(dir, name));
+    if (/^fiilis\.[0-9a-f]+\.js$/.test(name) && !(name in files)) {
+      if (keep) {
+        mkdirSync(join(dir, 'releases'), { recursive: true });
+        renameSync(join(dir, name), join(dir, 'releases', name));
+      } else rmSync(join(dir, name));
+    }
   }
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
 }
@@ -74,7 +82,7 @@ export function write(dir, files) {
 export async function differences(dir = OUT_DIR) {
   const tmp = mkdtempSync(join(tmpdir(), 'fiilis-widget-'));
   try {
-    write(tmp, artifacts(await bundle()));
+    write(tmp, artifacts(await bundle()), { keep: false });
     const read = (d, name) => {
       try {
         return readFileSync(join(d, name));

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from flask import Blueprint, current_app, send_from_directory
@@ -10,6 +11,7 @@ from flask import Blueprint, current_app, send_from_directory
 from collector.errors import not_found
 
 bp = Blueprint("bundle", __name__)
+_HEX = re.compile(r"[0-9a-f]{12}")
 WIDGET_DIR = Path(__file__).resolve().parent.parent / "static" / "widget"
 
 
@@ -41,6 +43,10 @@ def stable():
 
 @bp.get("/widget/fiilis.<digest>.js")
 def hashed(digest: str):
-    if digest != manifest()["hash"]:
-        raise not_found("widget build", "digest")
-    return _send(manifest()["file"], max_age=31_536_000, immutable=True)
+    """The current build, or any earlier one: a pasted tag pins its bundle by integrity hash."""
+    name = f"fiilis.{digest}.js"
+    if digest == manifest()["hash"]:
+        return _send(name, max_age=31_536_000, immutable=True)
+    if _HEX.fullmatch(digest) and (WIDGET_DIR / "releases" / name).is_file():
+        return _send(f"releases/{name}", max_age=31_536_000, immutable=True)
+    raise not_found("widget build", "digest")

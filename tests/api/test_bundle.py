@@ -35,6 +35,23 @@ def test_hashed_url_is_immutable_and_matches_the_manifest_integrity(client):
     assert resp.data == client.get("/widget/fiilis.js").data
 
 
+def test_an_earlier_release_keeps_being_served_for_tags_that_pin_it(client, tmp_path, monkeypatch):
+    from collector.api import bundle
+
+    old = b"/* an earlier widget build */"
+    (tmp_path / "releases").mkdir()
+    (tmp_path / "releases" / "fiilis.0123456789ab.js").write_bytes(old)
+    for name in ("fiilis.js", "manifest.json", MANIFEST["file"]):
+        (tmp_path / name).write_bytes((WIDGET_DIR / name).read_bytes())
+    monkeypatch.setattr(bundle, "WIDGET_DIR", tmp_path)
+    resp = client.get("/widget/fiilis.0123456789ab.js")
+    assert resp.status_code == 200
+    assert resp.data == old
+    assert "immutable" in resp.headers["Cache-Control"]
+    assert client.get(f"/widget/{MANIFEST['file']}").status_code == 200
+    assert client.get("/widget/fiilis.releases%2Fx.js").status_code == 404
+
+
 def test_an_unknown_build_hash_is_not_found(client):
     resp = client.get("/widget/fiilis.0123456789ab.js")
     assert resp.status_code == 404
