@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import Select, and_, or_
@@ -31,8 +31,12 @@ def decode(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, id = json.loads(raw)
-        return datetime.fromisoformat(created), str(id)
-    except (ValueError, TypeError) as e:
+        instant = datetime.fromisoformat(created)
+        # Ours hold an aware instant; a naive or unrepresentable one must not reach the query.
+        if instant.tzinfo is None:
+            raise ValueError("a cursor's instant has an offset")
+        return instant.astimezone(UTC), str(id)
+    except (ValueError, TypeError, OverflowError) as e:
         raise ValidationError("Not a cursor from this API.", field_name="cursor") from e
 
 

@@ -1,5 +1,8 @@
 """The surveys endpoints of the management API, on SQLite and PostgreSQL."""
 
+import base64
+import json
+
 import pytest
 
 CSAT = {
@@ -94,6 +97,21 @@ def test_list_pages_through_every_survey_once(client, site):
 
 def test_a_garbled_cursor_is_a_validation_error(client, site):
     assert_error(client.get("/v1/surveys?cursor=zzz", headers=site.auth), 422, param="cursor")
+
+
+def _cursor(created_at: str, id: str = "srv_x") -> str:
+    raw = json.dumps([created_at, id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "created_at", ["2025-03-01T12:00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-14:00"]
+)
+@pytest.mark.parametrize("path", ["/v1/surveys", "/v1/responses"])
+def test_a_cursor_the_api_never_made_is_a_validation_error(client, site, path, created_at):
+    # A cursor carries an aware instant the database can hold; anything else is not ours.
+    resp = client.get(path, query_string={"cursor": _cursor(created_at)}, headers=site.auth)
+    assert_error(resp, 422, "validation_failed", param="cursor")
 
 
 @pytest.mark.parametrize(
