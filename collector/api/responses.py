@@ -50,11 +50,21 @@ class Instant(fields.Str):
             ) from None
 
 
+#: Instants outside these are read as these: nothing is stored before or after them, and a date
+#: at the calendar's very ends could not be moved to UTC or to its next interval.
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 def at(value: date | datetime | None, tz: tzinfo = UTC) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
+    if value.year < EARLIEST.year:
+        return EARLIEST
+    if value.year >= LATEST.year:
+        return LATEST
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value.astimezone(UTC)

@@ -356,3 +356,24 @@ def test_an_offset_sent_with_an_unencoded_plus_still_reads(client, site, rows):
     )
     assert resp.get_json()["since"] == "2025-03-01T09:30:00+00:00"
     assert resp.get_json()["n"] == 1
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"since": "0001-01-01T00:00:00+14:00"},
+        {"since": "0001-01-01", "until": "0001-01-03", "interval": "day", "tz": "Etc/GMT-14"},
+        {"until": "9999-12-31T23:00:00-14:00"},
+        {"since": "9998-12-01", "until": "9998-12-31", "interval": "month"},
+        {"since": "9998-12-25", "interval": "week", "until": "9999-12-31T23:59:59"},
+    ],
+)
+def test_a_period_at_the_ends_of_the_calendar_is_read_not_a_server_error(
+    client, site, rows, period
+):
+    survey = rows.survey("nps")
+    rows.response(survey, 9, at=datetime(2025, 3, 1, 10, tzinfo=UTC))
+    resp = metrics(client, site, survey=survey, **period)
+    assert resp.status_code in (200, 422), resp.get_json()
+    if "interval" not in period:
+        assert resp.get_json()["n"] == 1  # every answer lies between the two ends

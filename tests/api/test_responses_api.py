@@ -270,6 +270,21 @@ def test_another_sites_response_is_not_found(client, site, other_site, app):
 
 
 @pytest.mark.parametrize(
+    "period",
+    [
+        {"since": "0001-01-01T00:00:00+14:00"},
+        {"until": "9999-12-31T23:00:00-14:00"},
+        {"since": "0001-01-01", "until": "9999-12-31"},
+    ],
+)
+def test_a_period_at_the_ends_of_the_calendar_lists_every_answer(client, site, rows, period):
+    made = rows.response(rows.survey("csat"), 4)
+    resp = client.get("/v1/responses", query_string=period, headers=site.auth)
+    assert resp.status_code == 200, resp.get_json()
+    assert [r["id"] for r in resp.get_json()["data"]] == [made]
+
+
+@pytest.mark.parametrize(
     ("params", "param"),
     [
         ({"limit": 0}, "limit"),
