@@ -9,6 +9,7 @@ the SDK's path; every other answer is the collector's own.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import uuid
@@ -202,6 +203,29 @@ def test_responses_list_and_read_what_users_answered_in_the_browser(sdk, wire, s
     assert (one.score, one.comment, one.user_id, one.kind) == (3, "Liian kallis", "u1", "nps")
     assert (one.survey, one.event, one.followup_status) == (survey.id, EVENT, "open")
     assert one.followup_history == []
+
+
+def test_every_field_of_an_answer_and_of_a_users_prompts_is_typed_as_the_collector_sends_it(
+    sdk, wire, site
+):
+    survey = nps_survey(sdk)
+    page = "https://app.example.com/invoices/7"
+    asked_on_page = wire.browser_call(
+        "/v1/widget/events", {**visitor(site, "u1"), "event": EVENT, "url": page}
+    ).json()["prompt"]
+    answer = answer_in_browser(wire, asked_on_page, 9).json()
+    one = sdk.responses.get(answer["id"])
+    held = sdk.users.export("u1")
+    asked = held.prompts[0]
+
+    def fields(result) -> set[str]:
+        return {f.name for f in dataclasses.fields(result) if f.name != "raw"}
+
+    # Nothing the collector sends is left in .raw alone, and no field is one it never sends.
+    assert fields(one) == set(one.raw)
+    assert set(asked.raw) <= fields(asked)
+    assert asked.page_url == page
+    assert (asked.survey, asked.traits) == (survey.id, {})
 
 
 def test_follow_up_changes_are_made_and_each_is_kept_in_the_history(sdk, wire, site):

@@ -188,7 +188,9 @@ class Survey(Model):
 @dataclass(frozen=True)
 class Prompt(Model):
     """One ask of one user. ``status`` is ``pending`` for a new prompt and ``suppressed`` when the
-    fatigue rules held it back (``reason`` says which); neither is an error."""
+    fatigue rules held it back (``reason`` says which); neither is an error. ``url`` is the hosted
+    answer page of an open e-mail link; ``traits`` and ``page_url`` (the page the user was on)
+    come with a user's export."""
 
     status: str
     id: str | None = None
@@ -203,6 +205,7 @@ class Prompt(Model):
     context: dict[str, Any] | None = None
     traits: dict[str, Any] | None = None
     locale: str | None = None
+    page_url: str | None = None
     response_id: str | None = None
     created_at: datetime | None = None
     shown_at: datetime | None = None
@@ -245,7 +248,6 @@ class Response(Model):
     event: str | None = None
     context: dict[str, Any] | None = None
     traits: dict[str, Any] | None = None
-    channel: str | None = None
     followup_status: str | None = None
     followup_owner: str | None = None
     followup_note: str | None = None
