@@ -266,6 +266,18 @@ def test_creating_a_survey_is_not_repeated_after_it_may_have_arrived():
     assert len(seen) == 1
 
 
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_creating_a_survey_is_not_repeated_after_a_server_error_it_may_have_got_past(status):
+    # A 500, or a proxy's 502/504, can come after the collector stored the survey.
+    handler, seen = survey_server(error(status))
+    client, _ = make_client(handler)
+
+    with pytest.raises(fiilis.ServerError):
+        client.surveys.create(kind="csat", question="How did we do?")
+
+    assert len(seen) == 1
+
+
 def test_creating_a_survey_is_retried_when_the_connection_was_never_made():
     handler, seen = survey_server(httpx.ConnectError("refused"), error(503))
     client, _ = make_client(handler)

@@ -179,7 +179,7 @@ class RequestCore:
                 error: FiilisError = api_error(
                     outcome.status_code, outcome.headers, outcome.content, retry_after=retry_after
                 )
-                retryable = retryable_status(outcome.status_code)
+                retryable = retryable_status(outcome.status_code, idempotent=call.idempotent)
                 cause: Exception | None = None
                 what = f"HTTP {outcome.status_code}"
             elif isinstance(outcome, Exception):

@@ -15,8 +15,14 @@ MAX_DELAY = 8.0  # the backoff never waits longer than this
 MAX_RETRY_AFTER = 60.0  # a server's Retry-After is honoured up to this
 
 
-def retryable_status(status: int) -> bool:
-    """429 and 5xx are worth another try; any other 4xx will fail the same way again."""
+def retryable_status(status: int, *, idempotent: bool = True) -> bool:
+    """429 and 5xx are worth another try; any other 4xx will fail the same way again.
+
+    A call the server does not deduplicate (``idempotent=False``) is retried only on the answers
+    that say it was not carried out, 429 and 503: a 500, 502 or 504 may come after it was.
+    """
+    if not idempotent:
+        return status in (429, 503)
     return status == 429 or 500 <= status <= 599
 
 
