@@ -213,12 +213,6 @@ def rank(candidates: Iterable[SurveyRules]) -> list[SurveyRules]:
     return sorted(candidates, key=lambda s: (-s.priority, _utc(s.created_at), s.id))
 
 
-def choose(candidates: Iterable[SurveyRules]) -> SurveyRules | None:
-    """The one survey to show when several are eligible on one event (see :func:`rank`)."""
-    ranked = rank(candidates)
-    return ranked[0] if ranked else None
-
-
 def triggers_on(trigger_events: Iterable[str], event: str | None) -> bool:
     """Whether ``event`` matches one of the survey's trigger events (exact, ``prefix.*`` or ``*``)."""
     return event is not None and any(_event_matches(t, event) for t in trigger_events)
