@@ -1,7 +1,8 @@
 """Rate limits (Flask-Limiter), one limiter per app; shared across workers when storage is Redis.
 
 - Browser API and hosted answer pages: ``RATELIMIT_WIDGET`` per client IP and site (the site key
-  in the body, or the site a prompt token names).
+  in the body, or the site a prompt token names), and ``RATELIMIT_WIDGET_PER_IP`` per client IP
+  over all sites, so made-up site keys cannot buy a client fresh buckets.
 - Management API: ``RATELIMIT_MANAGEMENT`` per secret key (its hash; no key: per client IP).
 
 The client IP is the connection's peer, or the ``X-Forwarded-For`` entry added by the last of
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_WIDGET", "300/minute")
+    app.config.setdefault("RATELIMIT_WIDGET_PER_IP", "3000/minute")
     app.config.setdefault("RATELIMIT_MANAGEMENT", "1200/minute")
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
     # CORS preflights do no work and carry no body to tell the site by.
@@ -48,6 +50,12 @@ def limit_blueprints(app: Flask, *, browser: list[Blueprint], management: Bluepr
             lambda: current_app.config["RATELIMIT_WIDGET"],
             scope="browser",
             key_func=browser_key,
+            error_message=MESSAGE,
+        )(bp)
+        lim.shared_limit(
+            lambda: current_app.config["RATELIMIT_WIDGET_PER_IP"],
+            scope="browser-ip",
+            key_func=get_remote_address,
             error_message=MESSAGE,
         )(bp)
     lim.shared_limit(

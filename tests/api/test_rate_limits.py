@@ -58,6 +58,19 @@ def test_each_site_has_its_own_budget_per_client(limited, site, other_site):
     assert other.status_code == 200
 
 
+def test_made_up_site_keys_do_not_buy_a_client_fresh_budgets(limited, site):
+    client = limited(RATELIMIT_WIDGET="100/minute", RATELIMIT_WIDGET_PER_IP="4/minute")
+    for _ in range(4):
+        forged = {**visitor(site), "site_key": f"pk_{uuid.uuid4().hex[:24]}"}
+        resp = client.open(
+            "/v1/widget/session", method="POST", json=forged, headers={"Origin": ORIGIN}
+        )
+        assert resp.status_code != 429
+    assert_error(session(client, site), 429, "rate_limited")
+    other_ip = session(client, site, **{"X-Forwarded-For": "203.0.113.9"})
+    assert other_ip.status_code == 429  # no trusted proxy: the header does not change the IP
+
+
 def test_responses_count_against_the_site_their_token_names(limited, site):
     client = limited(RATELIMIT_WIDGET="2/minute")
     body = {"token": "eyJwIjoicHJtX3giLCJzIjoic2l0ZV94IiwiZSI6MX0.x.y", "comment": "x"}
