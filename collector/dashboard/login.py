@@ -10,7 +10,8 @@ from collector import db, limits
 from collector.dashboard import auth, bp
 from collector.services import accounts
 
-LOGIN_LIMIT = "10 per minute"
+LOGIN_LIMIT = "10 per minute"  # per address and e-mail: guessing one account's password
+LOGIN_LIMIT_PER_IP = "30 per minute"  # per address: trying one password on many e-mails
 
 
 def _login_key() -> str:
@@ -28,7 +29,12 @@ def login():
 
     email = request.form.get("email", "")
     try:
-        with limits.limiter().limit(LOGIN_LIMIT, key_func=_login_key, scope="dashboard-login"):
+        with (
+            limits.limiter().limit(
+                LOGIN_LIMIT_PER_IP, key_func=get_remote_address, scope="dashboard-login-ip"
+            ),
+            limits.limiter().limit(LOGIN_LIMIT, key_func=_login_key, scope="dashboard-login"),
+        ):
             account = accounts.authenticate(db.session(), email, request.form.get("password", ""))
     except RateLimitExceeded:
         error = "Too many attempts. Wait a minute and try again."

@@ -141,6 +141,16 @@ def test_login_is_rate_limited_per_ip_and_email(client, account):
     assert log_in(client, "someone@acme.test", "x").status_code == 200
 
 
+def test_one_address_cannot_spray_a_password_over_many_emails(client, account):
+    # Each e-mail has its own budget, but the address has a ceiling over all of them.
+    for n in range(30):
+        assert log_in(client, f"guess{n}@acme.test", "Summer2024!").status_code == 200
+    resp = log_in(client, account)
+    assert resp.status_code == 429
+    assert "Too many attempts" in text(resp)
+    assert client.get("/dashboard/").status_code == 302
+
+
 def test_the_session_cookie_is_httponly_samesite_lax_and_scoped_to_the_dashboard(client, account):
     log_in(client, account)
     cookie = client.get_cookie("fiilis_session", path="/dashboard")
