@@ -145,4 +145,6 @@ def init_app(app: Flask) -> None:
     from collector.dashboard import login, overview, responses, site, surveys  # noqa: F401
 
     app.session_interface = auth.DashboardSession()
+    # Flask reads this both for the cookie's expiry and for the oldest signature it accepts.
+    app.permanent_session_lifetime = auth.LIFETIME
     app.register_blueprint(bp)

@@ -50,11 +50,6 @@ class DashboardSession(SecureCookieSessionInterface):
             or public.startswith("https:")
         )
 
-    def get_expiration_time(self, app, session):
-        from datetime import UTC, datetime
-
-        return datetime.now(UTC) + LIFETIME if session.permanent else None
-
 
 def _secret() -> str:
     return current_app.secret_key

@@ -177,6 +177,17 @@ def test_logout_ends_the_session(user):
     assert user.get("/dashboard/").status_code == 302
 
 
+def test_a_session_unused_for_longer_than_its_lifetime_is_void(client, account, monkeypatch):
+    # Log in "15 days ago": the cookie's own expiry is not enough, a copy of it must fail too.
+    from itsdangerous.timed import TimestampSigner
+
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) - 15 * 86400)
+    log_in(client, account)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", real)
+    assert client.get("/dashboard/").status_code == 302
+
+
 def test_a_session_from_before_a_password_change_is_void(app, user, account):
     with app.app_context():
         found = accounts.by_email(db.session(), account)
