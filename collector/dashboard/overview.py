@@ -15,8 +15,9 @@ from marshmallow import ValidationError
 from collector import db
 from collector.api.metrics import metrics_query
 from collector.dashboard import bp, charts, inbox
+from collector.dashboard.surveys import site_surveys
 from collector.errors import APIError
-from collector.services import results, surveys
+from collector.services import results
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PERIOD = "30d"
@@ -110,7 +111,7 @@ def card(survey, p: Period) -> SurveyCard:
 def overview():
     today = datetime.now(UTC).date()
     p, error = period(request.args, today)
-    listed, _ = surveys.list_page(db.session(), g.site, limit=100, cursor=None)
+    listed = site_surveys()
     active = sorted((s for s in listed if s.active), key=lambda s: (-s.priority, s.created_at))
     try:
         cards = [card(s, p) for s in active]

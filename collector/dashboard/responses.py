@@ -12,8 +12,9 @@ from marshmallow import ValidationError
 from collector import db
 from collector.api.responses import followup_patch, response_filter
 from collector.dashboard import bp, forms, inbox
+from collector.dashboard.surveys import site_surveys
 from collector.models import utcnow
-from collector.services import results, surveys
+from collector.services import results
 
 PAGE_SIZE = 25
 HAS_COMMENT = {"yes": True, "no": False, "any": None}
@@ -61,17 +62,10 @@ def _day_after(text: str) -> str:
         return text
 
 
-def _all_surveys():
-    items, _ = surveys.list_page(
-        db.session(), g.site, limit=100, cursor=None, include_archived=True
-    )
-    return items
-
-
 @bp.get("/responses")
 def responses():
     chosen = _choices()
-    listed = _all_surveys()
+    listed = site_surveys(include_archived=True)
     errors = {}
     try:
         filters = _filters(chosen)
@@ -104,7 +98,9 @@ def responses():
 def responses_csv():
     chosen = _choices()
     filters = _filters(chosen)
-    phases = inbox.plan(_all_surveys(), filters, band=chosen["band"] or None, order="newest")
+    phases = inbox.plan(
+        site_surveys(include_archived=True), filters, band=chosen["band"] or None, order="newest"
+    )
     parts = [results.csv_lines(db.session(), g.site, f) for phase in phases for f in phase]
     name = f"fiilis-responses-{utcnow():%Y-%m-%d}.csv"
     return HTTPResponse(

@@ -8,9 +8,10 @@ from marshmallow import ValidationError
 from collector import db
 from collector.api.bundle import manifest
 from collector.dashboard import bp, forms
+from collector.dashboard.surveys import site_surveys
 from collector.domain.snippet import script_tag
 from collector.schemas import SiteSchema
-from collector.services import sites, surveys
+from collector.services import sites
 
 site_schema = SiteSchema()
 
@@ -34,7 +35,7 @@ def install():
         user_id="{{ user.id }}",
         user_hash="{{ user_hash }}",
     )
-    listed, _ = surveys.list_page(db.session(), g.site, limit=100, cursor=None)
+    listed = site_surveys()
     return render_template(
         "dashboard/install.html",
         section="install",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from collector import db
+from collector import db, pagination
 from collector.dashboard import bp, forms
 from collector.errors import APIError
 from collector.schemas import SurveySchema
@@ -14,11 +14,22 @@ from collector.services import surveys
 survey_schema = SurveySchema()
 
 
+def site_surveys(*, include_archived: bool = False) -> list:
+    """Every survey of the session's site, newest first: the pages read, not only the first one."""
+    out, cursor = [], None
+    while True:
+        items, more = surveys.list_page(
+            db.session(), g.site, limit=100, cursor=cursor, include_archived=include_archived
+        )
+        out += items
+        if not more:
+            return out
+        cursor = pagination.encode(items[-1].created_at, items[-1].id)
+
+
 @bp.get("/surveys", endpoint="surveys")
 def list_surveys():
-    listed, _ = surveys.list_page(
-        db.session(), g.site, limit=100, cursor=None, include_archived=True
-    )
+    listed = site_surveys(include_archived=True)
     listed.sort(key=lambda s: (s.archived_at is not None, not s.active, -s.priority))
     return render_template(
         "dashboard/surveys.html", section="surveys", title="Surveys", surveys=listed

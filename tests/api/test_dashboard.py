@@ -354,6 +354,19 @@ def test_another_sites_response_is_not_found(user, app, other_site):
     assert follow.status_code == 404
 
 
+def test_a_site_with_more_than_a_hundred_surveys_shows_all_of_them(user, rows):
+    oldest = rows.survey(
+        "nps", name="The first survey", created_at=datetime(2019, 1, 1, tzinfo=UTC)
+    )
+    rows.response(oldest, 2, comment="said in the first survey")
+    for _ in range(100):
+        rows.survey("csat", active=False)
+    assert "said in the first survey" in text(user.get("/dashboard/responses"))
+    assert f'data-survey="{oldest}"' in text(user.get("/dashboard/"))
+    assert "The first survey" in text(user.get("/dashboard/surveys"))
+    assert "said in the first survey" in text(user.get("/dashboard/responses.csv"))
+
+
 def test_comments_come_low_scores_first_across_surveys_then_newest(user, rows):
     nps, csat = rows.survey("nps"), rows.survey("csat")
     now = datetime.now(UTC)
