@@ -51,13 +51,13 @@ class DashboardSession(SecureCookieSessionInterface):
         )
 
 
-def _secret() -> str:
-    return current_app.secret_key
+def _keys() -> list[str]:
+    """The secret keys still accepted, oldest first; the last one (the current key) signs."""
+    return [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.secret_key]
 
 
 def _csrf_serializer() -> URLSafeTimedSerializer:
-    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.secret_key]
-    return URLSafeTimedSerializer(keys, salt="fiilis.csrf")
+    return URLSafeTimedSerializer(_keys(), salt="fiilis.csrf")
 
 
 def _nonce() -> str:
@@ -90,7 +90,7 @@ def log_in(account: Account) -> None:
     session.clear()
     session.permanent = True
     session["account_id"] = account.id
-    session["fingerprint"] = accounts.fingerprint(account, _secret())
+    session["fingerprint"] = accounts.fingerprint(account, current_app.secret_key)
     session["nonce"] = secrets.token_urlsafe(16)
 
 
@@ -104,10 +104,15 @@ def load_account() -> Account | None:
     if not isinstance(account_id, int):
         return None
     account = accounts.get(db.session(), account_id)
-    if account is None or not hmac.compare_digest(
-        session.get("fingerprint", ""), accounts.fingerprint(account, _secret())
-    ):
+    if account is None:
         return None
+    stored = session.get("fingerprint", "")
+    prints = [accounts.fingerprint(account, key) for key in _keys()]
+    if not any(hmac.compare_digest(stored, p) for p in prints):
+        return None
+    # Made under a fallback key: re-made under the current one, so a rotation logs nobody out.
+    if stored != prints[-1]:
+        session["fingerprint"] = prints[-1]
     g.account = account
     g.site = db.session().get(Site, account.site_id)
     return account

@@ -188,6 +188,14 @@ def test_a_session_unused_for_longer_than_its_lifetime_is_void(client, account, 
     assert client.get("/dashboard/").status_code == 302
 
 
+def test_a_session_survives_a_secret_key_rotation_with_the_old_key_as_fallback(app, user):
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "the-next-secret-key"
+    assert user.get("/dashboard/").status_code == 200
+    app.config["SECRET_KEY_FALLBACKS"] = []  # that visit moved the session to the new key
+    assert user.get("/dashboard/").status_code == 200
+
+
 def test_a_session_from_before_a_password_change_is_void(app, user, account):
     with app.app_context():
         found = accounts.by_email(db.session(), account)
