@@ -9,9 +9,10 @@ never passes.
 from __future__ import annotations
 
 import hmac
+import posixpath
 import secrets
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -122,9 +123,14 @@ def safe_next(target: str | None) -> str | None:
     """A place inside the dashboard to go back to after login; anything else is dropped."""
     if not target:
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/dashboard"):
+    # Browsers drop tabs and newlines from a URL (and a header cannot hold them); they read
+    # "%2e%2e" as "..", so the path is checked the way the browser will resolve it.
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return None
-    if target.startswith("//") or "\\" in target:
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    path = posixpath.normpath(unquote(parts.path))
+    if path != "/dashboard" and not path.startswith("/dashboard/"):
         return None
     return target

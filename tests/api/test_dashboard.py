@@ -124,7 +124,17 @@ def test_the_right_password_logs_in_and_returns_to_the_page_asked_for(client, ac
     assert client.get("/dashboard/settings").status_code == 200
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/v1/site"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/v1/site",
+        "/dashboard/../../\t//evil.example/",
+        "/dashboard/%2e%2e/%2E%2E//evil.example/",
+        "/dashboard/\r\nX-Injected: 1",
+    ],
+)
 def test_login_never_redirects_outside_the_dashboard(client, account, target):
     resp = log_in(client, account, next=target)
     assert resp.headers["Location"] == "/dashboard/"
