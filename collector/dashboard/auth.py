@@ -96,6 +96,9 @@ def log_in(account: Account) -> None:
 
 
 def log_out() -> None:
+    account = load_account()
+    if account is not None:
+        accounts.end_sessions(db.session(), account)
     session.clear()
 
 

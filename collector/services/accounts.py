@@ -67,6 +67,13 @@ def authenticate(db: Session, email: str, password: str) -> Account | None:
 
 
 def fingerprint(account: Account, secret: str) -> str:
-    """A short keyed digest of the password hash: a session made before a password change is void."""
-    digest = hmac.new(secret.encode(), account.password_hash.encode(), hashlib.sha256)
-    return digest.hexdigest()[:32]
+    """A short keyed digest of the password hash and session epoch: a session made before a
+    password change or a logout is void."""
+    material = f"{account.session_epoch}:{account.password_hash}".encode()
+    return hmac.new(secret.encode(), material, hashlib.sha256).hexdigest()[:32]
+
+
+def end_sessions(db: Session, account: Account) -> None:
+    """Void every session of this account, including copies of its cookie elsewhere."""
+    account.session_epoch += 1
+    db.commit()

@@ -187,6 +187,15 @@ def test_logout_ends_the_session(user):
     assert user.get("/dashboard/").status_code == 302
 
 
+def test_logout_also_voids_a_copy_of_the_session_cookie(app, user):
+    stolen = app.test_client()
+    cookie = user.get_cookie("fiilis_session", path="/dashboard")
+    stolen.set_cookie("fiilis_session", cookie.value, path="/dashboard")
+    assert stolen.get("/dashboard/").status_code == 200
+    user.post("/dashboard/logout", data={"csrf_token": token(user, "/dashboard/")})
+    assert stolen.get("/dashboard/").status_code == 302
+
+
 def test_a_session_unused_for_longer_than_its_lifetime_is_void(client, account, monkeypatch):
     # Log in "15 days ago": the cookie's own expiry is not enough, a copy of it must fail too.
     from itsdangerous.timed import TimestampSigner
