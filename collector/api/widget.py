@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, g, request
+from sqlalchemy import Row
 
 from collector import db
 from collector.api import cors
@@ -23,7 +24,7 @@ from collector.api.prompt_schemas import (
     WidgetResponseSchema,
 )
 from collector.errors import APIError
-from collector.models import Site, utcnow
+from collector.models import utcnow
 from collector.openapi import doc
 from collector.services import answers, prompts, sites
 
@@ -52,7 +53,7 @@ def _origin_gate():
 bp.after_request(cors.headers)
 
 
-def _claimed_site() -> Site | None:
+def _claimed_site() -> Row | None:
     """The site the body speaks for, read leniently: the handler validates the body in full."""
     try:
         body = json.loads(request.get_data(cache=True) or b"null")
@@ -61,13 +62,13 @@ def _claimed_site() -> Site | None:
     if not isinstance(body, dict):
         return None
     if isinstance(body.get("site_key"), str):
-        return sites.by_public_key(db.session(), body["site_key"])
+        return sites.row_by_public_key(db.session(), body["site_key"])
     if isinstance(body.get("token"), str):
         return prompts.site_of_token(db.session(), body["token"], utcnow())
     return None
 
 
-def _site() -> Site:
+def _site() -> Row:
     if g.widget_site is None:
         raise APIError(401, "invalid_site_key", "No site has this site key.", param="site_key")
     return g.widget_site

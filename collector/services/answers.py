@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,26 @@ from collector.errors import APIError, not_found
 from collector.models import Prompt, Response, Site, Survey
 from collector.services import prompts
 
+# A widget's answer is the hot path: Core statements built once (docs/benchmarks.md, "Ingest").
+_p = Prompt.__table__.c
+_PROMPT_TO_ANSWER = (
+    select(
+        *(_p.id, _p.site_id, _p.survey_id, _p.user_id, _p.channel, _p.event, _p.context),
+        *(_p.traits, _p.locale, _p.url, _p.expires_at, Survey.__table__.c.kind),
+    )
+    .join(Survey.__table__, Survey.__table__.c.id == _p.survey_id)
+    .where(_p.id == bindparam("id"))
+)
+_INSERT_RESPONSE = insert(Response.__table__)
+_MARK_ANSWERED = (
+    update(Prompt.__table__)
+    .where(_p.id == bindparam("prompt_id"))
+    .values(
+        status="answered",
+        answered_at=func.coalesce(_p.answered_at, bindparam("now")),
+        shown_at=func.coalesce(_p.shown_at, bindparam("now")),
+    )
+)
 COMMENT_WINDOW = timedelta(hours=24)
 MAX_COMMENT = 2000
 
@@ -33,33 +53,57 @@ MAX_COMMENT = 2000
 # -- the widget ------------------------------------------------------------------------------
 
 
-def submit(db: Session, data: dict, now: datetime) -> tuple[Response, bool]:
+def submit(db: Session, data: dict, now: datetime) -> tuple[Response | dict, bool]:
     """Store the widget's score; ``(response, created)``. The same ``response_id`` with the same
-    score again gives the stored response; any other answer to an answered prompt is a 409."""
-    prompt = prompts.by_token(db, data["token"], now, channel="widget", allow_expired=True)
-    prompt_id, response_id = prompt.id, data["response_id"]
-    existing = _existing(db, response_id, prompt_id)
-    if existing is not None:
-        return _replay(existing, response_id, data["score"]), False
+    score again gives the stored response; any other answer to an answered prompt is a 409.
+
+    The common case, a first answer in time, is one read, one insert and one update through
+    SQLAlchemy Core; everything else (a replay, a race, an expired prompt) is decided by the
+    stored response after the insert was refused or skipped."""
+    claims = prompts.read_token(data["token"], now, allow_expired=True)
+    conn = db.connection()
+    prompt = conn.execute(_PROMPT_TO_ANSWER, {"id": claims.prompt_id}).first()
+    prompts.check_claims(prompt, claims, channel="widget")
+    response_id, score = data["response_id"], data["score"]
     if prompt.expires_at <= now:
-        raise prompts.expired_prompt()
-    survey = db.get(Survey, prompt.survey_id)
-    _check_score(survey, data["score"])
-    response = _new_response(prompt, response_id, data["score"], now)
-    response.comment = _comment(data.get("comment"))
-    response.locale = data.get("locale") or prompt.locale
-    response.url = data.get("url") or prompt.url
+        existing = _existing(db, response_id, prompt.id)
+        if existing is None:
+            raise prompts.expired_prompt()
+        return _replay(existing, response_id, score), False
+    if not _in_scale(prompt.kind, score):
+        existing = _existing(db, response_id, prompt.id)
+        if existing is not None:
+            return _replay(existing, response_id, score), False
+        _check_score(prompt.kind, score)
+    response = {
+        "id": response_id,
+        "site_id": prompt.site_id,
+        "survey_id": prompt.survey_id,
+        "prompt_id": prompt.id,
+        "user_id": prompt.user_id,
+        "score": score,
+        "comment": _comment(data.get("comment")),
+        "locale": data.get("locale") or prompt.locale,
+        "url": data.get("url") or prompt.url,
+        "event": prompt.event,
+        "context": prompt.context or {},
+        "traits": prompt.traits or {},
+        "followup_status": "open",
+        "created_at": now,
+        "updated_at": now,
+    }
     try:
-        db.add(response)
-        db.flush()  # the insert first: a racing submission stops here, on the unique prompt_id
-        _answered(prompt, now)
-        db.commit()
+        # The insert first: a racing or repeated submission stops here, on the unique prompt_id
+        # (or the response id), and the stored response decides.
+        conn.execute(_INSERT_RESPONSE, response)
     except IntegrityError:
         db.rollback()
-        existing = _existing(db, response_id, prompt_id)
+        existing = _existing(db, response_id, prompt.id)
         if existing is None:
             raise
-        return _replay(existing, response_id, data["score"]), False
+        return _replay(existing, response_id, score), False
+    conn.execute(_MARK_ANSWERED, {"prompt_id": prompt.id, "now": now})
+    db.commit()
     return response, True
 
 
@@ -113,13 +157,18 @@ def _replay(existing: Response, response_id: str, score: int) -> Response:
     )
 
 
-def _check_score(survey: Survey, score: int) -> None:
-    low, high = SCALES[survey.kind]
+def _in_scale(kind: str, score: int) -> bool:
+    low, high = SCALES[kind]
+    return low <= score <= high
+
+
+def _check_score(kind: str, score: int) -> None:
+    low, high = SCALES[kind]
     if not low <= score <= high:
         raise APIError(
             422,
             "validation_failed",
-            f"score: must be from {low} to {high} for a {survey.kind.upper()} survey.",
+            f"score: must be from {low} to {high} for a {kind.upper()} survey.",
             param="score",
         )
 

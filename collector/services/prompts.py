@@ -18,17 +18,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Row, bindparam, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collector.domain import eligibility, keys, texts
 from collector.domain.eligibility import REASONS, Ask, History, SurveyRules
 from collector.domain.scoring import SCALES
-from collector.domain.tokens import PromptTokens, TokenError, TokenExpired
+from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
 from collector.errors import APIError, not_found
 from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
-from collector.services import visitors
+from collector.services import sites, visitors
 
 EVENT_TTL = timedelta(hours=24)
 API_TTL = {"widget": timedelta(days=14), "link": timedelta(days=30)}
@@ -36,6 +36,53 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 OPEN = ("pending", "shown")
 #: The event ``fiilis.show(surveyId)`` sends: that survey only, whatever its trigger events.
 SHOW_EVENT = "$show"
+
+# The browser API's calls are the collector's hot path: they run as SQLAlchemy Core statements
+# built once, with bound parameters, and read rows (docs/benchmarks.md, "Ingest").
+_PROMPTS = Prompt.__table__
+_SURVEYS = Survey.__table__
+_p, _s = _PROMPTS.c, _SURVEYS.c
+_OPEN_NOW = _p.status.in_(OPEN) & (_p.expires_at > bindparam("now"))
+_SURVEY_BY_ID = select(_SURVEYS).where(_s.id == bindparam("id"))
+_LIVE_SURVEYS = select(_SURVEYS).where(_s.site_id == bindparam("site_id"), _s.archived_at.is_(None))
+_PROMPT_TO_DELIVER = select(_p.id, _p.channel, _p.locale, _p.expires_at).where(
+    _p.id == bindparam("id")
+)
+#: A backend-triggered prompt waiting for the user's next page view, the most important first.
+_WAITING = (
+    select(_p.id, _p.survey_id, _p.locale, _p.expires_at)
+    .join(_SURVEYS, _s.id == _p.survey_id)
+    .where(
+        _p.site_id == bindparam("site_id"),
+        _p.user_id == bindparam("user_id"),
+        _p.origin == "api",
+        _p.channel == "widget",
+        _p.status == "pending",
+        _p.expires_at > bindparam("now"),
+        _s.active.is_(True),
+        _s.archived_at.is_(None),
+    )
+    .order_by(_s.priority.desc(), _p.created_at)
+    .limit(1)
+)
+#: Per survey, what the rules of §6 need to know of this user's prompts on the site.
+_USER_PROMPTS = (
+    select(
+        _p.survey_id,
+        func.max(_p.answered_at).label("answered"),
+        func.max(_p.dismissed_at).label("dismissed"),
+        func.max(_p.shown_at).label("shown"),
+        func.max(case((_OPEN_NOW, _p.created_at))).label("open_since"),
+    )
+    .where(_p.site_id == bindparam("site_id"), _p.user_id == bindparam("user_id"))
+    .group_by(_p.survey_id)
+)
+_USER_OPEN_PROMPTS = (
+    select(_p.survey_id, _p.id)
+    .where(_p.site_id == bindparam("site_id"), _p.user_id == bindparam("user_id"), _OPEN_NOW)
+    .order_by(_p.created_at.desc())
+)
+_INSERT_PROMPT = insert(_PROMPTS)
 
 
 # -- tokens ----------------------------------------------------------------------------------
@@ -70,38 +117,51 @@ def by_token(
 ) -> Prompt:
     """The prompt a token was issued for; refuses forged, tampered, other-site, other-channel and
     (unless ``allow_expired``) expired tokens."""
-    try:
-        claims = tokens().read(token, now=now, allow_expired=allow_expired)
-    except TokenExpired:
-        raise expired_prompt() from None
-    except TokenError:
-        raise invalid_token() from None
+    claims = read_token(token, now, allow_expired=allow_expired)
     if prompt_id is not None and claims.prompt_id != prompt_id:
         raise invalid_token("This token belongs to another prompt.")
     prompt = db.get(Prompt, claims.prompt_id)
-    if prompt is None:
-        raise not_found("prompt", "token")
-    if prompt.site_id != claims.site_id or prompt.channel != channel:
-        raise invalid_token()
+    check_claims(prompt, claims, channel=channel)
     if not allow_expired and prompt.expires_at <= now:
         raise expired_prompt()
     return prompt
 
 
-def site_of_token(db: Session, token: str, now: datetime) -> Site | None:
-    """The site a genuine token (expired or not) belongs to; ``None`` for anything else."""
+def read_token(token: str, now: datetime, *, allow_expired: bool = False) -> Claims:
+    """A token's claims: 401 when it is not one of ours, 410 past its expiry (unless allowed)."""
+    try:
+        return tokens().read(token, now=now, allow_expired=allow_expired)
+    except TokenExpired:
+        raise expired_prompt() from None
+    except TokenError:
+        raise invalid_token() from None
+
+
+def check_claims(prompt: Prompt | Row | None, claims: Claims, *, channel: str) -> None:
+    """The prompt the claims name exists, on the claimed site, for this channel."""
+    if prompt is None:
+        raise not_found("prompt", "token")
+    if prompt.site_id != claims.site_id or prompt.channel != channel:
+        raise invalid_token()
+
+
+def site_of_token(db: Session, token: str, now: datetime) -> Row | None:
+    """The site (as a row) a genuine token, expired or not, belongs to; ``None`` otherwise."""
     try:
         claims = tokens().read(token, now=now, allow_expired=True)
     except TokenError:
         return None
-    return db.get(Site, claims.site_id)
+    return sites.row_by_id(db, claims.site_id)
 
 
 # -- delivery --------------------------------------------------------------------------------
 
 
-def deliver(site: Site, survey: Survey, prompt: Prompt, requested_locale: str | None) -> dict:
-    """The ``Prompt`` object of the browser API, in the reader's locale, with a fresh token."""
+def deliver(
+    site: Site | Row, survey: Survey | Row, prompt: Prompt | Row, requested_locale: str | None
+) -> dict:
+    """The ``Prompt`` object of the browser API, in the reader's locale, with a fresh token.
+    ``site``, ``survey`` and ``prompt`` may be mapped objects or rows with the same names."""
     locale = texts.pick_locale(
         requested_locale or prompt.locale, survey.question, site.default_locale
     )
@@ -125,25 +185,12 @@ def on_session(db: Session, site: Site, visit: dict, now: datetime) -> dict | No
     key = _user_key(site, visit)
     if key.startswith(visitors.ANON):
         return None  # backends trigger prompts for user ids only: nothing to look up or store
-    visitors.remember(db, site, key, visit.get("traits"), now)
-    row = db.execute(
-        select(Prompt, Survey)
-        .join(Survey, Survey.id == Prompt.survey_id)
-        .where(
-            Prompt.site_id == site.id,
-            Prompt.user_id == key,
-            Prompt.origin == "api",
-            Prompt.channel == "widget",
-            Prompt.status == "pending",
-            Prompt.expires_at > now,
-            Survey.active.is_(True),
-            Survey.archived_at.is_(None),
-        )
-        .order_by(Survey.priority.desc(), Prompt.created_at)
-        .limit(1)
-    ).first()
+    conn = db.connection()
+    visitors.remember(conn, site, key, visit.get("traits"), now)
+    pending = conn.execute(_WAITING, {"site_id": site.id, "user_id": key, "now": now}).first()
+    survey = conn.execute(_SURVEY_BY_ID, {"id": pending.survey_id}).first() if pending else None
     db.commit()
-    return deliver(site, row.Survey, row.Prompt, visit.get("locale")) if row else None
+    return deliver(site, survey, pending, visit.get("locale")) if pending else None
 
 
 def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict | None, str | None]:
@@ -155,18 +202,17 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
     ``not_sampled`` of another survey).
     """
     key = _user_key(site, visit)
-    traits = visitors.remember(db, site, key, visit.get("traits"), now)
+    conn = db.connection()
+    traits = visitors.remember(conn, site, key, visit.get("traits"), now)
     event = visit["event"]
     if event == SHOW_EVENT:
-        survey = db.get(Survey, visit.get("survey_id") or "")
+        survey = conn.execute(_SURVEY_BY_ID, {"id": visit.get("survey_id") or ""}).first()
         if survey is None or survey.site_id != site.id:
             raise not_found("survey", "survey_id")
         # fiilis.show() names its survey: every rule but event_not_trigger still applies.
         candidates = {survey.id: (survey, rules_of(survey, trigger_events=("*",)))}
     else:
-        surveys = db.scalars(
-            select(Survey).where(Survey.site_id == site.id, Survey.archived_at.is_(None))
-        )
+        surveys = conn.execute(_LIVE_SURVEYS, {"site_id": site.id})
         candidates = {
             s.id: (s, rules_of(s))
             for s in surveys
@@ -183,25 +229,56 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
         traits=traits,
         site_cooldown_days=site.cooldown_days,
     )
-    found, reason = _first_to_ask(db, site, candidates, ask)
+    found, reason = _first_to_ask(conn, site, candidates, ask)
     if found is None:
         db.commit()
         return None, reason
     survey, prompt = found
     if prompt is None:
-        prompt = _open(db, site, survey, key, now, origin="event", channel="widget", event=event)
-        prompt.context = visit.get("props") or {}
-        prompt.traits = traits
-        prompt.url = visit.get("url")
-        prompt.locale = texts.pick_locale(visit.get("locale"), survey.question, site.default_locale)
+        prompt = _open_for_event(conn, site, survey, key, visit, traits, now)
     db.commit()
     return deliver(site, survey, prompt, visit.get("locale")), None
 
 
+@dataclass(frozen=True)
+class _Opened:
+    id: str
+    locale: str
+    expires_at: datetime
+
+
+def _open_for_event(conn, site, survey, key: str, visit: dict, traits: dict, now: datetime):
+    opened = _Opened(
+        keys.new_id("prm"),
+        texts.pick_locale(visit.get("locale"), survey.question, site.default_locale),
+        now + EVENT_TTL,
+    )
+    conn.execute(
+        _INSERT_PROMPT,
+        {
+            "id": opened.id,
+            "site_id": site.id,
+            "survey_id": survey.id,
+            "user_id": key,
+            "origin": "event",
+            "channel": "widget",
+            "status": "pending",
+            "event": visit["event"],
+            "context": visit.get("props") or {},
+            "traits": traits,
+            "locale": opened.locale,
+            "url": visit.get("url"),
+            "created_at": now,
+            "expires_at": opened.expires_at,
+        },
+    )
+    return opened
+
+
 def _first_to_ask(
-    db: Session, site: Site, candidates: dict[str, tuple[Survey, SurveyRules]], ask: Ask
+    conn: Connection, site: Site | Row, candidates: dict[str, tuple[Survey, SurveyRules]], ask: Ask
 ) -> tuple[tuple[Survey, Prompt | None] | None, str | None]:
-    histories = _histories(db, site, [s for s, _ in candidates.values()], ask.user_key, ask.now)
+    histories = _histories(conn, site, [s for s, _ in candidates.values()], ask.user_key, ask.now)
     furthest: str | None = None
     for rules in eligibility.rank(r for _, r in candidates.values()):
         survey = candidates[rules.id][0]
@@ -209,7 +286,7 @@ def _first_to_ask(
         if decision.ask:
             return (survey, None), None
         if decision.reason == "already_pending":
-            open_prompt = db.get(Prompt, decision.pending_prompt_id)
+            open_prompt = conn.execute(_PROMPT_TO_DELIVER, {"id": decision.pending_prompt_id}).one()
             # An e-mail link still open blocks a second ask, but is not shown in the page.
             if open_prompt.channel == "widget":
                 return (survey, open_prompt), None
@@ -277,32 +354,21 @@ def rules_of(survey: Survey, **overrides: Any) -> SurveyRules:
 
 
 def _histories(
-    db: Session, site: Site, surveys: list[Survey], key: str, now: datetime
+    conn: Connection, site: Site | Row, surveys: list, key: str, now: datetime
 ) -> dict[str, History]:
-    """Each survey's history with this user, in four queries whatever the number of surveys."""
-    ids = [s.id for s in surveys]
-    mine = (Prompt.user_id == key, Prompt.survey_id.in_(ids))
-    last = {
-        row[0]: row[1:]
-        for row in db.execute(
-            select(Prompt.survey_id, func.max(Prompt.answered_at), func.max(Prompt.dismissed_at))
-            .where(*mine)
-            .group_by(Prompt.survey_id)
-        )
-    }
+    """Each survey's history with this user: one query over the user's prompts on this site, a
+    second for the open ones' ids only when there are some, a third for the response counts only
+    when a survey is capped."""
+    who = {"site_id": site.id, "user_id": key, "now": now}
+    per_survey = {row.survey_id: row for row in conn.execute(_USER_PROMPTS, who)}
+    shown = max((row.shown for row in per_survey.values() if row.shown), default=None)
     pending: dict[str, str] = {}
-    for survey_id, prompt_id in db.execute(
-        select(Prompt.survey_id, Prompt.id)
-        .where(*mine, Prompt.status.in_(OPEN), Prompt.expires_at > now)
-        .order_by(Prompt.created_at.desc())
-    ):
-        pending.setdefault(survey_id, prompt_id)
-    shown = db.scalar(
-        select(func.max(Prompt.shown_at)).where(Prompt.site_id == site.id, Prompt.user_id == key)
-    )
+    if any(row.open_since for row in per_survey.values()):
+        for survey_id, prompt_id in conn.execute(_USER_OPEN_PROMPTS, who):
+            pending.setdefault(survey_id, prompt_id)
     capped = [s.id for s in surveys if s.max_responses is not None]
     counts = dict(
-        db.execute(
+        conn.execute(
             select(Response.survey_id, func.count())
             .where(Response.survey_id.in_(capped))
             .group_by(Response.survey_id)
@@ -313,8 +379,8 @@ def _histories(
     return {
         s.id: History(
             responses_count=counts.get(s.id, 0),
-            last_answered_at=last.get(s.id, (None, None))[0],
-            last_dismissed_at=last.get(s.id, (None, None))[1],
+            last_answered_at=per_survey[s.id].answered if s.id in per_survey else None,
+            last_dismissed_at=per_survey[s.id].dismissed if s.id in per_survey else None,
             last_shown_at_any=shown,
             pending_prompt_id=pending.get(s.id),
         )
@@ -349,7 +415,7 @@ def explain(
         site_cooldown_days=site.cooldown_days,
     )
     rules = rules_of(survey)
-    history = _histories(db, site, [survey], user_id, now)[survey.id]
+    history = _histories(db.connection(), site, [survey], user_id, now)[survey.id]
     decision = eligibility.decide(rules, history, ask)
     return {
         "user_id": user_id,
@@ -431,7 +497,7 @@ def trigger(
 def _trigger(db: Session, site: Site, data: dict, now: datetime, link_base: str) -> Answer:
     survey = _survey(db, site, data["survey"], "survey")
     key = data["user_id"]
-    traits = visitors.remember(db, site, key, data.get("traits"), now)
+    traits = visitors.remember(db.connection(), site, key, data.get("traits"), now)
     ask = Ask(
         origin="api",
         user_key=key,
@@ -440,7 +506,7 @@ def _trigger(db: Session, site: Site, data: dict, now: datetime, link_base: str)
         site_cooldown_days=site.cooldown_days,
         force=data.get("force", False),
     )
-    history = _histories(db, site, [survey], key, now)[survey.id]
+    history = _histories(db.connection(), site, [survey], key, now)[survey.id]
     decision = eligibility.decide(rules_of(survey), history, ask)
     if not decision.ask:
         body = {"status": "suppressed", "reason": decision.reason}

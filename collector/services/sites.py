@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from collector.domain import keys
@@ -59,6 +59,21 @@ def by_secret_key(db: Session, secret: str) -> Site | None:
 
 def by_public_key(db: Session, public_key: str) -> Site | None:
     return db.scalar(select(Site).where(Site.public_key == public_key))
+
+
+_SITES = Site.__table__
+_BY_PUBLIC_KEY = select(_SITES).where(_SITES.c.public_key == bindparam("key"))
+_BY_ID = select(_SITES).where(_SITES.c.id == bindparam("id"))
+
+
+def row_by_public_key(db: Session, public_key: str) -> Row | None:
+    """The site as a read-only row (same attribute names as :class:`Site`): what the browser
+    API reads on every call, without the ORM's bookkeeping."""
+    return db.connection().execute(_BY_PUBLIC_KEY, {"key": public_key}).first()
+
+
+def row_by_id(db: Session, site_id: str) -> Row | None:
+    return db.connection().execute(_BY_ID, {"id": site_id}).first()
 
 
 def update(db: Session, site: Site, changes: dict) -> Site:

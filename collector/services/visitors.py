@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from collector.errors import APIError
 from collector.models import Site, User
 
 ANON = "anon:"
+_USERS = User.__table__
 _HEX_HASH = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
@@ -66,7 +68,7 @@ def user_key(
 
 
 def remember(
-    db: Session, site: Site, key: str, traits: dict[str, Any] | None, now: datetime
+    conn: Connection, site: Site | Row, key: str, traits: dict[str, Any] | None, now: datetime
 ) -> dict[str, Any]:
     """Upsert the user with their latest traits (kept as they are when none are sent); returns
     the traits now stored.
@@ -75,15 +77,20 @@ def remember(
     row until commit, so two requests for one user decide one after the other (SQLite writers
     are serialised anyway).
     """
-    insert = (postgresql if db.get_bind().dialect.name == "postgresql" else sqlite).insert
-    stmt = insert(User).values(
-        site_id=site.id, user_id=key, traits=traits or {}, created_at=now, last_seen_at=now
-    )
+    row = {"site_id": site.id, "user_id": key, "created_at": now, "last_seen_at": now}
+    row["traits"] = traits or {}
+    return conn.execute(_upsert(conn.dialect.name, traits is not None), row).scalar_one()
+
+
+@cache
+def _upsert(dialect: str, new_traits: bool):
+    """The user upsert for this database, built once: it runs on every widget call."""
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(_USERS)
     changes: dict[str, Any] = {"last_seen_at": stmt.excluded.last_seen_at}
-    if traits is not None:
+    if new_traits:
         changes["traits"] = stmt.excluded.traits
     stmt = stmt.on_conflict_do_update(index_elements=["site_id", "user_id"], set_=changes)
-    return db.scalar(stmt.returning(User.traits))
+    return stmt.returning(_USERS.c.traits)
 
 
 def stored_traits(db: Session, site: Site, key: str) -> dict[str, Any]:
