@@ -16,6 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     from collector import cli, dashboard, db, errors, limits
     from collector import config as settings
     from collector.api import answer, bundle, health, v1, widget
+    from collector.services import settings_cache
 
     app = Flask(__name__, instance_relative_config=True)
     app.json.sort_keys = False  # answers keep the schema's field order: id first, as documented
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _request_ids(app)  # first: every later hook, the rate limiter's included, can name the request
     db.init_app(app)
+    settings_cache.init_app(app)
     errors.init_app(app)
     limits.init_app(app)
 

@@ -123,9 +123,8 @@ class User(Base):
 class Prompt(Base):
     __tablename__ = "prompts"
     __table_args__ = (
+        # A user's history (eligibility), export and erasure.
         Index(None, "site_id", "user_id", "created_at"),
-        Index(None, "site_id", "user_id", "shown_at"),
-        Index(None, "survey_id", "user_id", "status"),
         Index(None, "survey_id", "created_at"),
         # The metrics funnel: one range seek per status, shown_at read from the index.
         Index(None, "survey_id", "status", "created_at", "shown_at"),

@@ -28,7 +28,7 @@ from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
 from collector.errors import APIError, not_found
 from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
-from collector.services import sites, visitors
+from collector.services import settings_cache, sites, visitors
 
 EVENT_TTL = timedelta(hours=24)
 API_TTL = {"widget": timedelta(days=14), "link": timedelta(days=30)}
@@ -212,11 +212,10 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
         # fiilis.show() names its survey: every rule but event_not_trigger still applies.
         candidates = {survey.id: (survey, rules_of(survey, trigger_events=("*",)))}
     else:
-        surveys = conn.execute(_LIVE_SURVEYS, {"site_id": site.id})
         candidates = {
-            s.id: (s, rules_of(s))
-            for s in surveys
-            if eligibility.triggers_on(s.trigger_events, event)
+            survey.id: (survey, rules)
+            for survey, rules in _live_surveys(conn, site)
+            if eligibility.triggers_on(rules.trigger_events, event)
         }
     if not candidates:
         db.commit()
@@ -273,6 +272,14 @@ def _open_for_event(conn, site, survey, key: str, visit: dict, traits: dict, now
         },
     )
     return opened
+
+
+def _live_surveys(conn: Connection, site: Site | Row) -> list[tuple[Row, SurveyRules]]:
+    """The site's surveys that are not archived, with their rules (``settings_cache``)."""
+    return settings_cache.get(
+        ("surveys", site.id),
+        lambda: [(s, rules_of(s)) for s in conn.execute(_LIVE_SURVEYS, {"site_id": site.id})],
+    )
 
 
 def _first_to_ask(

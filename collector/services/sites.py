@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from collector.domain import keys
 from collector.models import Site
+from collector.services import settings_cache
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,19 @@ _BY_ID = select(_SITES).where(_SITES.c.id == bindparam("id"))
 
 
 def row_by_public_key(db: Session, public_key: str) -> Row | None:
-    """The site as a read-only row (same attribute names as :class:`Site`): what the browser
-    API reads on every call, without the ORM's bookkeeping."""
-    return db.connection().execute(_BY_PUBLIC_KEY, {"key": public_key}).first()
+    """The site as a read-only row (same attribute names as :class:`Site`), as the browser API
+    reads it on every call: from the process's settings cache (``settings_cache``)."""
+    return settings_cache.get(
+        ("site_key", public_key),
+        lambda: db.connection().execute(_BY_PUBLIC_KEY, {"key": public_key}).first(),
+    )
 
 
 def row_by_id(db: Session, site_id: str) -> Row | None:
-    return db.connection().execute(_BY_ID, {"id": site_id}).first()
+    """Like :func:`row_by_public_key`, by the site's id (a prompt token names it)."""
+    return settings_cache.get(
+        ("site", site_id), lambda: db.connection().execute(_BY_ID, {"id": site_id}).first()
+    )
 
 
 def update(db: Session, site: Site, changes: dict) -> Site:

@@ -1,0 +1,80 @@
+"""Sites and their surveys as the browser API reads them on every call, kept per process briefly.
+
+Every widget call needs its site (allowed origins, identity secret, cooldown) and every event the
+site's surveys; both change rarely (the dashboard, ``PATCH /v1/site``, the surveys API). Reading
+them from the database on each call was a third of a call's work, so each process keeps what it
+read for :data:`TTL` seconds:
+
+- a change committed in this process clears its cache at once (a session event sees any
+  :class:`Site` or :class:`Survey` written);
+- other processes (the other gunicorn workers, the CLI) see a change within :data:`TTL` seconds.
+
+See docs/decisions.md, "Settings cache".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from collector.models import Site, Survey
+
+#: Seconds a site or its surveys are served from memory before being read again.
+TTL = 5.0
+_CHANGED = "fiilis.settings_changed"
+
+
+def init_app(app: Flask) -> None:
+    made = SettingsCache()
+    made.watch(app.extensions["fiilis.sessionmaker"])
+    app.extensions["fiilis.settings_cache"] = made
+
+
+def get(key: Hashable, load: Callable[[], Any]) -> Any:
+    """From the app's cache (see :class:`SettingsCache`)."""
+    return current_app.extensions["fiilis.settings_cache"].get(key, load)
+
+
+class SettingsCache:
+    """``get(key, load)``: the value ``load()`` gave less than ``ttl`` seconds ago, or a fresh one.
+    Unknown keys are remembered too (``None``), so made-up site keys cost one read per TTL."""
+
+    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self._clock = clock
+        self._entries: dict[Hashable, tuple[float, Any]] = {}
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        now = self._clock()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = load()
+        self._entries[key] = (now + self.ttl, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def watch(self, sessions: sessionmaker) -> None:
+        """Clear this cache whenever a session of ``sessions`` commits a site or survey change."""
+
+        @event.listens_for(sessions, "after_flush")
+        def _note(session: Session, _context) -> None:
+            touched = (*session.new, *session.dirty, *session.deleted)
+            if any(isinstance(obj, Site | Survey) for obj in touched):
+                session.info[_CHANGED] = True
+
+        @event.listens_for(sessions, "after_commit")
+        def _clear(session: Session) -> None:
+            if session.info.pop(_CHANGED, False):
+                self.clear()
+
+        @event.listens_for(sessions, "after_rollback")
+        def _forget(session: Session) -> None:
+            session.info.pop(_CHANGED, None)
