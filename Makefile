@@ -52,7 +52,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/metrics.py
-	$(PY) bench/ingest.py
+	$(PY) bench/ingest.py --breakdown
 	$(PY) bench/widget_latency.py
 
 clean:

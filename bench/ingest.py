@@ -5,7 +5,7 @@ Flask app that parses the same JSON and answers 201 under the same gunicorn sett
 generator in a separate process drives a fixed number of pairs and reports requests/s, p50 and p99
 for each, the ratio collector / bare endpoint, then p99 again at half the collector's maximum rate.
 
-    .venv/bin/python bench/ingest.py [--pairs 2000] [--concurrency 8] [--skip-postgres]
+    .venv/bin/python bench/ingest.py [--pairs 2000] [--concurrency 8] [--skip-postgres] [--breakdown]
 """
 
 from __future__ import annotations
@@ -38,6 +38,27 @@ def bench_app():
     from collector import create_app
 
     return create_app({"RATELIMIT_ENABLED": False})
+
+
+def storage_free_app():
+    """The collector with its two storage calls skipped (``--breakdown``): origin gate, marshmallow,
+    identity, token signing and checking, CORS and the JSON answers all run; no row is read or
+    written past the cached site. What is left above this line is the database's share."""
+    from datetime import timedelta
+
+    from collector.services import answers, prompts
+
+    def on_event(db, site, visit, now):
+        token = prompts.tokens().sign("prm_bench", site.id, now + timedelta(hours=1))
+        return {"id": "prm_bench", "token": token}, None
+
+    def submit(db, data, now):
+        claims = prompts.read_token(data["token"], now, allow_expired=True)
+        response = {"id": data["response_id"], "prompt_id": claims.prompt_id}
+        return {**response, "score": data["score"], "created_at": now, "updated_at": now}, True
+
+    prompts.on_event, answers.submit = on_event, submit
+    return bench_app()
 
 
 def bare_app():
@@ -241,6 +262,11 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also serve the collector with its storage calls skipped: the framework's share",
+    )
     args = parser.parse_args()
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -268,6 +294,9 @@ def main() -> None:
             env = {**base, "FIILIS_DATABASE_URL": url}
             got = measure(f"collector on {label}", "bench_app()", env, key, args)
             print(f"  {'':<28} ratio collector / bare = {got['rps'] / bare['rps']:.2f}")
+            if args.breakdown and label == "SQLite":
+                free = measure("collector, storage skipped", "storage_free_app()", env, key, args)
+                print(f"  {'':<28} ratio storage skipped / bare = {free['rps'] / bare['rps']:.2f}")
             at_half_rate(f"collector on {label}", "bench_app()", env, key, args, got["rps"])
     finally:
         if admin is not None:
