@@ -64,7 +64,9 @@ def _claimed_site() -> Row | None:
     if isinstance(body.get("site_key"), str):
         return sites.row_by_public_key(db.session(), body["site_key"])
     if isinstance(body.get("token"), str):
-        return prompts.site_of_token(db.session(), body["token"], utcnow())
+        g.token_claims = prompts.genuine_claims(body["token"], utcnow())
+        if g.token_claims is not None:
+            return sites.row_by_id(db.session(), g.token_claims.site_id)
     return None
 
 
@@ -145,7 +147,7 @@ def dismissed(prompt_id: str):
 )
 def respond():
     data = json_body(response_create, text_plain=True)
-    response, created = answers.submit(db.session(), data, utcnow())
+    response, created = answers.submit(db.session(), data, utcnow(), claims=g.get("token_claims"))
     return widget_response.dump(response), 201 if created else 200
 
 

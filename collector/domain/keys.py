@@ -10,7 +10,14 @@ _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def _random(n: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
+    """``n`` uniform base-36 characters from one draw of the OS's random source (one draw, not
+    ``n``: an id is made on every prompt)."""
+    value = secrets.randbelow(36**n)
+    chars = []
+    for _ in range(n):
+        value, digit = divmod(value, 36)
+        chars.append(_ALPHABET[digit])
+    return "".join(chars)
 
 
 def new_id(prefix: str) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from collector.domain import keys, texts
 from collector.domain.scoring import SCALES
-from collector.domain.tokens import TokenError
+from collector.domain.tokens import Claims, TokenError
 from collector.errors import APIError, not_found
 from collector.models import Prompt, Response, Site, Survey
 from collector.services import prompts
@@ -53,14 +53,17 @@ MAX_COMMENT = 2000
 # -- the widget ------------------------------------------------------------------------------
 
 
-def submit(db: Session, data: dict, now: datetime) -> tuple[Response | dict, bool]:
+def submit(
+    db: Session, data: dict, now: datetime, *, claims: Claims | None = None
+) -> tuple[Response | dict, bool]:
     """Store the widget's score; ``(response, created)``. The same ``response_id`` with the same
     score again gives the stored response; any other answer to an answered prompt is a 409.
 
     The common case, a first answer in time, is one read, one insert and one update through
     SQLAlchemy Core; everything else (a replay, a race, an expired prompt) is decided by the
     stored response after the insert was refused or skipped."""
-    claims = prompts.read_token(data["token"], now, allow_expired=True)
+    if claims is None:  # the caller may have read the token already (the origin gate does)
+        claims = prompts.read_token(data["token"], now, allow_expired=True)
     conn = db.connection()
     prompt = conn.execute(_PROMPT_TO_ANSWER, {"id": claims.prompt_id}).first()
     prompts.check_claims(prompt, claims, channel="widget")

@@ -28,7 +28,7 @@ from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
 from collector.errors import APIError, not_found
 from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
-from collector.services import settings_cache, sites, visitors
+from collector.services import settings_cache, visitors
 
 EVENT_TTL = timedelta(hours=24)
 API_TTL = {"widget": timedelta(days=14), "link": timedelta(days=30)}
@@ -145,13 +145,12 @@ def check_claims(prompt: Prompt | Row | None, claims: Claims, *, channel: str) -
         raise invalid_token()
 
 
-def site_of_token(db: Session, token: str, now: datetime) -> Row | None:
-    """The site (as a row) a genuine token, expired or not, belongs to; ``None`` otherwise."""
+def genuine_claims(token: str, now: datetime) -> Claims | None:
+    """A genuine token's claims, expired or not; ``None`` for anything else."""
     try:
-        claims = tokens().read(token, now=now, allow_expired=True)
+        return tokens().read(token, now=now, allow_expired=True)
     except TokenError:
         return None
-    return sites.row_by_id(db, claims.site_id)
 
 
 # -- delivery --------------------------------------------------------------------------------

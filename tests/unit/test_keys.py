@@ -28,3 +28,10 @@ def test_user_hash_is_hex_hmac_sha256_of_the_user_id():
     assert keys.user_hash("s3cret", "u42") == expected
     assert keys.user_hash_matches("s3cret", "u42", expected.upper())
     assert not keys.user_hash_matches("s3cret", "u43", expected)
+
+
+def test_ids_are_16_base36_characters_spread_over_the_whole_alphabet():
+    made = [keys.new_id("prm")[4:] for _ in range(2000)]
+    assert all(len(i) == 16 and set(i) <= set("0123456789abcdefghijklmnopqrstuvwxyz") for i in made)
+    for position in range(16):  # a missing character here has odds of about 1 in 10^23
+        assert len({i[position] for i in made}) == 36
