@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -23,6 +24,15 @@ def _random(n: int) -> str:
 def new_id(prefix: str) -> str:
     """An opaque id such as ``srv_k3j9…``: 16 base-36 characters (≈ 82 bits)."""
     return f"{prefix}_{_random(16)}"
+
+
+def canonical_response_id(response_id: str) -> str:
+    """Browser response ids are stored as canonical UUIDs (lower case, with hyphens), so any
+    spelling of the same UUID finds its response; other ids (``rsp_…``) are kept as they are."""
+    try:
+        return str(uuid.UUID(response_id))
+    except ValueError:
+        return response_id
 
 
 def new_public_key() -> str:

@@ -11,7 +11,6 @@ itself has expired.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -113,7 +112,7 @@ def submit(
 def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Response:
     """The follow-up comment for a response, within the comment window; a new one replaces it."""
     prompt = prompts.by_token(db, data["token"], now, channel="widget", allow_expired=True)
-    response = db.get(Response, _canonical(response_id))
+    response = db.get(Response, keys.canonical_response_id(response_id))
     if response is None or response.prompt_id != prompt.id:
         raise not_found("response", "response_id")
     if now >= response.created_at + COMMENT_WINDOW:
@@ -127,14 +126,6 @@ def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Res
     response.updated_at = now
     db.commit()
     return response
-
-
-def _canonical(response_id: str) -> str:
-    """Browser response ids are stored as canonical UUIDs (lower case, with hyphens)."""
-    try:
-        return str(uuid.UUID(response_id))
-    except ValueError:
-        return response_id
 
 
 def _existing(db: Session, response_id: str, prompt_id: str) -> Response | None:

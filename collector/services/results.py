@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from collector import pagination
-from collector.domain import scoring
+from collector.domain import keys, scoring
 from collector.errors import APIError, not_found
 from collector.models import (
     FollowupChange,
@@ -131,7 +131,7 @@ def histories(db: Session, response_ids: list[str]) -> dict[str, list[FollowupCh
 
 def _owned(db: Session, site: Site, response_id: str, *, lock: bool = False) -> Response:
     # Locked for a change, so that concurrent changes queue and each history entry is whole.
-    response = db.get(Response, response_id, with_for_update=lock)
+    response = db.get(Response, keys.canonical_response_id(response_id), with_for_update=lock)
     if response is None or response.site_id != site.id:
         raise not_found("response", "id")
     return response

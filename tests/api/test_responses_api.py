@@ -207,6 +207,23 @@ def test_a_response_shows_its_follow_up_history_oldest_first(client, site, rows)
     assert len(cleared["followup_history"]) == 3
 
 
+def test_a_widget_response_is_found_by_any_spelling_of_its_uuid(client, site, rows):
+    """The widget's response ids are UUIDs; a backend may keep them upper case or without
+    hyphens, and still finds, and follows up, the same response."""
+    rid = rows.response(rows.survey("csat"), 2, at=T0, id="0f5c1f7e-3b6a-4c1e-9d2a-8a7b6c5d4e3f")
+    for spelling in (rid.upper(), rid.replace("-", "")):
+        got = client.get(f"/v1/responses/{spelling}", headers=site.auth)
+        assert got.status_code == 200, got.get_json()
+        assert got.get_json()["id"] == rid
+    changed = client.patch(
+        f"/v1/responses/{rid.upper()}", json={"followup_status": "closed"}, headers=site.auth
+    )
+    assert changed.get_json()["followup_status"] == "closed"
+    assert client.get(f"/v1/responses/{rid}", headers=site.auth).get_json()["followup_status"] == (
+        "closed"
+    )
+
+
 def test_concurrent_follow_up_changes_each_keep_a_whole_entry(client, site, rows, app):
     rid = rows.response(rows.survey("nps"), 2)
     url = f"/v1/responses/{rid}"
