@@ -1,9 +1,9 @@
 """The Responses page's order and score bands, on top of ``results.list_page``.
 
 "Low scores first" reads the low band, then the middle, then the high one; within a band the
-answers of every chosen survey are merged newest first. Each band of each survey is one call of the
-results service (its filters and its cursors), so no query of the service is written twice. The
-page cursor remembers the band and one service cursor per survey.
+answers of every chosen survey come newest first. A band is one call of the results service (its
+filters and its cursor) whatever the number of surveys: the band's scores differ per kind, so the
+filter is one score range per kind. The page cursor remembers the band and the service cursor.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ class Page:
     next_cursor: str | None = None
 
 
-def plan(surveys: list[Survey], filters: dict, *, band: str | None, order: str) -> list[list[dict]]:
-    """The phases to read, in order; each phase is a list of service filters merged by time."""
+def plan(surveys: list[Survey], filters: dict, *, band: str | None, order: str) -> list[dict]:
+    """The service filters to read, one after the other: one per band, or one for every score."""
     chosen = (
         [s for s in surveys if s.id == filters.get("survey")] if filters.get("survey") else surveys
     )
@@ -74,14 +74,15 @@ def plan(surveys: list[Survey], filters: dict, *, band: str | None, order: str) 
     for name in bands:
         if name is None:  # every score: one call, with or without a survey
             phases.append(
-                [{**common, **({"survey": filters["survey"]} if filters.get("survey") else {})}]
+                {**common, **({"survey": filters["survey"]} if filters.get("survey") else {})}
             )
             continue
-        phase = []
+        by_kind: dict[str, list[str]] = {}
         for survey in chosen:
-            low, high = BANDS[survey.kind][name]
-            phase.append({**common, "survey": survey.id, "min_score": low, "max_score": high})
-        phases.append(phase)
+            by_kind.setdefault(survey.kind, []).append(survey.id)
+        phases.append(
+            {**common, "bands": [(ids, *BANDS[kind][name]) for kind, ids in by_kind.items()]}
+        )
     return phases
 
 
@@ -90,60 +91,28 @@ def _encode(state: dict) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str | None) -> dict:
+def _decode(cursor: str | None) -> tuple[int, str | None]:
     if not cursor:
-        return {"p": 0, "c": {}}
+        return 0, None
     try:
         state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return {"p": int(state["p"]), "c": {str(k): v for k, v in dict(state["c"]).items()}}
+        return int(state["p"]), (str(state["c"]) if state["c"] is not None else None)
     except (ValueError, TypeError, KeyError):
-        return {"p": 0, "c": {}}
+        return 0, None
 
 
-DONE = "-"
-
-
-def page(
-    db: Session, site: Site, phases: list[list[dict]], *, limit: int, cursor: str | None
-) -> Page:
+def page(db: Session, site: Site, phases: list[dict], *, limit: int, cursor: str | None) -> Page:
     """One page of responses along ``phases``, and the cursor of the next (``None`` at the end)."""
-    state = _decode(cursor)
-    p, cursors = state["p"], state["c"]
+    p, inner = _decode(cursor)
     out: list = []
     while p < len(phases) and len(out) < limit:
-        need = limit - len(out)
-        found = []
-        more = {}
-        for i, filters in enumerate(phases[p]):
-            key = str(i)
-            if cursors.get(key) == DONE:
-                continue
-            items, more[key] = results.list_page(
-                db, site, filters, limit=need, cursor=cursors.get(key)
-            )
-            found += [(item, key) for item in items]
-        found.sort(key=lambda pair: (pair[0].created_at, pair[0].id), reverse=True)
-        taken = found[:need]
-        out += [item for item, _ in taken]
-        for key in more:
-            mine = [item for item, k in taken if k == key]
-            fetched = sum(1 for _, k in found if k == key)
-            if mine:
-                cursors[key] = pagination.encode(mine[-1].created_at, mine[-1].id)
-            if len(mine) == fetched and not more[key]:
-                cursors[key] = DONE
-        if all(cursors.get(str(i)) == DONE for i in range(len(phases[p]))):
-            p, cursors = p + 1, {}
-    while p < len(phases) and not _any(db, site, phases[p], cursors):
-        p, cursors = p + 1, {}
-    return Page(out, _encode({"p": p, "c": cursors}) if p < len(phases) else None)
-
-
-def _any(db: Session, site: Site, phase: list[dict], cursors: dict) -> bool:
-    for i, filters in enumerate(phase):
-        if cursors.get(str(i)) == DONE:
-            continue
-        items, _ = results.list_page(db, site, filters, limit=1, cursor=cursors.get(str(i)))
-        if items:
-            return True
-    return False
+        items, more = results.list_page(db, site, phases[p], limit=limit - len(out), cursor=inner)
+        out += items
+        if more:
+            inner = pagination.encode(items[-1].created_at, items[-1].id)
+        else:
+            p, inner = p + 1, None
+    # Skip the bands with nothing left, so that the last page has no "next" leading nowhere.
+    while p < len(phases) and not results.list_page(db, site, phases[p], limit=1, cursor=inner)[0]:
+        p, inner = p + 1, None
+    return Page(out, _encode({"p": p, "c": inner}) if p < len(phases) else None)

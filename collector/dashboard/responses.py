@@ -101,7 +101,7 @@ def responses_csv():
     phases = inbox.plan(
         site_surveys(include_archived=True), filters, band=chosen["band"] or None, order="newest"
     )
-    parts = [results.csv_lines(db.session(), g.site, f) for phase in phases for f in phase]
+    parts = [results.csv_lines(db.session(), g.site, filters) for filters in phases]
     name = f"fiilis-responses-{utcnow():%Y-%m-%d}.csv"
     return HTTPResponse(
         stream_with_context(_one_table(parts)),

@@ -22,9 +22,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
     case,
     cast,
     column,
+    false,
     func,
     literal,
     or_,
@@ -92,6 +94,14 @@ def _filtered(db: Session, site: Site, filters: dict) -> Any:
         stmt = stmt.where(Response.score >= filters["min_score"])
     if filters.get("max_score") is not None:
         stmt = stmt.where(Response.score <= filters["max_score"])
+    if filters.get("bands") is not None:
+        # Score bands differ per kind: ``[(survey ids, low, high), …]``, any of them (the
+        # dashboard's "low scores first" reads one band of every survey in one query).
+        matches = [
+            and_(Response.survey_id.in_(ids), Response.score.between(low, high))
+            for ids, low, high in filters["bands"]
+        ]
+        stmt = stmt.where(or_(*matches) if matches else false())
     if filters.get("followup_status"):
         stmt = stmt.where(Response.followup_status == filters["followup_status"])
     if filters.get("has_comment") is True:
