@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import os
 import sqlite3
+import stat
+import time
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+try:
+    import fcntl
+except ImportError:  # not a Unix: SQLite's own busy handler queues the writers
+    fcntl = None
+
+
+#: Seconds a writer waits for the database before "database is locked" (SQLite's busy timeout,
+#: and the writers' queue below).
+BUSY_TIMEOUT = 15.0
 
 
 def make_engine(url: str) -> Engine:
@@ -17,7 +29,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={
-                "timeout": 15,
+                "timeout": BUSY_TIMEOUT,
                 "check_same_thread": False,
                 "factory": QueuedWriterConnection,
             },
@@ -37,7 +49,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -57,26 +69,38 @@ def _sqlite_pragmas(engine: Engine) -> None:
 class QueuedWriterConnection(sqlite3.Connection):
     """A SQLite connection whose writing transactions queue on a lock file before BEGIN IMMEDIATE.
 
-    SQLite lets one writer in at a time and makes the others poll, sleeping 1, 2, 5, 10… ms
+    SQLite lets one writer in at a time and makes the others poll, sleeping 1, 2, 5, 10 … 100 ms
     between tries: under load most of a request's time went to those sleeps. Writers of this
     collector (every worker process and thread) first take an exclusive ``flock`` on
-    ``<database>-writer.lock``, which the kernel hands to the next waiter the moment it is
-    released, so they queue instead of polling. Other programs writing the same file (the CLI,
-    ``sqlite3``) still meet ``busy_timeout`` as before.
+    ``<database>-writer.lock``, trying again within at most a millisecond while another holds
+    it, and give up like SQLite does after :data:`BUSY_TIMEOUT`. Other programs writing the same
+    file (``sqlite3``) still meet SQLite's own busy timeout. The lock file gets the database
+    file's owner and mode; when it cannot be opened the connection simply does not queue.
     """
 
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
+        self._queued = False
         self._queue_fd = None
         path = os.fsdecode(database)
-        if path and path != ":memory:" and not path.startswith("file:"):
-            self._queue_fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        self._queued = False
+        if fcntl is not None and path and path != ":memory:" and not path.startswith("file:"):
+            self._queue_fd = _open_lock_file(path)
 
     def queue_for_write(self) -> None:
-        if self._queue_fd is not None and not self._queued:
-            fcntl.flock(self._queue_fd, fcntl.LOCK_EX)
-            self._queued = True
+        if self._queue_fd is None or self._queued:
+            return
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        pause = 0.00005
+        while True:
+            try:
+                fcntl.flock(self._queue_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.001)
+        self._queued = True
 
     def leave_queue(self) -> None:
         if self._queued:
@@ -103,6 +127,24 @@ class QueuedWriterConnection(sqlite3.Connection):
             if self._queue_fd is not None:
                 os.close(self._queue_fd)
                 self._queue_fd = None
+
+
+def _open_lock_file(database: str) -> int | None:
+    """``<database>-writer.lock``, with the database file's owner and mode (as SQLite does for its
+    ``-wal`` and ``-shm`` files), so that the CLI run by root does not lock the service out."""
+    try:
+        owner = os.stat(database)
+    except OSError:
+        owner = None
+    mode = stat.S_IMODE(owner.st_mode) if owner else 0o644
+    try:
+        fd = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, mode)
+    except OSError:
+        return None
+    if owner is not None and os.geteuid() == 0:
+        with contextlib.suppress(OSError):
+            os.fchown(fd, owner.st_uid, owner.st_gid)
+    return fd
 
 
 def _reading() -> bool:

@@ -8,6 +8,7 @@ import secrets
 import uuid
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+PUBLIC_KEY_LENGTH = 24
 
 
 def _random(n: int) -> str:
@@ -36,7 +37,16 @@ def canonical_response_id(response_id: str) -> str:
 
 
 def new_public_key() -> str:
-    return f"pk_{_random(24)}"
+    return f"pk_{_random(PUBLIC_KEY_LENGTH)}"
+
+
+def looks_like_public_key(value: str) -> bool:
+    """``pk_`` and 24 base-36 characters, as :func:`new_public_key` makes them."""
+    return (
+        len(value) == PUBLIC_KEY_LENGTH + 3
+        and value.startswith("pk_")
+        and all(c in _ALPHABET for c in value[3:])
+    )
 
 
 def new_secret_key() -> str:

@@ -22,7 +22,7 @@ from collector.domain import keys, texts
 from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims, TokenError
 from collector.errors import APIError, not_found
-from collector.models import Prompt, Response, Site, Survey
+from collector.models import Prompt, Response, Site, Survey, UTCDateTime
 from collector.services import prompts
 
 # A widget's answer is the hot path: Core statements built once (docs/benchmarks.md, "Ingest").
@@ -41,8 +41,8 @@ _MARK_ANSWERED = (
     .where(_p.id == bindparam("prompt_id"))
     .values(
         status="answered",
-        answered_at=func.coalesce(_p.answered_at, bindparam("now")),
-        shown_at=func.coalesce(_p.shown_at, bindparam("now")),
+        answered_at=func.coalesce(_p.answered_at, bindparam("now", type_=UTCDateTime())),
+        shown_at=func.coalesce(_p.shown_at, bindparam("now", type_=UTCDateTime())),
     )
 )
 COMMENT_WINDOW = timedelta(hours=24)

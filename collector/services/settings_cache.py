@@ -26,6 +26,8 @@ from collector.models import Site, Survey
 
 #: Seconds a site or its surveys are served from memory before being read again.
 TTL = 5.0
+#: Entries kept at most: past it, the expired ones go, and if that is not enough, all of them.
+MAX_ENTRIES = 10_000
 _CHANGED = "fiilis.settings_changed"
 
 
@@ -42,24 +44,48 @@ def get(key: Hashable, load: Callable[[], Any]) -> Any:
 
 class SettingsCache:
     """``get(key, load)``: the value ``load()`` gave less than ``ttl`` seconds ago, or a fresh one.
-    Unknown keys are remembered too (``None``), so made-up site keys cost one read per TTL."""
+    Unknown keys are remembered too (``None``), so a made-up site key costs one read per TTL; at
+    most ``max_entries`` are kept."""
 
-    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        ttl: float = TTL,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = MAX_ENTRIES,
+    ):
         self.ttl = ttl
+        self.max_entries = max_entries
         self._clock = clock
         self._entries: dict[Hashable, tuple[float, Any]] = {}
+        # Bumped by clear(): a value read before a change was committed is not stored after it.
+        self._generation = 0
 
     def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
         now = self._clock()
         hit = self._entries.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
+        generation = self._generation
         value = load()
-        self._entries[key] = (now + self.ttl, value)
+        if generation == self._generation:
+            if len(self._entries) >= self.max_entries:
+                self._evict(now)
+            self._entries[key] = (now + self.ttl, value)
         return value
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def clear(self) -> None:
+        self._generation += 1
         self._entries.clear()
+
+    def _evict(self, now: float) -> None:
+        for key, (until, _) in list(self._entries.items()):
+            if until <= now:
+                self._entries.pop(key, None)
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
 
     def watch(self, sessions: sessionmaker) -> None:
         """Clear this cache whenever a session of ``sessions`` commits a site or survey change."""

@@ -69,7 +69,10 @@ _BY_ID = select(_SITES).where(_SITES.c.id == bindparam("id"))
 
 def row_by_public_key(db: Session, public_key: str) -> Row | None:
     """The site as a read-only row (same attribute names as :class:`Site`), as the browser API
-    reads it on every call: from the process's settings cache (``settings_cache``)."""
+    reads it on every call: from the process's settings cache (``settings_cache``). What cannot
+    be a public key is not looked up (nor remembered)."""
+    if not keys.looks_like_public_key(public_key):
+        return None
     return settings_cache.get(
         ("site_key", public_key),
         lambda: db.connection().execute(_BY_PUBLIC_KEY, {"key": public_key}).first(),
@@ -77,7 +80,7 @@ def row_by_public_key(db: Session, public_key: str) -> Row | None:
 
 
 def row_by_id(db: Session, site_id: str) -> Row | None:
-    """Like :func:`row_by_public_key`, by the site's id (a prompt token names it)."""
+    """Like :func:`row_by_public_key`, by the site's id (a genuine prompt token names it)."""
     return settings_cache.get(
         ("site", site_id), lambda: db.connection().execute(_BY_ID, {"id": site_id}).first()
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collector import create_app, db
 from collector.services import sites
-from tests.api.prompting import ask, assert_error, make_survey, reason, track
+from tests.api.prompting import ask, assert_error, call, make_survey, reason, track
 
 
 def test_a_paused_survey_stops_asking_with_the_next_event(client, site):
@@ -63,3 +63,16 @@ def test_another_process_sees_a_change_within_the_ttl(app_config, client, site):
         assert reason(other_client, site, user_id="third") == "survey_inactive"
     finally:
         other.extensions["fiilis.engine"].dispose()
+
+
+def test_made_up_site_keys_are_refused_without_filling_the_cache(app, client, site):
+    cache = app.extensions["fiilis.settings_cache"]
+
+    def send(key):
+        body = {"site_key": key, "anonymous_id": "anon-0000-1111", "event": "invoice.paid"}
+        return call(client, "/v1/widget/events", body)
+
+    assert_error(send("pk_" + "x" * 60_000), 422, "validation_failed")
+    for key in ("not-a-key", "pk_UPPERCASE000000000000000", site.public_key[:-1]):
+        assert_error(send(key), 401, "invalid_site_key")
+    assert len(cache) == 0

@@ -42,3 +42,31 @@ def test_clear_forgets_everything():
     cache.get("a", lambda: 1)
     cache.clear()
     assert cache.get("a", lambda: 2) == 2
+
+
+def test_a_value_read_before_a_change_is_not_kept_after_it():
+    """Another thread commits a change (and clears the cache) while this one is still reading
+    the old value: the old value answers this call, but is not kept for the next ones."""
+    cache = SettingsCache(ttl=5, clock=Clock())
+
+    def stale_read():
+        cache.clear()  # the other thread's commit lands during this read
+        return "old"
+
+    assert cache.get("site", stale_read) == "old"
+    assert cache.get("site", lambda: "new") == "new"
+
+
+def test_the_cache_stays_within_its_size():
+    clock = Clock()
+    cache = SettingsCache(ttl=5, clock=clock, max_entries=3)
+    for n in range(10):
+        cache.get(f"pk_{n}", lambda: None)
+        assert len(cache) <= 3
+    cache.clear()
+    for n in range(3):
+        cache.get(f"pk_{n}", lambda: None)
+    clock.now += 10  # all three expired: they make room, and only they go
+    cache.get("pk_new", lambda: "site")
+    assert len(cache) == 1
+    assert cache.get("pk_new", lambda: "read again") == "site"

@@ -75,3 +75,43 @@ def test_an_in_memory_database_needs_no_lock_file():
     with engine.begin() as conn:
         assert conn.execute(text("SELECT 1")).scalar() == 1
     engine.dispose()
+
+
+def test_a_writer_gives_up_like_sqlite_does_when_the_queue_never_moves(engine, monkeypatch):
+    """A writer left open (an idle shell, a stuck job) makes the others fail with SQLite's own
+    "database is locked" after the busy timeout, not wait forever."""
+    monkeypatch.setattr("collector.db.BUSY_TIMEOUT", 0.3)
+    idle = engine.connect()
+    idle.begin()
+    idle.execute(text("INSERT INTO events VALUES (1, 'idle')"))
+    try:
+        with pytest.raises(Exception, match="database is locked"), engine.begin() as conn:
+            conn.execute(text("INSERT INTO events VALUES (2, 'second')"))
+    finally:
+        idle.rollback()
+        idle.close()
+    done: list = []
+    second_writer(engine, done).join(timeout=10)
+    assert done == ["second"]
+
+
+def test_the_lock_file_takes_the_database_files_mode(tmp_path):
+    path = tmp_path / "shared.db"
+    path.touch(mode=0o640)
+    path.chmod(0o640)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    engine.dispose()
+    assert (tmp_path / "shared.db-writer.lock").stat().st_mode & 0o777 == 0o640
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_sqlite_to_queue(tmp_path):
+    (tmp_path / "odd.db-writer.lock").mkdir()  # not a file: cannot be opened for writing
+    engine = make_engine(f"sqlite:///{tmp_path / 'odd.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM t")).scalar() == 1
+    engine.dispose()
