@@ -72,7 +72,7 @@ class QueuedWriterConnection(sqlite3.Connection):
     SQLite lets one writer in at a time and makes the others poll, sleeping 1, 2, 5, 10 … 100 ms
     between tries: under load most of a request's time went to those sleeps. Writers of this
     collector (every worker process and thread) first take an exclusive ``flock`` on
-    ``<database>-writer.lock``, trying again within at most a millisecond while another holds
+    ``<database>-writer.lock``, trying again within a quarter of a millisecond while another holds
     it, and give up like SQLite does after :data:`BUSY_TIMEOUT`. Other programs writing the same
     file (``sqlite3``) still meet SQLite's own busy timeout. The lock file gets the database
     file's owner and mode; when it cannot be opened the connection simply does not queue.
@@ -99,7 +99,7 @@ class QueuedWriterConnection(sqlite3.Connection):
                 if time.monotonic() >= deadline:
                     raise sqlite3.OperationalError("database is locked") from None
                 time.sleep(pause)
-                pause = min(pause * 2, 0.001)
+                pause = min(pause * 2, 0.00025)
         self._queued = True
 
     def leave_queue(self) -> None:
