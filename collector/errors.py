@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify
+from flask import Flask, current_app, g, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -85,23 +85,26 @@ def from_validation(e: ValidationError) -> APIError:
     return APIError(422, "validation_failed", text, param=param or None)
 
 
+def http_error(e: HTTPException):
+    """Flask's own errors (404, 405, 413, …) in the one error shape."""
+    type_, code = _HTTP.get(e.code or 500, ("api_error", "http_error"))
+    message = e.description or e.name
+    if e.code == 413:
+        message = f"Request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes."
+    resp = jsonify(body(type_, code, message))
+    resp.status_code = e.code or 500
+    if e.code == 405 and e.response is None:
+        allowed = getattr(e, "valid_methods", None)
+        if allowed:
+            resp.headers["Allow"] = ", ".join(allowed)
+    return resp
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(APIError, render)
     app.register_error_handler(ValidationError, lambda e: render(from_validation(e)))
 
-    @app.errorhandler(HTTPException)
-    def _http(e: HTTPException):
-        type_, code = _HTTP.get(e.code or 500, ("api_error", "http_error"))
-        message = e.description or e.name
-        if e.code == 413:
-            message = f"Request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes."
-        resp = jsonify(body(type_, code, message))
-        resp.status_code = e.code or 500
-        if e.code == 405 and e.response is None:
-            allowed = getattr(e, "valid_methods", None)
-            if allowed:
-                resp.headers["Allow"] = ", ".join(allowed)
-        return resp
+    app.register_error_handler(HTTPException, http_error)
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):

@@ -12,12 +12,12 @@ import re
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, g, make_response, redirect, render_template, request, url_for
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from collector.dashboard import auth, charts, forms, inbox
-from collector.errors import APIError
+from collector.errors import APIError, http_error
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -148,3 +148,12 @@ def init_app(app: Flask) -> None:
     # Flask reads this both for the cookie's expiry and for the oldest signature it accepts.
     app.permanent_session_lifetime = auth.LIFETIME
     app.register_blueprint(bp)
+
+    @app.errorhandler(MethodNotAllowed)
+    def _wrong_method(e: MethodNotAllowed):
+        # Raised while routing, before any blueprint is chosen: the dashboard's own paths still
+        # answer with its page and its headers (CSP and the rest), the API's with JSON.
+        if request.path != bp.url_prefix and not request.path.startswith(f"{bp.url_prefix}/"):
+            return http_error(e)
+        page = make_response(error_page(405, {"Allow": ", ".join(e.valid_methods or ())}))
+        return _headers(page)

@@ -105,6 +105,19 @@ def test_the_login_page_has_the_same_headers_and_no_account_data(client):
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
 
 
+def test_a_wrong_method_on_a_dashboard_page_gets_its_page_and_headers(client):
+    resp = client.delete("/dashboard/login")
+    assert resp.status_code == 405
+    assert resp.mimetype == "text/html"
+    assert "Not allowed" in text(resp)
+    assert "POST" in resp.headers["Allow"]
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    # The API keeps its JSON answer.
+    api = client.delete("/v1/widget/events")
+    assert api.status_code == 405 and api.get_json()["error"]["code"] == "method_not_allowed"
+
+
 def test_a_wrong_password_is_refused(client, account):
     resp = log_in(client, account, "not the password")
     assert resp.status_code == 200
