@@ -76,7 +76,7 @@ def submit(
         existing = _existing(db, response_id, prompt.id)
         if existing is not None:
             return _replay(existing, response_id, score), False
-        _check_score(prompt.kind, score)
+        raise _off_scale(prompt.kind)
     response = {
         "id": response_id,
         "site_id": prompt.site_id,
@@ -156,15 +156,14 @@ def _in_scale(kind: str, score: int) -> bool:
     return low <= score <= high
 
 
-def _check_score(kind: str, score: int) -> None:
+def _off_scale(kind: str) -> APIError:
     low, high = SCALES[kind]
-    if not low <= score <= high:
-        raise APIError(
-            422,
-            "validation_failed",
-            f"score: must be from {low} to {high} for a {kind.upper()} survey.",
-            param="score",
-        )
+    return APIError(
+        422,
+        "validation_failed",
+        f"score: must be from {low} to {high} for a {kind.upper()} survey.",
+        param="score",
+    )
 
 
 def _new_response(prompt: Prompt, response_id: str, score: int, now: datetime) -> Response:
