@@ -31,6 +31,13 @@ CSRF_FAILED = "The form's CSRF token is missing, expired or from another session
 class DashboardSession(SecureCookieSessionInterface):
     """Flask's signed cookie, HttpOnly, SameSite=Lax, and Secure whenever the dashboard is https."""
 
+    def open_session(self, app, request):
+        # The cookie is sent to /dashboard only: anywhere else there is no session to read.
+        path = self.get_cookie_path(app)
+        if request.path != path and not request.path.startswith(f"{path}/"):
+            return None
+        return super().open_session(app, request)
+
     def get_cookie_name(self, app) -> str:
         return "fiilis_session"
 
