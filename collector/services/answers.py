@@ -23,11 +23,12 @@ from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims, TokenError
 from collector.errors import APIError, not_found
 from collector.models import Prompt, Response, Site, Survey, UTCDateTime
+from collector.prepared import Prepared
 from collector.services import prompts
 
-# A widget's answer is the hot path: Core statements built once (docs/benchmarks.md, "Ingest").
+# A widget's answer is the hot path: statements built once and run prepared (collector.prepared).
 _p = Prompt.__table__.c
-_PROMPT_TO_ANSWER = (
+_PROMPT_TO_ANSWER = Prepared(
     select(
         *(_p.id, _p.site_id, _p.survey_id, _p.user_id, _p.channel, _p.event, _p.context),
         *(_p.traits, _p.locale, _p.url, _p.expires_at, Survey.__table__.c.kind),
@@ -35,8 +36,14 @@ _PROMPT_TO_ANSWER = (
     .join(Survey.__table__, Survey.__table__.c.id == _p.survey_id)
     .where(_p.id == bindparam("id"))
 )
-_INSERT_RESPONSE = insert(Response.__table__)
-_MARK_ANSWERED = (
+_INSERT_RESPONSE = Prepared(
+    insert(Response.__table__),
+    keys=(
+        *("id", "site_id", "survey_id", "prompt_id", "user_id", "score", "comment", "locale"),
+        *("url", "event", "context", "traits", "followup_status", "created_at", "updated_at"),
+    ),
+)
+_MARK_ANSWERED = Prepared(
     update(Prompt.__table__)
     .where(_p.id == bindparam("prompt_id"))
     .values(
@@ -64,7 +71,7 @@ def submit(
     if claims is None:  # the caller may have read the token already (the origin gate does)
         claims = prompts.read_token(data["token"], now, allow_expired=True)
     conn = db.connection()
-    prompt = conn.execute(_PROMPT_TO_ANSWER, {"id": claims.prompt_id}).first()
+    prompt = _PROMPT_TO_ANSWER.first(conn, {"id": claims.prompt_id})
     prompts.check_claims(prompt, claims, channel="widget")
     response_id, score = data["response_id"], data["score"]
     if prompt.expires_at <= now:
@@ -97,14 +104,14 @@ def submit(
     try:
         # The insert first: a racing or repeated submission stops here, on the unique prompt_id
         # (or the response id), and the stored response decides.
-        conn.execute(_INSERT_RESPONSE, response)
+        _INSERT_RESPONSE.run(conn, response)
     except IntegrityError:
         db.rollback()
         existing = _existing(db, response_id, prompt.id)
         if existing is None:
             raise
         return _replay(existing, response_id, score), False
-    conn.execute(_MARK_ANSWERED, {"prompt_id": prompt.id, "now": now})
+    _MARK_ANSWERED.run(conn, {"prompt_id": prompt.id, "now": now})
     db.commit()
     return response, True
 

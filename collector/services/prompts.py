@@ -28,6 +28,7 @@ from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
 from collector.errors import APIError, not_found
 from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
+from collector.prepared import Prepared
 from collector.services import settings_cache, visitors
 
 EVENT_TTL = timedelta(hours=24)
@@ -37,19 +38,22 @@ OPEN = ("pending", "shown")
 #: The event ``fiilis.show(surveyId)`` sends: that survey only, whatever its trigger events.
 SHOW_EVENT = "$show"
 
-# The browser API's calls are the collector's hot path: they run as SQLAlchemy Core statements
-# built once, with bound parameters, and read rows (docs/benchmarks.md, "Ingest").
+# The browser API's calls are the collector's hot path: their statements are built once with
+# bound parameters and run prepared, on the driver (``collector.prepared``; docs/benchmarks.md,
+# "Ingest").
 _PROMPTS = Prompt.__table__
 _SURVEYS = Survey.__table__
 _p, _s = _PROMPTS.c, _SURVEYS.c
-_OPEN_NOW = _p.status.in_(OPEN) & (_p.expires_at > bindparam("now"))
-_SURVEY_BY_ID = select(_SURVEYS).where(_s.id == bindparam("id"))
-_LIVE_SURVEYS = select(_SURVEYS).where(_s.site_id == bindparam("site_id"), _s.archived_at.is_(None))
-_PROMPT_TO_DELIVER = select(_p.id, _p.channel, _p.locale, _p.expires_at).where(
-    _p.id == bindparam("id")
+_OPEN_NOW = ((_p.status == OPEN[0]) | (_p.status == OPEN[1])) & (_p.expires_at > bindparam("now"))
+_SURVEY_BY_ID = Prepared(select(_SURVEYS).where(_s.id == bindparam("id")))
+_LIVE_SURVEYS = Prepared(
+    select(_SURVEYS).where(_s.site_id == bindparam("site_id"), _s.archived_at.is_(None))
+)
+_PROMPT_TO_DELIVER = Prepared(
+    select(_p.id, _p.channel, _p.locale, _p.expires_at).where(_p.id == bindparam("id"))
 )
 #: A backend-triggered prompt waiting for the user's next page view, the most important first.
-_WAITING = (
+_WAITING = Prepared(
     select(_p.id, _p.survey_id, _p.locale, _p.expires_at)
     .join(_SURVEYS, _s.id == _p.survey_id)
     .where(
@@ -66,7 +70,7 @@ _WAITING = (
     .limit(1)
 )
 #: Per survey, what the rules of §6 need to know of this user's prompts on the site.
-_USER_PROMPTS = (
+_USER_PROMPTS = Prepared(
     select(
         _p.survey_id,
         func.max(_p.answered_at).label("answered"),
@@ -77,12 +81,18 @@ _USER_PROMPTS = (
     .where(_p.site_id == bindparam("site_id"), _p.user_id == bindparam("user_id"))
     .group_by(_p.survey_id)
 )
-_USER_OPEN_PROMPTS = (
+_USER_OPEN_PROMPTS = Prepared(
     select(_p.survey_id, _p.id)
     .where(_p.site_id == bindparam("site_id"), _p.user_id == bindparam("user_id"), _OPEN_NOW)
     .order_by(_p.created_at.desc())
 )
-_INSERT_PROMPT = insert(_PROMPTS)
+_INSERT_PROMPT = Prepared(
+    insert(_PROMPTS),
+    keys=(
+        *("id", "site_id", "survey_id", "user_id", "origin", "channel", "status", "event"),
+        *("context", "traits", "locale", "url", "created_at", "expires_at"),
+    ),
+)
 
 
 # -- tokens ----------------------------------------------------------------------------------
@@ -186,8 +196,8 @@ def on_session(db: Session, site: Site, visit: dict, now: datetime) -> dict | No
         return None  # backends trigger prompts for user ids only: nothing to look up or store
     conn = db.connection()
     visitors.remember(conn, site, key, visit.get("traits"), now)
-    pending = conn.execute(_WAITING, {"site_id": site.id, "user_id": key, "now": now}).first()
-    survey = conn.execute(_SURVEY_BY_ID, {"id": pending.survey_id}).first() if pending else None
+    pending = _WAITING.first(conn, {"site_id": site.id, "user_id": key, "now": now})
+    survey = _SURVEY_BY_ID.first(conn, {"id": pending.survey_id}) if pending else None
     db.commit()
     return deliver(site, survey, pending, visit.get("locale")) if pending else None
 
@@ -205,7 +215,7 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
     traits = visitors.remember(conn, site, key, visit.get("traits"), now)
     event = visit["event"]
     if event == SHOW_EVENT:
-        survey = conn.execute(_SURVEY_BY_ID, {"id": visit.get("survey_id") or ""}).first()
+        survey = _SURVEY_BY_ID.first(conn, {"id": visit.get("survey_id") or ""})
         if survey is None or survey.site_id != site.id:
             raise not_found("survey", "survey_id")
         # fiilis.show() names its survey: every rule but event_not_trigger still applies.
@@ -251,8 +261,8 @@ def _open_for_event(conn, site, survey, key: str, visit: dict, traits: dict, now
         texts.pick_locale(visit.get("locale"), survey.question, site.default_locale),
         now + EVENT_TTL,
     )
-    conn.execute(
-        _INSERT_PROMPT,
+    _INSERT_PROMPT.run(
+        conn,
         {
             "id": opened.id,
             "site_id": site.id,
@@ -277,7 +287,7 @@ def _live_surveys(conn: Connection, site: Site | Row) -> list[tuple[Row, SurveyR
     """The site's surveys that are not archived, with their rules (``settings_cache``)."""
     return settings_cache.get(
         ("surveys", site.id),
-        lambda: [(s, rules_of(s)) for s in conn.execute(_LIVE_SURVEYS, {"site_id": site.id})],
+        lambda: [(s, rules_of(s)) for s in _LIVE_SURVEYS.rows(conn, {"site_id": site.id})],
     )
 
 
@@ -292,7 +302,7 @@ def _first_to_ask(
         if decision.ask:
             return (survey, None), None
         if decision.reason == "already_pending":
-            open_prompt = conn.execute(_PROMPT_TO_DELIVER, {"id": decision.pending_prompt_id}).one()
+            open_prompt = _PROMPT_TO_DELIVER.first(conn, {"id": decision.pending_prompt_id})
             # An e-mail link still open blocks a second ask, but is not shown in the page.
             if open_prompt.channel == "widget":
                 return (survey, open_prompt), None
@@ -366,11 +376,11 @@ def _histories(
     second for the open ones' ids only when there are some, a third for the response counts only
     when a survey is capped."""
     who = {"site_id": site.id, "user_id": key, "now": now}
-    per_survey = {row.survey_id: row for row in conn.execute(_USER_PROMPTS, who)}
+    per_survey = {row.survey_id: row for row in _USER_PROMPTS.rows(conn, who)}
     shown = max((row.shown for row in per_survey.values() if row.shown), default=None)
     pending: dict[str, str] = {}
     if any(row.open_since for row in per_survey.values()):
-        for survey_id, prompt_id in conn.execute(_USER_OPEN_PROMPTS, who):
+        for survey_id, prompt_id in _USER_OPEN_PROMPTS.rows(conn, who):
             pending.setdefault(survey_id, prompt_id)
     capped = [s.id for s in surveys if s.max_responses is not None]
     counts = dict(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from collector.domain import keys
 from collector.errors import APIError
 from collector.models import Site, User
+from collector.prepared import Prepared
 
 ANON = "anon:"
 _USERS = User.__table__
@@ -79,18 +80,19 @@ def remember(
     """
     row = {"site_id": site.id, "user_id": key, "created_at": now, "last_seen_at": now}
     row["traits"] = traits or {}
-    return conn.execute(_upsert(conn.dialect.name, traits is not None), row).scalar_one()
+    return _upsert(conn.dialect.name, traits is not None).rows(conn, row)[0].traits
 
 
 @cache
-def _upsert(dialect: str, new_traits: bool):
+def _upsert(dialect: str, new_traits: bool) -> Prepared:
     """The user upsert for this database, built once: it runs on every widget call."""
     stmt = (postgresql if dialect == "postgresql" else sqlite).insert(_USERS)
     changes: dict[str, Any] = {"last_seen_at": stmt.excluded.last_seen_at}
     if new_traits:
         changes["traits"] = stmt.excluded.traits
     stmt = stmt.on_conflict_do_update(index_elements=["site_id", "user_id"], set_=changes)
-    return stmt.returning(_USERS.c.traits)
+    keys = ("site_id", "user_id", "traits", "created_at", "last_seen_at")
+    return Prepared(stmt.returning(_USERS.c.traits), keys=keys)
 
 
 def stored_traits(db: Session, site: Site, key: str) -> dict[str, Any]:

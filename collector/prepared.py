@@ -1,0 +1,118 @@
+"""Prepared statements for the browser API's hot path: SQLAlchemy writes the SQL, the driver runs it.
+
+Each widget call runs two to four statements. Through ``Connection.execute`` most of their time
+went to SQLAlchemy's execution machinery around the driver (execution context, parameter and
+result objects, events), several times the time the database itself took (docs/benchmarks.md,
+"Ingest"). A :class:`Prepared` statement is compiled once per dialect, converts its parameters and
+results with the same type processors SQLAlchemy would use (``TypeEngine.bind_processor`` and
+``result_processor``: UTC datetimes, JSON), and runs on the DBAPI cursor of the connection, inside
+the transaction the session began. Driver errors come out as SQLAlchemy's exceptions
+(``IntegrityError`` and the rest), as they do from ``Connection.execute``.
+
+What it does not do: Python-side column defaults (pass every column), expanding ``IN``
+parameters (spell them out), engine events and echo (these statements do not show in
+``echo=True``).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
+
+
+class Prepared:
+    """``statement`` compiled once per dialect; ``keys`` names an INSERT's columns, all given."""
+
+    def __init__(self, statement: Executable, keys: tuple[str, ...] | None = None):
+        self.statement = statement
+        self.keys = keys
+        self._plans: dict[str, _Plan] = {}
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple]:
+        """Every row, as named tuples (``row.column``) with the columns' Python types."""
+        plan, cursor = self._run(conn, params)
+        try:
+            raw = cursor.fetchall()
+            convert = plan.converter(conn.dialect, cursor.description)
+        finally:
+            cursor.close()
+        return [plan.row(*convert(r)) for r in raw]
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple | None:
+        rows = self.rows(conn, params)
+        return rows[0] if rows else None
+
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """A statement without rows; the number of rows it changed."""
+        _, cursor = self._run(conn, params)
+        try:
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+    def _run(self, conn: Connection, params: Mapping[str, Any]):
+        dialect = conn.dialect
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            plan = self._plans[dialect.name] = _Plan(self.statement, self.keys, dialect)
+        values = plan.values(params)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(plan.sql, values)
+        except dialect.loaded_dbapi.Error as e:
+            cursor.close()
+            raise DBAPIError.instance(
+                plan.sql, values, e, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from e
+        return plan, cursor
+
+
+class _Plan:
+    """The SQL for one dialect, the order of its parameters and the conversions both ways."""
+
+    def __init__(self, statement: Executable, keys: tuple[str, ...] | None, dialect: Dialect):
+        compiled = statement.compile(dialect=dialect, column_keys=keys)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            raise ValueError("expanding IN parameters cannot be prepared; spell the values out")
+        self.sql = compiled.string
+        self.names = tuple(compiled.positiontup) if compiled.positional else None
+        binds = compiled.binds
+        #: literal values written into the statement (``column == "api"``) and not given by callers
+        self.fixed = {name: b.effective_value for name, b in binds.items() if not b.required}
+        self.bind_processors = [
+            (name, proc)
+            for name, b in binds.items()
+            if (proc := b.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        ]
+        self.columns = list(getattr(statement, "exported_columns", ()))
+        self.row = namedtuple("Row", [c.key for c in self.columns], rename=True)
+        self._converter = None
+
+    def values(self, params: Mapping[str, Any]):
+        values = {**self.fixed, **params}
+        for name, proc in self.bind_processors:
+            values[name] = proc(values[name])
+        return values if self.names is None else tuple(values[name] for name in self.names)
+
+    def converter(self, dialect: Dialect, description) -> Callable[[tuple], tuple]:
+        """Row values to Python types, made on the first result: some drivers' processors depend
+        on the type the database reports for the column (``cursor.description``)."""
+        if self._converter is None:
+            processors = [
+                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                for column, described in zip(self.columns, description, strict=True)
+            ]
+            if not any(processors):
+                self._converter = tuple
+            else:
+                self._converter = lambda raw: tuple(
+                    value if proc is None or value is None else proc(value)
+                    for proc, value in zip(processors, raw, strict=True)
+                )
+        return self._converter
