@@ -54,15 +54,16 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        # Straight to the driver: this runs for every transaction.
+        dbapi_conn = conn.connection.dbapi_connection
         if _reading():
-            conn.exec_driver_sql("BEGIN")
+            dbapi_conn.execute("BEGIN")
             return
-        writer = conn.connection.dbapi_connection
-        writer.queue_for_write()
+        dbapi_conn.queue_for_write()
         try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_conn.execute("BEGIN IMMEDIATE")
         except BaseException:
-            writer.leave_queue()
+            dbapi_conn.leave_queue()
             raise
 
 

@@ -14,7 +14,19 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,29 +39,53 @@ from collector.prepared import Prepared
 from collector.services import prompts
 
 # A widget's answer is the hot path: statements built once and run prepared (collector.prepared).
-_p = Prompt.__table__.c
+_p, _s, _r = Prompt.__table__.c, Survey.__table__.c, Response.__table__.c
+_NOW = bindparam("now", type_=UTCDateTime())
+_SCORE = bindparam("score", type_=Integer())
 _PROMPT_TO_ANSWER = Prepared(
-    select(
-        *(_p.id, _p.site_id, _p.survey_id, _p.user_id, _p.channel, _p.event, _p.context),
-        *(_p.traits, _p.locale, _p.url, _p.expires_at, Survey.__table__.c.kind),
-    )
-    .join(Survey.__table__, Survey.__table__.c.id == _p.survey_id)
-    .where(_p.id == bindparam("id"))
+    select(_p.id, _p.site_id, _p.channel, _p.expires_at, _s.kind)
+    .join(Survey.__table__, _s.id == _p.survey_id)
+    .where(_p.id == bindparam("prompt_id"))
 )
-_INSERT_RESPONSE = Prepared(
-    insert(Response.__table__),
-    keys=(
-        *("id", "site_id", "survey_id", "prompt_id", "user_id", "score", "comment", "locale"),
-        *("url", "event", "context", "traits", "followup_status", "created_at", "updated_at"),
-    ),
+#: The common case in one statement: the answer is stored only if the prompt is this site's
+#: widget prompt, still open, and the score is on its survey's scale. The prompt's context is
+#: copied by the database, never parsed here.
+_ANSWER = Prepared(
+    insert(Response.__table__)
+    .from_select(
+        [
+            *(_r.id, _r.site_id, _r.survey_id, _r.prompt_id, _r.user_id, _r.score, _r.comment),
+            *(_r.locale, _r.url, _r.event, _r.context, _r.traits, _r.followup_status),
+            *(_r.created_at, _r.updated_at),
+        ],
+        select(
+            *(bindparam("response_id", type_=String()), _p.site_id, _p.survey_id, _p.id),
+            *(_p.user_id, _SCORE, bindparam("comment", type_=Text())),
+            func.coalesce(bindparam("locale", type_=String()), _p.locale),
+            func.coalesce(bindparam("url", type_=String()), _p.url),
+            *(_p.event, _p.context, _p.traits, literal("open"), _NOW, _NOW),
+        )
+        .join(Survey.__table__, _s.id == _p.survey_id)
+        .where(
+            _p.id == bindparam("prompt_id"),
+            _p.site_id == bindparam("site_id"),
+            _p.channel == "widget",
+            _p.expires_at > _NOW,
+            _SCORE.between(
+                case({kind: low for kind, (low, _) in SCALES.items()}, value=_s.kind),
+                case({kind: high for kind, (_, high) in SCALES.items()}, value=_s.kind),
+            ),
+        ),
+    )
+    .returning(_r.locale)
 )
 _MARK_ANSWERED = Prepared(
     update(Prompt.__table__)
     .where(_p.id == bindparam("prompt_id"))
     .values(
         status="answered",
-        answered_at=func.coalesce(_p.answered_at, bindparam("now", type_=UTCDateTime())),
-        shown_at=func.coalesce(_p.shown_at, bindparam("now", type_=UTCDateTime())),
+        answered_at=func.coalesce(_p.answered_at, _NOW),
+        shown_at=func.coalesce(_p.shown_at, _NOW),
     )
 )
 COMMENT_WINDOW = timedelta(hours=24)
@@ -65,55 +101,64 @@ def submit(
     """Store the widget's score; ``(response, created)``. The same ``response_id`` with the same
     score again gives the stored response; any other answer to an answered prompt is a 409.
 
-    The common case, a first answer in time, is one read, one insert and one update through
-    SQLAlchemy Core; everything else (a replay, a race, an expired prompt) is decided by the
-    stored response after the insert was refused or skipped."""
+    The common case, a first answer in time, is one insert that reads the prompt and one update;
+    anything else (a replay, a race, an expired prompt, a score off the scale) is decided after
+    the insert was refused or stored nothing."""
     if claims is None:  # the caller may have read the token already (the origin gate does)
         claims = prompts.read_token(data["token"], now, allow_expired=True)
     conn = db.connection()
-    prompt = _PROMPT_TO_ANSWER.first(conn, {"id": claims.prompt_id})
-    prompts.check_claims(prompt, claims, channel="widget")
-    response_id, score = data["response_id"], data["score"]
-    if prompt.expires_at <= now:
-        existing = _existing(db, response_id, prompt.id)
-        if existing is None:
-            raise prompts.expired_prompt()
-        return _replay(existing, response_id, score), False
-    if not _in_scale(prompt.kind, score):
-        existing = _existing(db, response_id, prompt.id)
-        if existing is not None:
-            return _replay(existing, response_id, score), False
-        raise _off_scale(prompt.kind)
-    response = {
-        "id": response_id,
-        "site_id": prompt.site_id,
-        "survey_id": prompt.survey_id,
-        "prompt_id": prompt.id,
-        "user_id": prompt.user_id,
+    response_id, score, comment = data["response_id"], data["score"], _comment(data.get("comment"))
+    answer = {
+        "response_id": response_id,
+        "prompt_id": claims.prompt_id,
+        "site_id": claims.site_id,
         "score": score,
-        "comment": _comment(data.get("comment")),
-        "locale": data.get("locale") or prompt.locale,
-        "url": data.get("url") or prompt.url,
-        "event": prompt.event,
-        "context": prompt.context or {},
-        "traits": prompt.traits or {},
-        "followup_status": "open",
-        "created_at": now,
-        "updated_at": now,
+        "comment": comment,
+        "locale": data.get("locale"),
+        "url": data.get("url"),
+        "now": now,
     }
     try:
-        # The insert first: a racing or repeated submission stops here, on the unique prompt_id
-        # (or the response id), and the stored response decides.
-        _INSERT_RESPONSE.run(conn, response)
+        # A racing or repeated submission stops here, on the unique prompt_id (or the response
+        # id), and the stored response decides.
+        stored = _ANSWER.first(conn, answer)
     except IntegrityError:
         db.rollback()
-        existing = _existing(db, response_id, prompt.id)
+        existing = _existing(db, response_id, claims.prompt_id)
         if existing is None:
             raise
         return _replay(existing, response_id, score), False
-    _MARK_ANSWERED.run(conn, {"prompt_id": prompt.id, "now": now})
+    if stored is None:
+        return _refused(db, conn, claims, response_id, score, now), False
+    _MARK_ANSWERED.run(conn, {"prompt_id": claims.prompt_id, "now": now})
     db.commit()
+    response = {
+        "id": response_id,
+        "prompt_id": claims.prompt_id,
+        "score": score,
+        "comment": comment,
+        "locale": stored.locale,
+        "created_at": now,
+        "updated_at": now,
+    }
     return response, True
+
+
+def _refused(
+    db: Session, conn: Connection, claims: Claims, response_id: str, score: int, now: datetime
+):
+    """Why nothing was stored: no such prompt here (404/401), or it expired (410) or the score is
+    off its scale (422), unless this very answer was stored before (its replay)."""
+    prompt = _PROMPT_TO_ANSWER.first(conn, {"prompt_id": claims.prompt_id})
+    prompts.check_claims(prompt, claims, channel="widget")
+    existing = _existing(db, response_id, prompt.id)
+    if existing is not None:
+        return _replay(existing, response_id, score)
+    if prompt.expires_at <= now:
+        raise prompts.expired_prompt()
+    if not _in_scale(prompt.kind, score):
+        raise _off_scale(prompt.kind)
+    raise not_found("prompt", "token")  # gone between the two reads (erased)
 
 
 def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Response:
