@@ -3,21 +3,23 @@
 Each widget call runs two to four statements. Through ``Connection.execute`` most of their time
 went to SQLAlchemy's execution machinery around the driver (execution context, parameter and
 result objects, events), several times the time the database itself took (docs/benchmarks.md,
-"Ingest"). A :class:`Prepared` statement is compiled once per dialect, converts its parameters and
+"Ingest"). A :class:`Prepared` statement is compiled once per database driver, converts its parameters and
 results with the same type processors SQLAlchemy would use (``TypeEngine.bind_processor`` and
 ``result_processor``: UTC datetimes, JSON), and runs on the DBAPI cursor of the connection, inside
 the transaction the session began. Driver errors come out as SQLAlchemy's exceptions
 (``IntegrityError`` and the rest), as they do from ``Connection.execute``.
 
-What it does not do: Python-side column defaults (pass every column), expanding ``IN``
-parameters (spell them out), engine events and echo (these statements do not show in
-``echo=True``).
+What it refuses, at first use: Python-side column defaults and ``onupdate`` (pass every column),
+expanding ``IN`` parameters (spell the values out), and running outside a transaction. What it
+does not do: engine events and echo (these statements do not show in ``echo=True``), and marking
+a connection the database dropped as invalid (``pool_pre_ping`` finds it at the next checkout).
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection
@@ -38,7 +40,8 @@ class Prepared:
         """Every row, as named tuples (``row.column``) with the columns' Python types."""
         plan, cursor = self._run(conn, params)
         try:
-            raw = cursor.fetchall()
+            with _driver_errors(plan.sql, params, conn.dialect, cursor):
+                raw = cursor.fetchall()
             convert = plan.converter(conn.dialect, cursor.description)
         finally:
             cursor.close()
@@ -57,20 +60,32 @@ class Prepared:
             cursor.close()
 
     def _run(self, conn: Connection, params: Mapping[str, Any]):
+        if not conn.in_transaction():
+            # SQLAlchemy would begin one on its own; here a write would skip the SQLite writers'
+            # queue, or be lost on PostgreSQL at the next rollback.
+            raise RuntimeError("prepared statements run inside the session's transaction")
         dialect = conn.dialect
-        plan = self._plans.get(dialect.name)
+        plan = self._plans.get((dialect.name, dialect.driver))
         if plan is None:
-            plan = self._plans[dialect.name] = _Plan(self.statement, self.keys, dialect)
+            plan = _Plan(self.statement, self.keys, dialect)
+            self._plans[(dialect.name, dialect.driver)] = plan
         values = plan.values(params)
         cursor = conn.connection.cursor()
-        try:
+        with _driver_errors(plan.sql, values, dialect, cursor):
             cursor.execute(plan.sql, values)
-        except dialect.loaded_dbapi.Error as e:
-            cursor.close()
-            raise DBAPIError.instance(
-                plan.sql, values, e, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from e
         return plan, cursor
+
+
+@contextmanager
+def _driver_errors(sql: str, values, dialect: Dialect, cursor):
+    """The driver's exceptions as SQLAlchemy's (``IntegrityError`` …), the cursor closed."""
+    try:
+        yield
+    except dialect.loaded_dbapi.Error as e:
+        cursor.close()
+        raise DBAPIError.instance(
+            sql, values, e, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from e
 
 
 class _Plan:
@@ -80,6 +95,9 @@ class _Plan:
         compiled = statement.compile(dialect=dialect, column_keys=keys)
         if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError("expanding IN parameters cannot be prepared; spell the values out")
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            names = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+            raise ValueError(f"Python-side defaults are not applied here; pass {', '.join(names)}")
         self.sql = compiled.string
         self.names = tuple(compiled.positiontup) if compiled.positional else None
         binds = compiled.binds

@@ -56,7 +56,8 @@ def _page_url(value: str) -> None:
 
 
 def _locale():
-    return _optional_str(length=(2, 35), regex=LOCALE, error="A locale such as fi or fi-FI.")
+    # 16 characters: the longest locale the database stores (responses.locale).
+    return _optional_str(length=(2, 16), regex=LOCALE, error="A locale such as fi or fi-FI.")
 
 
 def _url():

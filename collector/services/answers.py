@@ -40,6 +40,7 @@ from collector.services import prompts
 
 # A widget's answer is the hot path: statements built once and run prepared (collector.prepared).
 _p, _s, _r = Prompt.__table__.c, Survey.__table__.c, Response.__table__.c
+_ANY_SCALE = (min(low for low, _ in SCALES.values()), max(high for _, high in SCALES.values()))
 _NOW = bindparam("now", type_=UTCDateTime())
 _SCORE = bindparam("score", type_=Integer())
 _PROMPT_TO_ANSWER = Prepared(
@@ -118,6 +119,9 @@ def submit(
         "url": data.get("url"),
         "now": now,
     }
+    if not _ANY_SCALE[0] <= score <= _ANY_SCALE[1]:
+        # Off every scale (and perhaps too big for an integer column): never sent to the database.
+        return _refused(db, conn, claims, response_id, score, now), False
     try:
         # A racing or repeated submission stops here, on the unique prompt_id (or the response
         # id), and the stored response decides.

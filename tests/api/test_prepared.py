@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from collector import db
-from collector.models import User
+from collector.models import Response, User
 from collector.prepared import Prepared
 
 _u = User.__table__.c
@@ -115,3 +115,19 @@ def test_expanding_in_parameters_are_refused(app):
     statement = Prepared(select(_u.id).where(_u.user_id.in_(["a", "b"])))
     with app.app_context(), pytest.raises(ValueError, match="expanding IN"):
         statement.rows(db.session().connection(), {})
+
+
+def test_a_statement_that_needs_python_side_defaults_is_refused(app):
+    touch = Prepared(update(Response.__table__).values(comment=bindparam("comment")))
+    with app.app_context(), pytest.raises(ValueError, match="updated_at"):
+        touch.run(db.session().connection(), {"comment": "x"})
+
+
+def test_a_write_outside_a_transaction_is_refused(app, site):
+    with (
+        app.app_context(),
+        db.engine().connect() as conn,
+        pytest.raises(RuntimeError, match="transaction"),
+    ):
+        INSERT_USER.run(conn, _user(site, "u5"))
+    assert _stored(app, site, "u5") is None

@@ -525,6 +525,25 @@ def test_a_score_off_the_scale_is_refused(client, site, kind, bad):
     assert count(client.application) == 0
 
 
+@pytest.mark.parametrize("bad", [2**31, 2**63, -(2**63) - 1, 10**30])
+def test_a_score_too_big_for_any_column_is_refused_as_off_the_scale(client, site, bad):
+    make_survey(client, site)
+    prompt = ask(client, site)
+    resp = answer(client, prompt, bad)
+    assert_error(resp, 422, "validation_failed", "score")
+    assert "from 1 to 5" in resp.get_json()["error"]["message"]
+    assert count(client.application) == 0
+    assert answer(client, prompt, 5).status_code == 201  # the prompt is still open
+
+
+def test_a_locale_longer_than_the_stored_one_is_refused_by_name(client, site):
+    make_survey(client, site)
+    prompt = ask(client, site)
+    assert_error(answer(client, prompt, 4, locale="zh-Hant-TW-abcdefgh"), 422, param="locale")
+    assert answer(client, prompt, 4, locale="zh-Hant-TW-abcde").status_code == 201
+    assert [r.locale for r in rows(client.application)] == ["zh-Hant-TW-abcde"]
+
+
 @pytest.mark.parametrize("bad", [4.5, "4", True, None])
 def test_a_score_is_a_whole_number(client, site, bad):
     make_survey(client, site)
