@@ -3,10 +3,10 @@
 Each widget call runs two to four statements. Through ``Connection.execute`` most of their time
 went to SQLAlchemy's execution machinery around the driver (execution context, parameter and
 result objects, events), several times the time the database itself took (docs/benchmarks.md,
-"Ingest"). A :class:`Prepared` statement is compiled once per database driver, converts its parameters and
-results with the same type processors SQLAlchemy would use (``TypeEngine.bind_processor`` and
-``result_processor``: UTC datetimes, JSON), and runs on the DBAPI cursor of the connection, inside
-the transaction the session began. Driver errors come out as SQLAlchemy's exceptions
+"Ingest"). A :class:`Prepared` statement is compiled once per database driver, converts its
+parameters and results with the same type processors SQLAlchemy would use
+(``TypeEngine.bind_processor`` and ``result_processor``: UTC datetimes, JSON), and runs on the
+DBAPI cursor of the connection, inside the transaction the session began. Driver errors come out as SQLAlchemy's exceptions
 (``IntegrityError`` and the rest), as they do from ``Connection.execute``.
 
 What it refuses, at first use: Python-side column defaults and ``onupdate`` (pass every column),
@@ -29,12 +29,12 @@ from sqlalchemy.sql import Executable
 
 
 class Prepared:
-    """``statement`` compiled once per dialect; ``keys`` names an INSERT's columns, all given."""
+    """``statement`` compiled once per driver; ``keys`` names an INSERT's columns, all given."""
 
     def __init__(self, statement: Executable, keys: tuple[str, ...] | None = None):
         self.statement = statement
         self.keys = keys
-        self._plans: dict[str, _Plan] = {}
+        self._plans: dict[tuple[str, str], _Plan] = {}
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple]:
         """Every row, as named tuples (``row.column``) with the columns' Python types."""
@@ -89,7 +89,7 @@ def _driver_errors(sql: str, values, dialect: Dialect, cursor):
 
 
 class _Plan:
-    """The SQL for one dialect, the order of its parameters and the conversions both ways."""
+    """The SQL for one driver, the order of its parameters and the conversions both ways."""
 
     def __init__(self, statement: Executable, keys: tuple[str, ...] | None, dialect: Dialect):
         compiled = statement.compile(dialect=dialect, column_keys=keys)
