@@ -44,6 +44,7 @@ SHOW_EVENT = "$show"
 _PROMPTS = Prompt.__table__
 _SURVEYS = Survey.__table__
 _p, _s = _PROMPTS.c, _SURVEYS.c
+# OPEN spelled out: a prepared statement takes no expanding IN.
 _OPEN_NOW = ((_p.status == OPEN[0]) | (_p.status == OPEN[1])) & (_p.expires_at > bindparam("now"))
 _SURVEY_BY_ID = Prepared(select(_SURVEYS).where(_s.id == bindparam("id")))
 _LIVE_SURVEYS = Prepared(
