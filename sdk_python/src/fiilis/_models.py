@@ -252,6 +252,10 @@ class Response(Model):
     followup_owner: str | None = None
     followup_note: str | None = None
     followup_history: list[FollowupChange] | None = None  # only when read alone
+    tags: list[str] | None = None
+    source: str | None = None  # where an imported answer came from
+    external_id: str | None = None
+    source_ref: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
