@@ -7,6 +7,7 @@ grow with its file. Every item comes with the line it starts on, for the report.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
@@ -148,6 +149,15 @@ def csv_rows(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line, {column: cell})`` for each record of a CSV file with a header row (UTF-8, with or
     without a BOM; the delimiter , ; or tab is detected from the header)."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        yield from _csv_records(text)
+    finally:
+        # The caller's file stays open, its position readable (unless the caller closed it).
+        with contextlib.suppress(ValueError):
+            text.detach()
+
+
+def _csv_records(text: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, str]]]:
     header = text.readline()
     delimiter = max(",;\t", key=header.count)
     reader = csv.reader(io.StringIO(header), delimiter=delimiter)
