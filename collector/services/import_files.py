@@ -220,7 +220,15 @@ def delighted_item(
     why = delighted_type_fits(str(obj.get("survey_type") or "nps"), kind, *scale)
     if why:
         raise ItemError("survey_type", why)
-    person = obj.get("person") if isinstance(obj.get("person"), dict) else {}
+    person = obj.get("person")
+    if not isinstance(person, dict):
+        if user_id_property is None:
+            raise ItemError(
+                "person",
+                "person: not expanded (only its id is here); list the responses with "
+                "expand[]=person so the e-mail comes along, or give --user-id-property.",
+            )
+        person = {}
     properties = obj.get("person_properties")
     properties = properties if isinstance(properties, dict) else {}
     traits = {k: v for k, v in properties.items() if isinstance(k, str) and 0 < len(k) <= 64}

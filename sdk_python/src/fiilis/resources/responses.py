@@ -11,8 +11,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
 
+from fiilis import _imports
 from fiilis._core import Call
-from fiilis._models import Response
+from fiilis._models import ImportReport, Response
 from fiilis._pagination import AsyncPaginator, Paginator
 from fiilis._params import NOT_GIVEN, NotGiven, TimeLike, body, query, segment, time_param, user_key
 from fiilis.resources._base import AsyncResource, SyncResource
@@ -79,6 +80,17 @@ def _listed(value: Any) -> Any:
     if isinstance(value, str):
         raise TypeError("tags take a list of strings, not one string")
     return value if isinstance(value, NotGiven) else list(value)
+
+
+def _import_call(body: bytes, source: str | None) -> Call:
+    # Idempotent by (source, external_id) on the collector: a retried call stores nothing twice.
+    return Call(
+        "POST",
+        "/v1/responses/import",
+        params=query(source=source),
+        content=body,
+        content_type="application/x-ndjson",
+    )
 
 
 def _export(filters: dict[str, str]) -> Call:
@@ -188,6 +200,26 @@ class Responses(SyncResource):
         call = _update(response_id, status, owner, note, tags, add_tags, remove_tags)
         return self._fetch(call, Response)
 
+    def import_(
+        self,
+        items: _imports.Source,
+        *,
+        source: str | None = None,
+        batch_size: int = _imports.MAX_ITEMS_PER_CALL,
+    ) -> ImportReport:
+        """Import answers from another tool: a list (or any iterable) of items, or a path or open
+        file of JSON lines or a JSON array, read as it is sent (constant memory). Each item is
+        ``{external_id, survey, user_id | email, score, created_at, comment?, traits?, tags?,
+        notes?}``; ``source`` (default ``api``) names the tool, and an answer is stored once per
+        (source, external_id), so running an import again is harmless. Sent in calls of at most
+        ``batch_size`` (≤ 10 000) items; returns the summed report, with each refused item's line
+        in the file (or its position in ``items``, from 1)."""
+        total = _imports.empty()
+        size = min(batch_size, _imports.MAX_ITEMS_PER_CALL)
+        for chunk, lines in _imports.chunks(_imports.numbered(items), size):
+            _imports.add(total, self._core.request(_import_call(chunk, source)), lines)
+        return _imports.report(total)
+
     def export_csv(
         self,
         path_or_file: Target,
@@ -254,6 +286,20 @@ class AsyncResponses(AsyncResource):
         """Set the follow-up ``status``, ``owner`` and ``note`` of a response, and its tags."""
         call = _update(response_id, status, owner, note, tags, add_tags, remove_tags)
         return await self._fetch(call, Response)
+
+    async def import_(
+        self,
+        items: _imports.Source,
+        *,
+        source: str | None = None,
+        batch_size: int = _imports.MAX_ITEMS_PER_CALL,
+    ) -> ImportReport:
+        """Import answers from another tool (see ``Fiilis.responses.import_``)."""
+        total = _imports.empty()
+        size = min(batch_size, _imports.MAX_ITEMS_PER_CALL)
+        for chunk, lines in _imports.chunks(_imports.numbered(items), size):
+            _imports.add(total, await self._core.request(_import_call(chunk, source)), lines)
+        return _imports.report(total)
 
     async def export_csv(
         self,
