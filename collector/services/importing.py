@@ -327,7 +327,7 @@ def _match_people(db: Session, site: Site, items: list[_Item], now: datetime) ->
         if changes:
             db.execute(update(User).where(User.id == user.id).values(**changes))
     if new_people:
-        db.execute(insert(User), new_people)
+        db.connection().execute(insert(User.__table__), new_people)
 
 
 def _insert(db: Session, site: Site, items: list[_Item], source: str, now: datetime) -> None:
@@ -397,9 +397,11 @@ def _insert(db: Session, site: Site, items: list[_Item], source: str, now: datet
             }
             for note in item_notes
         )
-    db.execute(insert(Prompt), prompts)
-    db.execute(insert(Response), responses)
+    # Core inserts of the tables (one executemany each), not the ORM's bulk path.
+    conn = db.connection()
+    conn.execute(insert(Prompt.__table__), prompts)
+    conn.execute(insert(Response.__table__), responses)
     if tag_rows:
-        db.execute(insert(ResponseTag), tag_rows)
+        conn.execute(insert(ResponseTag.__table__), tag_rows)
     if notes:
-        db.execute(insert(FollowupChange), notes)
+        conn.execute(insert(FollowupChange.__table__), notes)
