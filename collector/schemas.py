@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from collector.domain.scales import ALLOWED, Scale
 from collector.domain.scoring import SCALES
 
 LOCALES = ("en", "fi", "sv")
@@ -92,8 +93,10 @@ class ThemeSchema(Schema):
 
 
 class ScaleSchema(Schema):
-    min = fields.Int()
-    max = fields.Int()
+    """A survey's answer scale (DESIGN §13): CSAT 1–5 or 1–7, CES 1–5 or 1–7, NPS 0–10."""
+
+    min = fields.Int(required=True, strict=True)
+    max = fields.Int(required=True, strict=True)
 
 
 class SurveySchema(Schema):
@@ -115,14 +118,29 @@ class SurveySchema(Schema):
     max_responses = fields.Int(allow_none=True, load_default=None, validate=validate.Range(1))
     priority = fields.Int(load_default=0, validate=validate.Range(-1000, 1000))
     active = fields.Bool(load_default=True)
-    scale = fields.Method("_scale", dump_only=True)
+    scale = fields.Method(
+        "_scale",
+        "_load_scale",
+        metadata={
+            "description": "{min, max}: CSAT 1–5 (default) or 1–7, CES 1–7 (default) or 1–5, "
+            "NPS 0–10. Fixed once the survey has answers."
+        },
+    )
     archived_at = fields.AwareDateTime(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
     def _scale(self, survey) -> dict:
-        low, high = SCALES[survey.kind]
-        return {"min": low, "max": high}
+        scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
+        return {"min": scale.min, "max": scale.max}
+
+    def _load_scale(self, value) -> dict:
+        return ScaleSchema().load(value)
+
+    @validates_schema
+    def _scale_fits_kind(self, data, **kwargs):
+        if "scale" in data and data.get("kind") in SCALES:
+            check_scale(data["kind"], data["scale"])
 
     @validates("trigger_events")
     def _unique_events(self, value, **kwargs):
@@ -143,6 +161,13 @@ class SiteSchema(Schema):
     retention_days = fields.Int(allow_none=True, validate=validate.Range(1, 36500))
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
+
+
+def check_scale(kind: str, scale: dict) -> None:
+    """A ``ValidationError`` on ``scale`` when the kind does not have that scale."""
+    if (scale["min"], scale["max"]) not in ALLOWED[kind]:
+        options = " or ".join(f"{low}–{high}" for low, high in ALLOWED[kind])
+        raise ValidationError(f"The scale of a {kind.upper()} survey is {options}.", "scale")
 
 
 def list_of(item: Schema, name: str) -> type[Schema]:

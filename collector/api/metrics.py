@@ -82,6 +82,12 @@ class GroupSchema(PointSchema):
 class MetricsSchema(PointSchema):
     survey = fields.Str(required=True)
     kind = fields.Str(required=True)
+    scale = fields.Dict(
+        keys=fields.Str(),
+        values=fields.Int(),
+        required=True,
+        metadata={"description": "{min, max}"},
+    )
     since = fields.Str(required=True)
     until = fields.Str(required=True)
     interval = fields.Str(allow_none=True, required=True)

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from collector.dashboard import auth, charts, forms, inbox
 from collector.errors import APIError, http_error
+from collector.services import results
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -76,6 +77,7 @@ for _name, _function in {
     "band_of": inbox.band_of,
     "safe_back": auth.safe_next,
     "band_word": lambda kind, band: inbox.BAND_WORD[kind][band],
+    "scale_of": results.scale_of,
 }.items():
     bp.add_app_template_global(_function, _name)
 

@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from collector import pagination
+from collector.domain.scales import Scale
 from collector.models import Site, Survey
 from collector.services import results
 
-# Score bands per kind, with DESIGN §7's categories as the "high" and "low" ends: NPS detractors,
-# passives, promoters; CSAT's top-2 box as high; CES "easy" (5–7) as high.
+# Score bands of each kind's default scale; a survey's own scale has its own (``Scale.bands``:
+# NPS detractors, passives, promoters; CSAT's top-2 box as high; CES "easy" as high).
 BANDS: dict[str, dict[str, tuple[int, int]]] = {
-    "csat": {"low": (1, 2), "mid": (3, 3), "high": (4, 5)},
-    "ces": {"low": (1, 3), "mid": (4, 4), "high": (5, 7)},
-    "nps": {"low": (0, 6), "mid": (7, 8), "high": (9, 10)},
+    kind: Scale.of(kind).bands for kind in ("csat", "ces", "nps")
 }
 BAND_WORDS = {
     "csat": {"low": "Dissatisfied", "mid": "Neutral", "high": "Satisfied"},
@@ -41,20 +40,27 @@ BAND_WORD = {
 }
 
 
-def band_legend(kind: str) -> list[tuple[str, str]]:
+def _scale(of: str | Scale | Survey) -> Scale:
+    """A kind (its default scale), a scale, or a survey (its scale)."""
+    if isinstance(of, Scale):
+        return of
+    if isinstance(of, str):
+        return Scale.of(of)
+    return results.scale_of(of)
+
+
+def band_legend(of: str | Scale | Survey) -> list[tuple[str, str]]:
     """``[("low", "Detractors 0–6"), …]``: a band's word and its scores, for legends and filters."""
+    scale = _scale(of)
     out = []
-    for name, (low, high) in BANDS[kind].items():
+    for name, (low, high) in scale.bands.items():
         points = f"{low}" if low == high else f"{low}–{high}"
-        out.append((name, f"{BAND_WORDS[kind][name]} {points}"))
+        out.append((name, f"{BAND_WORDS[scale.kind][name]} {points}"))
     return out
 
 
-def band_of(kind: str, score: int) -> str:
-    for name, (low, high) in BANDS[kind].items():
-        if low <= score <= high:
-            return name
-    raise ValueError(f"{score} is not on the {kind} scale")
+def band_of(of: str | Scale | Survey, score: int) -> str:
+    return _scale(of).band_of(score)
 
 
 @dataclass
@@ -77,12 +83,10 @@ def plan(surveys: list[Survey], filters: dict, *, band: str | None, order: str) 
                 {**common, **({"survey": filters["survey"]} if filters.get("survey") else {})}
             )
             continue
-        by_kind: dict[str, list[str]] = {}
+        by_scale: dict[Scale, list[str]] = {}
         for survey in chosen:
-            by_kind.setdefault(survey.kind, []).append(survey.id)
-        phases.append(
-            {**common, "bands": [(ids, *BANDS[kind][name]) for kind, ids in by_kind.items()]}
-        )
+            by_scale.setdefault(results.scale_of(survey), []).append(survey.id)
+        phases.append({**common, "bands": [(ids, *s.bands[name]) for s, ids in by_scale.items()]})
     return phases
 
 

@@ -101,7 +101,9 @@ def card(survey, p: Period) -> SurveyCard:
         m=m,
         trend_wide=charts.trend(survey.kind, m["series"], p.interval),
         trend_narrow=charts.trend(survey.kind, m["series"], p.interval, width=340, height=200),
-        distribution=charts.distribution(survey.kind, m["distribution"], inbox.band_of),
+        distribution=charts.distribution(
+            results.scale_of(survey), m["distribution"], inbox.band_of
+        ),
         whiskers=whiskers,
         zero=zero,
     )

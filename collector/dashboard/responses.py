@@ -136,7 +136,7 @@ def _render_response(view, errors=None, values=None, status=200, *, tag_error=No
         title=f"Response {view.id}",
         r=view,
         survey=survey,
-        band=inbox.band_of(view.kind, view.score),
+        band=inbox.band_of(view.scale, view.score),
         errors=errors or {},
         values=values,
         saved=request.args.get("saved") == "1",

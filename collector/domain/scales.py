@@ -47,7 +47,28 @@ class Scale:
     @property
     def easy(self) -> tuple[int, int]:
         """CES's "easy" answers: above the midpoint."""
-        return (self.min + self.max) // 2 + 1, self.max
+        return self.midpoint + 1, self.max
+
+    @property
+    def midpoint(self) -> int:
+        return (self.min + self.max) // 2
+
+    @property
+    def bands(self) -> dict[str, tuple[int, int]]:
+        """``{low, mid, high: (first, last)}``. NPS: detractors, passives, promoters. CSAT: high is
+        the top-2 box, low the points below the midpoint. CES: high is "easy" (above the
+        midpoint), low the points below it. Mid is what is left."""
+        if self.kind == "nps":
+            return {"low": (0, 6), "mid": (7, 8), "high": (9, 10)}
+        high = self.satisfied if self.kind == "csat" else self.easy
+        low = (self.min, self.midpoint - 1)
+        return {"low": low, "mid": (low[1] + 1, high[0] - 1), "high": high}
+
+    def band_of(self, score: int) -> str:
+        for name, (first, last) in self.bands.items():
+            if first <= score <= last:
+                return name
+        raise ValueError(f"{score} is not on the {self.kind} scale {self.label()}")
 
     def label(self) -> str:
         return f"{self.min}–{self.max}"

@@ -8,9 +8,11 @@ count 0. Nothing is rounded inside; :meth:`Summary.to_dict` rounds for display.
 Scores and their 95 % intervals (z = 1.959963984540054, the two-sided 95 % normal quantile,
 which §7 writes as 1.96):
 
-- **CSAT** (1–5): ``score`` = % of answers 4–5 (top-2 box), with the Wilson score interval in %.
+- **CSAT** (1–5 or 1–7): ``score`` = % of answers in the top-2 box (4–5, or 6–7), with the
+  Wilson score interval in %.
   Wilson stays honest at tiny n (one answer gives roughly 21–100 %), never zero-width.
-- **CES** (1–7): ``score`` = the mean answer, with the mean's interval (below); ``easy_pct`` = % 5–7.
+- **CES** (1–7 or 1–5): ``score`` = the mean answer, with the mean's interval (below);
+  ``easy_pct`` = % of answers above the midpoint (5–7, or 4–5). See ``collector/domain/scales.py``.
 - **NPS** (0–10): promoters 9–10, passives 7–8, detractors 0–6; ``score`` = %P − %D. The interval is
   §7's Wald interval ``score ± z·100·sqrt((p + d − (p − d)²) / n)``. Below :data:`LOW_N` answers
   that interval is too narrow (zero-width when everyone gave the same category), so there it is
@@ -37,7 +39,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
+from collector.domain.scales import DEFAULTS, Scale
+
+#: Each kind's default scale; a survey may have another (``scales.ALLOWED``).
+SCALES: dict[str, tuple[int, int]] = DEFAULTS
 
 #: Below this many answers a summary is flagged ``low_n``.
 LOW_N = 30
@@ -110,14 +115,19 @@ class Summary:
         return out
 
 
-def summarize(kind: str, distribution: Mapping[int, int]) -> Summary:
-    """Score a distribution ``{scale point: count}`` of answers to a survey of ``kind``.
+def summarize(kind: str, distribution: Mapping[int, int], scale: Scale | None = None) -> Summary:
+    """Score a distribution ``{scale point: count}`` of answers to a survey of ``kind`` on
+    ``scale`` (default: the kind's). CSAT's top-2 box and CES's "easy" answers are relative to
+    the scale (``Scale.satisfied``, ``Scale.easy``): 4–5 on 1–5, 6–7 (CSAT) or 5–7 (CES) on 1–7.
 
-    Raises ``ValueError`` for an unknown kind, a point outside the kind's scale, or a negative
-    count. An empty (or all-zero) distribution gives ``n == 0`` with every score ``None``.
+    Raises ``ValueError`` for an unknown kind, a point outside the scale, or a negative count. An
+    empty (or all-zero) distribution gives ``n == 0`` with every score ``None``.
     """
-    counts = _validated(kind, distribution)
-    lo, hi = SCALES[kind]
+    if kind not in SCALES:
+        raise ValueError(f"unknown survey kind {kind!r}; expected one of {', '.join(SCALES)}")
+    scale = scale or Scale.of(kind)
+    counts = _validated(kind, distribution, scale)
+    lo, hi = scale.min, scale.max
     n = sum(counts.values())
     shown = {str(point): counts[point] for point in range(lo, hi + 1)}
     if n == 0:
@@ -143,7 +153,7 @@ def summarize(kind: str, distribution: Mapping[int, int]) -> Summary:
     }
 
     if kind == "csat":
-        satisfied = _count(counts, 4, 5)
+        satisfied = _count(counts, *scale.satisfied)
         low, high = _wilson(satisfied / n, n)
         score = 100.0 * satisfied / n
         return Summary(
@@ -154,7 +164,7 @@ def summarize(kind: str, distribution: Mapping[int, int]) -> Summary:
         )
     if kind == "ces":
         return Summary(
-            score=mean, ci95=mean_ci95, easy_pct=100.0 * _count(counts, 5, 7) / n, **common
+            score=mean, ci95=mean_ci95, easy_pct=100.0 * _count(counts, *scale.easy) / n, **common
         )
 
     promoters, passives, detractors = (
@@ -192,10 +202,8 @@ def tally(scores: Iterable[int]) -> dict[int, int]:
 # -- internals ---------------------------------------------------------------------------------
 
 
-def _validated(kind: str, distribution: Mapping[int, int]) -> dict[int, int]:
-    if kind not in SCALES:
-        raise ValueError(f"unknown survey kind {kind!r}; expected one of {', '.join(SCALES)}")
-    lo, hi = SCALES[kind]
+def _validated(kind: str, distribution: Mapping[int, int], scale: Scale) -> dict[int, int]:
+    lo, hi = scale.min, scale.max
     counts = dict.fromkeys(range(lo, hi + 1), 0)
     for raw_point, raw_count in distribution.items():
         try:

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from collector import pagination
 from collector.domain import keys, scoring
+from collector.domain.scales import Scale
 from collector.errors import APIError, not_found
 from collector.models import (
     FollowupChange,
@@ -71,6 +72,7 @@ class ResponseView:
     kind: str
     history: list[FollowupChange] | None = None
     tags: list[str] = field(default_factory=list)
+    scale: Scale | None = None  # the survey's scale
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.response, name)
@@ -122,14 +124,27 @@ def kinds_of(db: Session, survey_ids: set[str]) -> dict[str, str]:
     return dict(db.execute(select(Survey.id, Survey.kind).where(Survey.id.in_(survey_ids))).all())
 
 
+def scales_of(db: Session, survey_ids: set[str]) -> dict[str, Scale]:
+    if not survey_ids:
+        return {}
+    stmt = select(Survey.id, Survey.kind, Survey.scale_min, Survey.scale_max).where(
+        Survey.id.in_(survey_ids)
+    )
+    return {sid: Scale.of(kind, low, high) for sid, kind, low, high in db.execute(stmt)}
+
+
 def list_page(db: Session, site: Site, filters: dict, *, limit: int, cursor: str | None):
     """One page of the site's responses, newest first, and whether more follow."""
     items, more = pagination.page(
         db, _filtered(db, site, filters), Response, limit=limit, cursor=cursor
     )
-    kinds = kinds_of(db, {r.survey_id for r in items})
+    scales = scales_of(db, {r.survey_id for r in items})
     tags = tagging.tags_of(db, [r.id for r in items])
-    return [ResponseView(r, kinds[r.survey_id], tags=tags[r.id]) for r in items], more
+    views = [
+        ResponseView(r, scales[r.survey_id].kind, tags=tags[r.id], scale=scales[r.survey_id])
+        for r in items
+    ]
+    return views, more
 
 
 def histories(db: Session, response_ids: list[str]) -> dict[str, list[FollowupChange]]:
@@ -157,8 +172,9 @@ def get(db: Session, site: Site, response_id: str) -> ResponseView:
     """One response with its follow-up history, oldest change first."""
     response = _owned(db, site, response_id)
     history = histories(db, [response.id])[response.id]
-    kind = kinds_of(db, {response.survey_id})[response.survey_id]
-    return ResponseView(response, kind, history, tagging.tags_of(db, [response.id])[response.id])
+    scale = scales_of(db, {response.survey_id})[response.survey_id]
+    tags = tagging.tags_of(db, [response.id])[response.id]
+    return ResponseView(response, scale.kind, history, tags, scale)
 
 
 def update_followup(
@@ -220,6 +236,7 @@ CSV_COLUMNS = (
     "context",
     "traits",
     "tags",
+    "scale",
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -270,6 +287,8 @@ def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
             base.c.context,
             base.c.traits,
             _tag_list(db, base.c.id).label("tags"),
+            Survey.scale_min,
+            Survey.scale_max,
         )
         .join(Survey, Survey.id == base.c.survey_id)
         .order_by(base.c.created_at.desc(), base.c.id.desc())
@@ -302,9 +321,10 @@ def _csv_text(rows) -> Iterator[str]:
     buffer.write("\ufeff")  # the BOM makes Excel read UTF-8 (ä, ö, å)
     writer.writerow(CSV_COLUMNS)
     for count, row in enumerate(rows, 1):
-        *cells, tags = row
+        *cells, tags, scale_min, scale_max = row
         tag_cell = neutralise(",".join(sorted((tags or "").split(","))))
-        writer.writerow([*(_csv_cell(v) for v in cells), tag_cell])
+        scale = Scale.of(cells[4], scale_min, scale_max)  # cells[4] is the kind
+        writer.writerow([*(_csv_cell(v) for v in cells), tag_cell, f"{scale.min}-{scale.max}"])
         if count % _CSV_BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -389,13 +409,17 @@ def _period(survey_id: str, since: datetime | None, until: datetime) -> list:
     return conds
 
 
-def _scale(kind: str) -> list[int]:
-    low, high = scoring.SCALES[kind]
-    return list(range(low, high + 1))
+def scale_of(survey: Survey) -> Scale:
+    """The survey's answer scale (its own, or its kind's default)."""
+    return Scale.of(survey.kind, survey.scale_min, survey.scale_max)
 
 
-def _points_cte(kind: str):
-    return values(column("score", Integer), name="s").data([(p,) for p in _scale(kind)]).cte("s")
+def _scale(survey: Survey) -> list[int]:
+    return list(scale_of(survey).points)
+
+
+def _points_cte(survey: Survey):
+    return values(column("score", Integer), name="s").data([(p,) for p in _scale(survey)]).cte("s")
 
 
 def _series_counts(db: Session, survey: Survey, spans: list[Bucket]) -> list[dict[int, int]]:
@@ -413,7 +437,7 @@ def _series_counts(db: Session, survey: Survey, spans: list[Bucket]) -> list[dic
         .data([(i, s.lo, s.hi) for i, s in enumerate(spans)])
         .cte("b")
     )
-    s = _points_cte(survey.kind)
+    s = _points_cte(survey)
     count = (
         select(func.count())
         .where(
@@ -449,7 +473,7 @@ def _event_counts(
     """Counts per (event, scale point). The survey's events come from a skip scan of the index
     (one seek per distinct event), then each cell is one range seek."""
     events = [row[0] for row in db.execute(_EVENTS, {"survey": survey.id})]
-    s = _points_cte(survey.kind)
+    s = _points_cte(survey)
     count = select(func.count()).where(
         *_period(survey.id, since, until), Response.score == s.c.score
     )
@@ -492,7 +516,7 @@ def _trait_counts(
     (no index can know a trait name in advance), still aggregated in SQL."""
     rows = (
         select(_trait_key(db, name).label("key"), Response.score)
-        .where(*_period(survey.id, since, until), Response.score.in_(_scale(survey.kind)))
+        .where(*_period(survey.id, since, until), Response.score.in_(_scale(survey)))
         .subquery()
     )
     stmt = select(rows.c.key, rows.c.score, func.count()).group_by(rows.c.key, rows.c.score)
@@ -507,7 +531,7 @@ def _tag_counts(
 ) -> dict[str | None, dict[int, int]]:
     """Counts per (tag, scale point), and the untagged answers as the ``None`` group. An answer
     with two tags counts in both groups, so the groups may add up to more than ``n``."""
-    scale = _scale(survey.kind)
+    scale = _scale(survey)
     stmt = (
         select(ResponseTag.tag, Response.score, func.count())
         .join(Response, Response.id == ResponseTag.response_id)
@@ -538,7 +562,7 @@ def _tag_counts(
 def _total_counts(
     db: Session, survey: Survey, since: datetime | None, until: datetime
 ) -> dict[int, int]:
-    s = _points_cte(survey.kind)
+    s = _points_cte(survey)
     count = (
         select(func.count())
         .where(*_period(survey.id, since, until), Response.score == s.c.score)
@@ -611,7 +635,7 @@ def metrics(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = 
         spans = buckets(since, until, q.interval, q.tz)
         distributions = _series_counts(db, survey, spans)
         for span, dist in zip(spans, distributions, strict=True):
-            point = scoring.summarize(survey.kind, dist).to_dict(brief=True)
+            point = scoring.summarize(survey.kind, dist, scale_of(survey)).to_dict(brief=True)
             series.append({"start": span.start.isoformat(), **point})
 
     groups, truncated, grouped = _groups(db, survey, q.group_by, since, until)
@@ -621,11 +645,12 @@ def metrics(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = 
         total = scoring.merge(grouped.values())
     else:
         total = _total_counts(db, survey, since, until)
-    summary = scoring.summarize(survey.kind, total)
+    summary = scoring.summarize(survey.kind, total, scale_of(survey))
 
     return {
         "survey": survey.id,
         "kind": survey.kind,
+        "scale": {"min": scale_of(survey).min, "max": scale_of(survey).max},
         "since": since.isoformat(),
         "until": until.isoformat(),
         "interval": q.interval,
@@ -648,7 +673,10 @@ def _groups(db, survey, group_by, since, until):
         grouped = _tag_counts(db, survey, since, until)
     else:
         grouped = _trait_counts(db, survey, group_by.removeprefix("trait:"), since, until)
-    summaries = [(key, scoring.summarize(survey.kind, dist)) for key, dist in grouped.items()]
+    summaries = [
+        (key, scoring.summarize(survey.kind, dist, scale_of(survey)))
+        for key, dist in grouped.items()
+    ]
     # Largest groups first; equal sizes by key, the answers without a key last.
     summaries.sort(key=lambda item: (-item[1].n, item[0] is None, item[0] or ""))
     groups = [{"key": key, **s.to_dict(brief=True)} for key, s in summaries[:MAX_GROUPS]]

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector import pagination
 from collector.domain import keys
+from collector.domain.scales import Scale
 from collector.errors import APIError, not_found
-from collector.models import Site, Survey, utcnow
+from collector.models import Response, Site, Survey, utcnow
+from collector.schemas import check_scale
 
 
 def create(db: Session, site: Site, fields: dict) -> Survey:
     fields = dict(fields)
     fields.setdefault("name", _default_name(fields))
+    if "scale" in fields:
+        scale = fields.pop("scale")
+        fields["scale_min"], fields["scale_max"] = scale["min"], scale["max"]
     survey = Survey(id=keys.new_id("srv"), site_id=site.id, **fields)
     db.add(survey)
     db.commit()
@@ -52,10 +58,33 @@ def update(db: Session, site: Site, survey_id: str, changes: dict) -> Survey:
             "Archive this survey and create a new one.",
             param="kind",
         )
+    changes = dict(changes)
+    if "scale" in changes:
+        _change_scale(db, survey, changes.pop("scale"))
     for field, value in changes.items():
         setattr(survey, field, value)
     db.commit()
     return survey
+
+
+def _change_scale(db: Session, survey: Survey, scale: dict) -> None:
+    try:
+        check_scale(survey.kind, scale)
+    except ValidationError as e:
+        raise APIError(422, "validation_failed", f"scale: {e.messages[0]}", param="scale") from None
+    now = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
+    if (scale["min"], scale["max"]) == (now.min, now.max):
+        return
+    answered = db.scalar(select(Response.id).where(Response.survey_id == survey.id).limit(1))
+    if answered is not None:
+        raise APIError(
+            422,
+            "scale_immutable",
+            f"scale cannot change: this survey's answers are on {now.label()}. "
+            "Archive it and create a new survey with the other scale.",
+            param="scale",
+        )
+    survey.scale_min, survey.scale_max = scale["min"], scale["max"]
 
 
 def archive(db: Session, site: Site, survey_id: str) -> Survey:

@@ -29,6 +29,7 @@ COLUMNS = [
     "context",
     "traits",
     "tags",
+    "scale",
 ]
 
 
@@ -106,6 +107,7 @@ def test_every_column_of_a_response_is_exported(client, site, rows):
         "context": '{"ticket":"T-1"}',
         "traits": '{"plan":"pro"}',
         "tags": "billing,vip",
+        "scale": "0-10",
     }
 
 

@@ -64,6 +64,14 @@ def _list(include_archived: bool, limit: int | None) -> Callable[[str | None], C
     return call_at
 
 
+def _scale(scale: Any) -> Any:
+    # (1, 5) or {"min": 1, "max": 5}: CSAT 1–5 or 1–7, CES 1–5 or 1–7, NPS 0–10.
+    if isinstance(scale, tuple | list):
+        low, high = scale
+        return {"min": low, "max": high}
+    return scale
+
+
 def _get(survey_id: str) -> Call:
     return Call("GET", f"/v1/surveys/{segment(survey_id, 'survey_id')}")
 
@@ -89,11 +97,13 @@ class Surveys(SyncResource):
         max_responses: int | NotGiven | None = NOT_GIVEN,
         priority: int | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
+        scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Survey:
         """Create a survey. ``question`` (and ``followup``) is ``{locale: text}`` with ``en``
         required, or a plain string for English. Fields left out take the collector's defaults
-        (recontact 90 days, snooze 30 days, sample rate 1)."""
+        (recontact 90 days, snooze 30 days, sample rate 1). ``scale`` is ``(min, max)``: CSAT
+        1–5 (default) or 1–7, CES 1–7 (default) or 1–5, NPS 0–10."""
         fields = dict(
             name=name,
             followup=followup,
@@ -106,6 +116,7 @@ class Surveys(SyncResource):
             max_responses=max_responses,
             priority=priority,
             active=active,
+            scale=_scale(scale),
         )
         return self._fetch(_create(kind, question, fields, idempotency_key), Survey)
 
@@ -135,6 +146,7 @@ class Surveys(SyncResource):
         max_responses: int | NotGiven | None = NOT_GIVEN,
         priority: int | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
+        scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
     ) -> Survey:
         """Change the given fields of a survey (``None`` clears ``followup`` or ``max_responses``).
         A survey's ``kind`` cannot change: archive it and create a new one."""
@@ -151,6 +163,7 @@ class Surveys(SyncResource):
             max_responses=max_responses,
             priority=priority,
             active=active,
+            scale=_scale(scale),
         )
         return self._fetch(_update(survey_id, fields), Survey)
 
@@ -176,6 +189,7 @@ class AsyncSurveys(AsyncResource):
         max_responses: int | NotGiven | None = NOT_GIVEN,
         priority: int | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
+        scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Survey:
         """Create a survey (see ``Fiilis.surveys.create``)."""
@@ -191,6 +205,7 @@ class AsyncSurveys(AsyncResource):
             max_responses=max_responses,
             priority=priority,
             active=active,
+            scale=_scale(scale),
         )
         return await self._fetch(_create(kind, question, fields, idempotency_key), Survey)
 
@@ -220,6 +235,7 @@ class AsyncSurveys(AsyncResource):
         max_responses: int | NotGiven | None = NOT_GIVEN,
         priority: int | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
+        scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
     ) -> Survey:
         """Change the given fields of a survey (see ``Fiilis.surveys.update``)."""
         fields = dict(
@@ -235,6 +251,7 @@ class AsyncSurveys(AsyncResource):
             max_responses=max_responses,
             priority=priority,
             active=active,
+            scale=_scale(scale),
         )
         return await self._fetch(_update(survey_id, fields), Survey)
 
