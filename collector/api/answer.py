@@ -16,7 +16,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from collector import db
 from collector.api.prompt_schemas import AnswerPageQuerySchema, CommentFormSchema
 from collector.domain import texts
-from collector.domain.scoring import SCALES
+from collector.domain.scales import Scale
 from collector.models import utcnow
 from collector.openapi import doc
 from collector.services import answers
@@ -97,7 +97,8 @@ def _render(shown: LinkPage, token: str, lang: str | None):
 
 def _survey_context(shown: LinkPage, t: dict, lang: str | None) -> dict:
     survey, response = shown.survey, shown.response
-    low, high = SCALES[survey.kind]
+    scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
+    low, high = scale.min, scale.max
     low_label, high_label = texts.scale_labels(survey.kind, shown.ui)
     chosen = response.score if response is not None else None
     suffix = f"&lang={lang}" if lang else ""

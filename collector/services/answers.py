@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collector.domain import keys, texts
+from collector.domain.scales import Scale
 from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims, TokenError
 from collector.errors import APIError, not_found
@@ -44,7 +45,7 @@ _ANY_SCALE = (min(low for low, _ in SCALES.values()), max(high for _, high in SC
 _NOW = bindparam("now", type_=UTCDateTime())
 _SCORE = bindparam("score", type_=Integer())
 _PROMPT_TO_ANSWER = Prepared(
-    select(_p.id, _p.site_id, _p.channel, _p.expires_at, _s.kind)
+    select(_p.id, _p.site_id, _p.channel, _p.expires_at, _s.kind, _s.scale_min, _s.scale_max)
     .join(Survey.__table__, _s.id == _p.survey_id)
     .where(_p.id == bindparam("prompt_id"))
 )
@@ -72,9 +73,16 @@ _ANSWER = Prepared(
             _p.site_id == bindparam("site_id"),
             _p.channel == "widget",
             _p.expires_at > _NOW,
+            # The survey's own scale, or its kind's default.
             _SCORE.between(
-                case({kind: low for kind, (low, _) in SCALES.items()}, value=_s.kind),
-                case({kind: high for kind, (_, high) in SCALES.items()}, value=_s.kind),
+                func.coalesce(
+                    _s.scale_min,
+                    case({kind: low for kind, (low, _) in SCALES.items()}, value=_s.kind),
+                ),
+                func.coalesce(
+                    _s.scale_max,
+                    case({kind: high for kind, (_, high) in SCALES.items()}, value=_s.kind),
+                ),
             ),
         ),
     )
@@ -160,8 +168,9 @@ def _refused(
         return _replay(existing, response_id, score)
     if prompt.expires_at <= now:
         raise prompts.expired_prompt()
-    if not _in_scale(prompt.kind, score):
-        raise _off_scale(prompt.kind)
+    scale = Scale.of(prompt.kind, prompt.scale_min, prompt.scale_max)
+    if score not in scale:
+        raise _off_scale(scale)
     raise not_found("prompt", "token")  # gone between the two reads (erased)
 
 
@@ -207,17 +216,11 @@ def _replay(existing: Response, response_id: str, score: int) -> Response:
     )
 
 
-def _in_scale(kind: str, score: int) -> bool:
-    low, high = SCALES[kind]
-    return low <= score <= high
-
-
-def _off_scale(kind: str) -> APIError:
-    low, high = SCALES[kind]
+def _off_scale(scale: Scale) -> APIError:
     return APIError(
         422,
         "validation_failed",
-        f"score: must be from {low} to {high} for a {kind.upper()} survey.",
+        f"score: must be from {scale.min} to {scale.max} for this {scale.kind.upper()} survey.",
         param="score",
     )
 
@@ -403,7 +406,8 @@ def _open_for_comment(response: Response, now: datetime) -> bool:
 
 
 def _parse_score(survey: Survey, raw: str) -> int | None:
-    low, high = SCALES[survey.kind]
+    scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
+    low, high = scale.min, scale.max
     if not re.fullmatch(r"-?[0-9]{1,2}", raw.strip()):
         return None
     score = int(raw)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from collector.domain import eligibility, keys, texts
 from collector.domain.eligibility import REASONS, Ask, History, SurveyRules
-from collector.domain.scoring import SCALES
+from collector.domain.scales import Scale
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
 from collector.errors import APIError, not_found
 from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
@@ -175,7 +175,8 @@ def deliver(
     locale = texts.pick_locale(
         requested_locale or prompt.locale, survey.question, site.default_locale
     )
-    low, high = SCALES[survey.kind]
+    scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
+    low, high = scale.min, scale.max
     low_label, high_label = texts.scale_labels(survey.kind, locale)
     return {
         "id": prompt.id,

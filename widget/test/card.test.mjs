@@ -28,13 +28,18 @@ test('the scale is a radiogroup of radios named by the question, one per point o
   }
 });
 
+test("a survey's own scale is drawn: CES on 1–5 has five radios", () => {
+  const { radios } = preview({ ...PROMPT, kind: 'ces', scale: { min: 1, max: 5 } });
+  assert.deepEqual(radios.map((r) => r.textContent), ['1', '2', '3', '4', '5']);
+});
+
 test('only one radio is in the tab order', () => {
   const { radios } = preview(PROMPT);
   assert.deepEqual(radios.map((r) => r.getAttribute('tabindex')), ['0', ...Array(10).fill('-1')]);
 });
 
 test('arrow keys move focus along the scale and wrap; Home and End jump to the ends', () => {
-  const { root, radios } = preview({ ...PROMPT, kind: 'csat' });
+  const { root, radios } = preview({ ...PROMPT, kind: 'csat', scale: { min: 1, max: 5 } });
   radios[0].focus();
   key(radios[0], 'ArrowRight');
   assert.equal(root.activeElement, radios[1]);

@@ -44,6 +44,15 @@ test('CSAT is 1–5, CES 1–7 and NPS 0–10', () => {
   assert.deepEqual(scaleOf({ kind: 'nps' }, t).points, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 });
 
+test("the collector's scale is drawn: a CES survey on 1–5 shows 1–5", () => {
+  const t = strings('en');
+  assert.deepEqual(scaleOf({ kind: 'ces', scale: { min: 1, max: 5 } }, t).points, [1, 2, 3, 4, 5]);
+  assert.deepEqual(scaleOf({ kind: 'csat', scale: { min: 1, max: 7 } }, t).points, [1, 2, 3, 4, 5, 6, 7]);
+  // A scale that cannot be one falls back to the kind's.
+  assert.deepEqual(scaleOf({ kind: 'ces', scale: { min: 5, max: 1 } }, t).points.length, 7);
+  assert.deepEqual(scaleOf({ kind: 'nps', scale: { min: '0', max: 1e9 } }, t).points.length, 11);
+});
+
 test("end labels come from the collector's scale, else from the built-in strings of the kind", () => {
   const fi = strings('fi');
   const given = scaleOf({ kind: 'nps', scale: { min: 0, max: 10, low_label: 'Ei ikinä', high_label: 'Ehdottomasti' } }, fi);
