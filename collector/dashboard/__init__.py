@@ -31,8 +31,14 @@ CSP = (
 )
 
 
+#: Endpoints that take an upload larger than the collector's 64 KiB bodies.
+UPLOADS = {"dashboard.import_upload": 256 * 1024 * 1024}
+
+
 @bp.before_request
 def _guard():
+    if request.endpoint in UPLOADS:
+        request.max_content_length = UPLOADS[request.endpoint]
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         auth.check_csrf()
     if auth.load_account() is None and request.endpoint not in PUBLIC_ENDPOINTS:
@@ -144,7 +150,15 @@ def not_found(unknown: str):
 
 def init_app(app: Flask) -> None:
     """Register the dashboard's pages and its session cookie."""
-    from collector.dashboard import login, overview, responses, site, surveys, tags  # noqa: F401
+    from collector.dashboard import (  # noqa: F401
+        imports,
+        login,
+        overview,
+        responses,
+        site,
+        surveys,
+        tags,
+    )
 
     app.session_interface = auth.DashboardSession()
     # Flask reads this both for the cookie's expiry and for the oldest signature it accepts.

@@ -1,0 +1,256 @@
+"""Import: upload a Delighted export or any CSV, map its columns with a preview of the first rows,
+try it (dry run), then import it. The same readers and service as ``fiilis import``.
+
+The uploaded file waits in the instance folder between the steps (named by a random token the
+form carries), is read as a stream when checked or imported, and is deleted after the import.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from itertools import islice
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import abort, current_app, g, render_template, request
+
+from collector import db
+from collector.dashboard import bp
+from collector.dashboard.surveys import site_surveys
+from collector.models import utcnow
+from collector.services import import_files, importing, results
+
+#: An upload may be this large (the import itself streams; this bounds the instance folder).
+MAX_UPLOAD = 256 * 1024 * 1024
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_PREVIEW_ROWS = 5
+MAPPABLE = ("score", "created_at", "email", "user_id", "comment", "external_id", "tags")
+
+
+def _folder() -> Path:
+    path = Path(current_app.instance_path) / "imports" / g.site.id
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _upload_path(token: str) -> Path:
+    if not _TOKEN.match(token or ""):
+        abort(400, description="That upload is not known here; upload the file again.")
+    path = _folder() / f"{token}.upload"
+    if not path.exists():
+        abort(400, description="That upload is gone; upload the file again.")
+    return path
+
+
+def _render(step: str, status: int = 200, **context):
+    return (
+        render_template(
+            "dashboard/import.html",
+            section="import_start",
+            title="Import",
+            step=step,
+            surveys=[s for s in site_surveys() if s.archived_at is None],
+            mappable=MAPPABLE,
+            **context,
+        ),
+        status,
+    )
+
+
+@bp.get("/import")
+def import_start():
+    return _render("upload")
+
+
+@bp.post("/import")
+def import_upload():
+    """Keep the uploaded file and show its first rows, with the column mapping for a CSV."""
+    upload = request.files.get("file")
+    survey_id, kind = request.form.get("survey", ""), request.form.get("format", "")
+    if upload is None or not upload.filename or kind not in ("delighted", "csv"):
+        return _render("upload", 422, error="Choose a survey, the file's format and the file.")
+    survey = results.survey_of(db.session(), g.site, survey_id)
+    token = secrets.token_urlsafe(24)
+    path = _folder() / f"{token}.upload"
+    upload.save(path)
+    with path.open("rb") as file:
+        if kind == "csv":
+            rows = list(islice(import_files.csv_rows(file), _PREVIEW_ROWS))
+            columns = list(rows[0][1]) if rows else []
+            preview = {"columns": columns, "rows": [list(r.values()) for _, r in rows]}
+        else:
+            objects = list(islice(import_files.json_items(file), _PREVIEW_ROWS))
+            preview = {"objects": [_delighted_row(line, obj) for line, obj in objects]}
+    if not preview.get("rows") and not preview.get("objects"):
+        path.unlink(missing_ok=True)
+        return _render("upload", 422, error="The file holds no rows to import.")
+    return _render(
+        "map",
+        token=token,
+        survey=survey,
+        format=kind,
+        filename=upload.filename,
+        preview=preview,
+        guess=_guess(preview.get("columns", [])),
+    )
+
+
+@bp.post("/import/run")
+def import_run():
+    """Check (dry run) or import the uploaded file with the chosen mapping; show the summary."""
+    form = request.form
+    token, kind = form.get("token", ""), form.get("format", "")
+    path = _upload_path(token)
+    survey = results.survey_of(db.session(), g.site, form.get("survey", ""))
+    dry_run = form.get("action") != "import"
+    try:
+        items = _items(path, kind, survey, form)
+    except ValueError as e:
+        return _render("map", 422, error=str(e), **_again(form, survey, path))
+    with items as (_file, stream):
+        report = importing.import_items(
+            db.session(),
+            g.site,
+            stream,
+            source=kind,
+            now=utcnow(),
+            dry_run=dry_run,
+        )
+    if not dry_run:
+        path.unlink(missing_ok=True)
+    context = _again(form, survey, path) if dry_run else {"survey": survey}
+    return _render("report", report=report, dry_run=dry_run, **context)
+
+
+class _Stream:
+    """The file open while its items are read."""
+
+    def __init__(self, path: Path, make):
+        self.path, self.make = path, make
+
+    def __enter__(self):
+        self.file = self.path.open("rb")
+        return self.file, self.make(self.file)
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+
+def _items(path: Path, kind: str, survey, form) -> _Stream:
+    scale = results.scale_of(survey)
+    if kind == "delighted":
+        prop = form.get("user_id_property", "").strip() or None
+
+        def delighted(file):
+            for line, obj in import_files.json_items(file):
+                if isinstance(obj, importing.ItemError):
+                    yield line, obj
+                    continue
+                try:
+                    yield (
+                        line,
+                        import_files.delighted_item(
+                            obj,
+                            survey=survey.id,
+                            kind=survey.kind,
+                            scale=(scale.min, scale.max),
+                            user_id_property=prop,
+                        ),
+                    )
+                except importing.ItemError as e:
+                    yield line, e
+
+        return _Stream(path, delighted)
+    if kind != "csv":
+        raise ValueError("Choose the file's format.")
+    mapping_text = ",".join(
+        f"{name}={form[f'map_{name}']}" for name in MAPPABLE if form.get(f"map_{name}")
+    )
+    mapping = import_files.parse_mapping(mapping_text)
+    try:
+        tz = ZoneInfo(form.get("tz") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("Not a time zone such as Europe/Helsinki.") from None
+    date_format = form.get("date_format", "").strip() or None
+    if date_format is None:
+        with path.open("rb") as file:
+            first = next(import_files.csv_rows(file), None)
+        value = first[1].get(mapping["created_at"], "") if first else ""
+        date_format = import_files.detect_format(value, tz)
+        if date_format is None:
+            raise ValueError(f"Cannot tell the date format of {value!r}: give it.")
+
+    def csv_items(file):
+        for line, row in import_files.csv_rows(file):
+            try:
+                yield (
+                    line,
+                    import_files.csv_item(
+                        row, mapping, survey=survey.id, date_format=date_format, tz=tz
+                    ),
+                )
+            except importing.ItemError as e:
+                yield line, e
+
+    return _Stream(path, csv_items)
+
+
+def _again(form, survey, path: Path) -> dict:
+    """What the mapping step needs to be shown again."""
+    kind = form.get("format", "")
+    with path.open("rb") as file:
+        if kind == "csv":
+            rows = list(islice(import_files.csv_rows(file), _PREVIEW_ROWS))
+            preview = {
+                "columns": list(rows[0][1]) if rows else [],
+                "rows": [list(r.values()) for _, r in rows],
+            }
+        else:
+            objects = islice(import_files.json_items(file), _PREVIEW_ROWS)
+            preview = {"objects": [_delighted_row(line, obj) for line, obj in objects]}
+    guess = {name: form.get(f"map_{name}", "") for name in MAPPABLE}
+    return {
+        "token": form.get("token"),
+        "survey": survey,
+        "format": kind,
+        "filename": form.get("filename", ""),
+        "preview": preview,
+        "guess": guess,
+        "chosen": form,
+    }
+
+
+def _delighted_row(line: int, obj) -> dict:
+    if not isinstance(obj, dict):
+        return {"line": line, "problem": getattr(obj, "message", "Not an object.")}
+    person = obj.get("person") if isinstance(obj.get("person"), dict) else {}
+    return {
+        "line": line,
+        "type": obj.get("survey_type"),
+        "score": obj.get("score"),
+        "email": person.get("email"),
+        "comment": obj.get("comment"),
+        "created_at": obj.get("created_at"),
+    }
+
+
+def _guess(columns: list[str]) -> dict[str, str]:
+    """A first mapping from the column names (Score → score, Date → created_at …)."""
+    words = {
+        "score": ("score", "rating", "nps", "csat", "ces", "value"),
+        "created_at": ("created_at", "date", "time", "submitted", "timestamp", "created"),
+        "email": ("email", "e-mail", "mail"),
+        "user_id": ("user_id", "user", "userid", "customer_id"),
+        "comment": ("comment", "feedback", "reason", "why", "text"),
+        "external_id": ("id", "response_id", "external_id"),
+        "tags": ("tags", "tag", "labels"),
+    }
+    guess = {}
+    for name, hints in words.items():
+        for column in columns:
+            name_ = column.strip().lower()
+            if name_ in hints or (len(hints[0]) > 4 and hints[0] in name_):
+                guess[name] = column
+                break
+    return guess
