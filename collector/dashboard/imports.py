@@ -164,6 +164,11 @@ def _items(path: Path, kind: str, survey, form) -> _Stream:
         return _Stream(path, delighted)
     if kind != "csv":
         raise ValueError("Choose the file's format.")
+    for name, label in (("score", "Score"), ("created_at", "Answered at")):
+        if not form.get(f"map_{name}"):
+            raise ValueError(f"Choose the column holding {label}.")
+    if not form.get("map_email") and not form.get("map_user_id"):
+        raise ValueError("Choose the column holding the E-mail or the User id: who answered.")
     mapping_text = ",".join(
         f"{name}={form[f'map_{name}']}" for name in MAPPABLE if form.get(f"map_{name}")
     )
@@ -236,21 +241,24 @@ def _delighted_row(line: int, obj) -> dict:
 
 
 def _guess(columns: list[str]) -> dict[str, str]:
-    """A first mapping from the column names (Score → score, Date → created_at …)."""
+    """A first mapping from the column names ("Rating" → score, "Submitted At" → created_at …):
+    a column whose name, or one of its words, is a known name for the field."""
     words = {
-        "score": ("score", "rating", "nps", "csat", "ces", "value"),
-        "created_at": ("created_at", "date", "time", "submitted", "timestamp", "created"),
-        "email": ("email", "e-mail", "mail"),
-        "user_id": ("user_id", "user", "userid", "customer_id"),
-        "comment": ("comment", "feedback", "reason", "why", "text"),
-        "external_id": ("id", "response_id", "external_id"),
-        "tags": ("tags", "tag", "labels"),
+        "score": {"score", "rating", "nps", "csat", "ces", "value"},
+        "created_at": {"created_at", "date", "time", "submitted", "timestamp", "created"},
+        "email": {"email", "e-mail", "mail"},
+        "user_id": {"user_id", "userid", "customer_id", "user id"},
+        "comment": {"comment", "comments", "feedback", "reason", "why", "text"},
+        "external_id": {"id", "response_id", "external_id", "response id"},
+        "tags": {"tags", "tag", "labels"},
     }
-    guess = {}
+    whole_name_only = {"user_id", "external_id"}
+    guess: dict[str, str] = {}
     for name, hints in words.items():
         for column in columns:
-            name_ = column.strip().lower()
-            if name_ in hints or (len(hints[0]) > 4 and hints[0] in name_):
+            lower = column.strip().lower()
+            parts = set(re.split(r"[^a-z0-9-]+", lower))
+            if lower in hints or (name not in whole_name_only and parts & hints):
                 guess[name] = column
                 break
     return guess
