@@ -38,6 +38,11 @@ DEFAULTS = {
 }
 
 
+#: Characters of FIILIS_SECRET_KEY at the least (token_urlsafe(48) makes 64): it signs sessions
+#: and prompt tokens, so a short one can be guessed offline from any token.
+MIN_SECRET_KEY = 32
+
+
 class ConfigError(RuntimeError):
     """The collector cannot start with this configuration."""
 
@@ -52,6 +57,13 @@ def from_env(environ: os._Environ | dict = os.environ) -> dict:
             k.strip() for k in config["SECRET_KEY_FALLBACKS"].split(",") if k.strip()
         ]
     config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"] or 0)
+    key = environ.get("FIILIS_SECRET_KEY")
+    if key and len(key) < MIN_SECRET_KEY and config["ENV"] != "development":
+        raise ConfigError(
+            f"FIILIS_SECRET_KEY has {len(key)} characters; it needs at least {MIN_SECRET_KEY} "
+            "outside development. Make one with `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`."
+        )
     return config
 
 
