@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from collector import db
+from collector.errors import APIError
 from collector.services import accounts
 
 
@@ -30,7 +31,10 @@ def user_create(email: str, public_key: str, password: str) -> None:
     from collector.cli import site_by_key
 
     site = site_by_key(public_key)
-    account = accounts.create(db.session(), site, email=email, password=password)
+    try:
+        account = accounts.create(db.session(), site, email=email, password=password)
+    except APIError as e:
+        raise click.ClickException(e.message) from None
     click.echo(f"Account {account.email} can now log in to the dashboard of {site.name}.")
 
 
@@ -68,5 +72,8 @@ def user_set_password(email: str, password: str) -> None:
             f"no account has the e-mail {email} (fiilis user list shows them)",
             param_hint="--email",
         )
-    accounts.set_password(db.session(), account, password)
+    try:
+        accounts.set_password(db.session(), account, password)
+    except APIError as e:
+        raise click.ClickException(e.message) from None
     click.echo(f"The password of {account.email} is changed; its sessions have ended.")
