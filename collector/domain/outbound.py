@@ -25,13 +25,15 @@ def address_refusal(address: str) -> str | None:
         return "is not an IP address"
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if ip.is_unspecified:  # 0.0.0.0 and :: reach this host
+        return "is not a public address"
     if ip.is_loopback:
         return "is a loopback address"
     if ip.is_link_local:
         return "is a link-local address"
     if ip.is_private:
         return "is a private address"
-    if ip.is_multicast or ip.is_unspecified or ip.is_reserved or not ip.is_global:
+    if ip.is_multicast or ip.is_reserved or not ip.is_global:
         return "is not a public address"
     return None
 
