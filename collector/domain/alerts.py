@@ -49,7 +49,8 @@ def email_addresses(target: str) -> list[str]:
                 address = validate_email(word, check_deliverability=False).normalized
             except EmailNotValidError as e:
                 raise InvalidTarget(f"{word} is not an e-mail address: {e}") from None
-            if address not in found:
+            # The local part is case-sensitive by the RFC, not in practice: one address once.
+            if address.casefold() not in (a.casefold() for a in found):
                 found.append(address)
     if not found:
         raise InvalidTarget("Give at least one e-mail address.")

@@ -21,6 +21,9 @@ from fiilis._errors import (
 )
 from fiilis._identity import user_hash
 from fiilis._models import (
+    Alert,
+    AlertFilter,
+    Deleted,
     Eligibility,
     EligibilityRule,
     ErasureResult,
@@ -46,10 +49,13 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "Alert",
+    "AlertFilter",
     "AsyncFiilis",
     "AsyncPaginator",
     "AuthenticationError",
     "ConflictError",
+    "Deleted",
     "Eligibility",
     "EligibilityRule",
     "ErasureResult",
