@@ -106,39 +106,42 @@ def test_email_html_escapes_visitor_text_and_loads_nothing_remote():
     assert "<link" not in html and "<script" not in html
 
 
+DIGEST = Digest(
+    site="Acme",
+    account="ada@example.com",
+    frequency="weekly",
+    period="Mon 23 Nov – Sun 29 Nov 2026 (Europe/Helsinki)",
+    surveys=[
+        SurveyFigures(
+            name="After payment",
+            score="+12.5",
+            interval="−20.1 to 45.3",
+            change="+4.0 since the previous week",
+            n=8,
+            response_rate="40 %",
+            low_n=True,
+        )
+    ],
+    low_comments=[ANSWER],
+    more_low_comments=3,
+    followups=[
+        Followup(
+            link="https://f.example/r/1",
+            survey="After payment",
+            score_text="1 / 10",
+            band="Detractor",
+            status="open",
+            comment="Refund please",
+            note="Called, waiting",
+        )
+    ],
+    dashboard_link="https://f.example/dashboard/responses",
+    settings_link="https://f.example/dashboard/connections",
+)
+
+
 def test_digest_email_lists_figures_low_comments_and_followups():
-    digest = Digest(
-        site="Acme",
-        account="ada@example.com",
-        frequency="weekly",
-        period="Mon 23 Nov – Sun 29 Nov 2026 (Europe/Helsinki)",
-        surveys=[
-            SurveyFigures(
-                name="After payment",
-                score="+12.5",
-                interval="−20.1 to 45.3",
-                change="+4.0 since the previous week",
-                n=8,
-                response_rate="40 %",
-                low_n=True,
-            )
-        ],
-        low_comments=[ANSWER],
-        more_low_comments=3,
-        followups=[
-            Followup(
-                link="https://f.example/r/1",
-                survey="After payment",
-                score_text="1 / 10",
-                band="Detractor",
-                status="open",
-                comment="Refund please",
-                note="Called, waiting",
-            )
-        ],
-        dashboard_link="https://f.example/dashboard/responses",
-        settings_link="https://f.example/dashboard/connections",
-    )
+    digest = DIGEST
     email = messages.digest_email(digest)
     assert email.subject == (
         "Weekly feedback digest for Acme: Mon 23 Nov – Sun 29 Nov 2026 (Europe/Helsinki)"
