@@ -2,7 +2,17 @@
 
 from flask import Blueprint
 
-from collector.api import alerts, eligibility, metrics, prompts, responses, site, surveys, users
+from collector.api import (
+    alerts,
+    eligibility,
+    imports,
+    metrics,
+    prompts,
+    responses,
+    site,
+    surveys,
+    users,
+)
 from collector.api.auth import require_secret_key
 
 management = Blueprint("v1", __name__, url_prefix="/v1")
@@ -13,6 +23,7 @@ for child in (
     site.bp,
     prompts.bp,
     eligibility.bp,
+    imports.bp,
     responses.bp,
     metrics.bp,
     users.bp,

@@ -149,6 +149,7 @@ def init_app(app: Flask) -> None:
         responses,
         site,
         surveys,
+        tags,
     )
 
     app.session_interface = auth.DashboardSession()

@@ -1,7 +1,7 @@
 """alert_rules, alert_sends, account_digests: Slack and e-mail alerts, and the e-mail digest
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 import collector.models
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
