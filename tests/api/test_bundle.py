@@ -73,7 +73,17 @@ def test_snippet_prints_a_tag_whose_integrity_fits_the_served_bytes(runner, clie
 
 
 def test_snippet_signs_the_user_id_when_asked(runner, site):
-    result = runner.invoke(args=["snippet", "--site", site.public_key, "--user-id", "u42"])
+    result = runner.invoke(
+        args=[
+            "snippet",
+            "--site",
+            site.public_key,
+            "--user-id",
+            "u42",
+            "--base-url",
+            "https://fb.acme.test",
+        ]
+    )
     digest = hmac.new(site.identity_secret.encode(), b"u42", hashlib.sha256).hexdigest()
     assert f'data-user-hash="{digest}"' in result.output
     assert 'data-user-id="u42"' in result.output
