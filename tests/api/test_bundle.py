@@ -92,4 +92,4 @@ def test_snippet_signs_the_user_id_when_asked(runner, site):
 def test_snippet_refuses_an_unknown_site(runner):
     result = runner.invoke(args=["snippet", "--site", "pk_nope"])
     assert result.exit_code != 0
-    assert "No site" in result.output
+    assert "no site has the public key pk_nope" in result.output.lower()
