@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from collector import db
+from collector.domain.roles import ROLES
 from collector.errors import APIError
 from collector.services import accounts, sites
 
@@ -25,14 +26,21 @@ def user_group() -> None:
     confirmation_prompt=True,
     help="Asked twice, hidden, when not given.",
 )
+@click.option(
+    "--role",
+    type=click.Choice(ROLES[::-1]),
+    default="admin",
+    show_default=True,
+    help="admin: settings, keys, team; editor: surveys, follow-up; viewer: reads.",
+)
 @with_appcontext
-def user_create(email: str, public_key: str, password: str) -> None:
-    """Create a dashboard account that sees and manages one site."""
+def user_create(email: str, public_key: str, password: str, role: str) -> None:
+    """Create a dashboard account on one site with a role (admin unless told)."""
     site = sites.by_public_key(db.session(), public_key)
     if site is None:
         raise click.ClickException(f"No site with public key {public_key}.")
     try:
-        account = accounts.create(db.session(), site, email=email, password=password)
+        account = accounts.create(db.session(), site, email=email, password=password, role=role)
     except APIError as e:
         raise click.ClickException(e.message) from None
-    click.echo(f"Account {account.email} can now log in to the dashboard of {site.name}.")
+    click.echo(f"Account {account.email} can now log in to the dashboard of {site.name} as {role}.")

@@ -11,14 +11,22 @@ from marshmallow import ValidationError
 
 from collector import db
 from collector.api.responses import followup_patch, response_filter
-from collector.dashboard import bp, forms, inbox
+from collector.dashboard import auth, bp, forms, inbox
 from collector.dashboard.surveys import site_surveys
 from collector.models import utcnow
-from collector.services import results
+from collector.services import accounts, results
 
 PAGE_SIZE = 25
+#: Comments longer than this are cut at a word in the table; the response's page has them whole.
+CLIP_AT = 240
 HAS_COMMENT = {"yes": True, "no": False, "any": None}
 DEFAULTS = {"order": "low_first", "has_comment": "yes"}
+STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "closed": "Closed"}
+
+
+def team_emails() -> list[str]:
+    """Who may own a follow-up: the site's team, by e-mail."""
+    return [person.email for person, _ in accounts.team(db.session(), g.site)]
 
 
 def _choices() -> dict:
@@ -91,6 +99,7 @@ def responses():
         query=query,
         everyone={k: v for k, v in query.items() if k != "user_id"},
         active=len([k for k in query if k != "order"]),
+        clip_at=CLIP_AT,
     )
 
 
@@ -128,6 +137,10 @@ def response(response_id: str):
 
 def _render_response(view, errors=None, values=None, status=200):
     survey = results.survey_of(db.session(), g.site, view.survey_id)
+    owners = team_emails()
+    # An owner set through the API may be someone off the team: still shown as the owner.
+    if view.followup_owner and view.followup_owner not in owners:
+        owners.append(view.followup_owner)
     page = render_template(
         "dashboard/response.html",
         section="responses",
@@ -138,7 +151,9 @@ def _render_response(view, errors=None, values=None, status=200):
         errors=errors or {},
         values=values,
         saved=request.args.get("saved") == "1",
-        back=request.args.get("back"),
+        back=request.values.get("back"),
+        owners=owners,
+        statuses=[(s, STATUS_LABELS.get(s, s)) for s in results.FOLLOWUP_STATUSES],
     )
     return page, status
 
@@ -151,10 +166,23 @@ def follow_up(response_id: str):
         "followup_owner": form.get("owner", "").strip() or None,
         "followup_note": form.get("note", "").strip() or None,
     }
+    view = results.get(db.session(), g.site, response_id)
     try:
         changes = followup_patch.load(data)
     except ValidationError as e:
-        view = results.get(db.session(), g.site, response_id)
         return _render_response(view, forms.errors(e.normalized_messages()), data, 422)
+    owner = changes.get("followup_owner")
+    if owner and owner != view.followup_owner and owner not in team_emails():
+        errors = {"followup_owner": "Pick someone on the team of this site."}
+        return _render_response(view, errors, data, 422)
     results.update_followup(db.session(), g.site, response_id, changes, actor=g.account.email)
-    return redirect(url_for("dashboard.response", response_id=response_id, saved=1))
+    # Back to the same list afterwards: the filters it had are in ``back``.
+    back = auth.safe_next(form.get("back"))
+    return redirect(
+        url_for(
+            "dashboard.response",
+            response_id=response_id,
+            saved=1,
+            **({"back": back} if back else {}),
+        )
+    )
