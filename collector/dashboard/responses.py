@@ -14,7 +14,7 @@ from collector.api.responses import followup_patch, response_filter
 from collector.dashboard import auth, bp, forms, inbox
 from collector.dashboard.surveys import site_surveys
 from collector.models import utcnow
-from collector.services import accounts, results
+from collector.services import accounts, results, triage
 
 PAGE_SIZE = 25
 #: Comments longer than this are cut at a word in the table; the response's page has them whole.
@@ -41,6 +41,8 @@ def _choices() -> dict:
         "since": args.get("since", ""),
         "until": args.get("until", ""),
         "user_id": args.get("user_id", ""),
+        "q": args.get("q", "").strip()[:200],
+        "owner": args.get("owner", "").strip()[:254],
     }
     if chosen["has_comment"] not in HAS_COMMENT:
         chosen["has_comment"] = DEFAULTS["has_comment"]
@@ -59,6 +61,11 @@ def _filters(chosen: dict) -> dict:
     filters = response_filter.load({k: v for k, v in raw.items() if v})
     if HAS_COMMENT[chosen["has_comment"]] is not None:
         filters["has_comment"] = HAS_COMMENT[chosen["has_comment"]]
+    if chosen["q"]:
+        filters["search"] = chosen["q"]
+    if chosen["owner"]:
+        owner = chosen["owner"]
+        filters["owner"] = {"me": g.account.email, "nobody": ""}.get(owner, owner)
     return filters
 
 
@@ -81,9 +88,10 @@ def responses():
         found = inbox.page(
             db.session(), g.site, phases, limit=PAGE_SIZE, cursor=request.args.get("cursor")
         )
+        total = inbox.total(db.session(), g.site, phases)
     except ValidationError as e:
         errors = forms.errors(e.normalized_messages())
-        found = inbox.Page()
+        found, total = inbox.Page(), 0
     by_id = {s.id: s for s in listed}
     query = {k: v for k, v in chosen.items() if v and DEFAULTS.get(k) != v}
     return render_template(
@@ -98,8 +106,12 @@ def responses():
         first_page=request.args.get("cursor") is not None,
         query=query,
         everyone={k: v for k, v in query.items() if k != "user_id"},
-        active=len([k for k in query if k != "order"]),
+        active=len([k for k in query if k not in ("order", "q")]),
         clip_at=CLIP_AT,
+        total=total,
+        owners=team_emails(),
+        views=triage.views(db.session(), g.account, g.site),
+        statuses=[(s, STATUS_LABELS.get(s, s)) for s in results.FOLLOWUP_STATUSES],
     )
 
 

@@ -26,6 +26,9 @@ EXPECTED = {
     ("dashboard.responses_csv", "GET"): "viewer",
     ("dashboard.response", "GET"): "viewer",
     ("dashboard.follow_up", "POST"): "editor",
+    ("dashboard.bulk", "POST"): "editor",
+    ("dashboard.save_view", "POST"): "viewer",
+    ("dashboard.delete_view", "POST"): "viewer",
     ("dashboard.surveys", "GET"): "viewer",
     ("dashboard.new_survey", "GET"): "editor",
     ("dashboard.create_survey", "POST"): "editor",
@@ -79,7 +82,7 @@ def test_each_route_is_allowed_or_403_for_each_role(app, site, role):
     client = logged_in(app, site, f"{role}@acme.test", role)
     # Another admin, so that an admin's own changes never leave the site without one.
     add_account(app, site, "boss@acme.test", "admin")
-    args = {"response_id": response, "survey_id": survey, "unknown": "nothing-here"}
+    args = {"response_id": response, "survey_id": survey, "unknown": "nothing-here", "view_id": 1}
     wrong = []
     for rule, method in dashboard_routes(app):
         needed = EXPECTED[(rule.endpoint, method)]
