@@ -215,12 +215,14 @@ def test_axe_finds_no_violations_on_any_page(
         for path in (
             "/dashboard/",
             "/dashboard/responses",
+            "/dashboard/responses?q=receipt&owner=nobody",
             f"/dashboard/responses/{response_id}",
             "/dashboard/surveys",
             "/dashboard/surveys/new",
             f"/dashboard/surveys/{survey}",
             "/dashboard/install",
             "/dashboard/settings",
+            "/dashboard/team",
         ):
             page.goto(collector.url + path)
             page.wait_for_load_state("load")

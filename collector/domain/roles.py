@@ -7,9 +7,9 @@ from __future__ import annotations
 ROLES = ("viewer", "editor", "admin")
 
 DESCRIPTIONS = {
-    "viewer": "Reads results and responses",
-    "editor": "Also edits surveys and follows up on responses",
-    "admin": "Also changes settings, keys and the team",
+    "viewer": "Reads results, responses and surveys",
+    "editor": "Reads, edits surveys and follows up on responses",
+    "admin": "Does what an editor does, and changes settings, keys and the team",
 }
 
 
