@@ -177,6 +177,7 @@ def init_app(app: Flask) -> None:
         responses,
         site,
         surveys,
+        tags,
         team,
         triage,
     )

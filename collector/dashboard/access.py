@@ -23,6 +23,7 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.response": {"GET": "viewer"},
     "dashboard.follow_up": {"POST": "editor"},
     "dashboard.bulk": {"POST": "editor"},
+    "dashboard.response_tags": {"POST": "editor"},
     "dashboard.save_view": {"POST": "viewer"},
     "dashboard.delete_view": {"POST": "viewer"},
     "dashboard.surveys": {"GET": "viewer"},

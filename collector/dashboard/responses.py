@@ -43,6 +43,7 @@ def _choices() -> dict:
         "user_id": args.get("user_id", ""),
         "q": args.get("q", "").strip()[:200],
         "owner": args.get("owner", "").strip()[:254],
+        "tag": args.get("tag", ""),
     }
     if chosen["has_comment"] not in HAS_COMMENT:
         chosen["has_comment"] = DEFAULTS["has_comment"]
@@ -57,6 +58,7 @@ def _filters(chosen: dict) -> dict:
         "since": chosen["since"],
         "until": _day_after(chosen["until"]),
         "user_id": chosen["user_id"],
+        "tag": chosen["tag"],
     }
     filters = response_filter.load({k: v for k, v in raw.items() if v})
     if HAS_COMMENT[chosen["has_comment"]] is not None:
@@ -147,7 +149,7 @@ def response(response_id: str):
     return _render_response(view)
 
 
-def _render_response(view, errors=None, values=None, status=200):
+def _render_response(view, errors=None, values=None, status=200, *, tag_error=None, tag_text=None):
     survey = results.survey_of(db.session(), g.site, view.survey_id)
     owners = team_emails()
     # An owner set through the API may be someone off the team: still shown as the owner.
@@ -166,6 +168,9 @@ def _render_response(view, errors=None, values=None, status=200):
         back=request.values.get("back"),
         owners=owners,
         statuses=[(s, STATUS_LABELS.get(s, s)) for s in results.FOLLOWUP_STATUSES],
+        tagged=request.args.get("tagged") == "1",
+        tag_error=tag_error,
+        tag_text=", ".join(view.tags) if tag_text is None else tag_text,
     )
     return page, status
 

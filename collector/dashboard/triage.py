@@ -10,10 +10,12 @@ from collector import db
 from collector.dashboard import auth, bp, error_page
 from collector.dashboard.responses import STATUS_LABELS, team_emails
 from collector.errors import APIError
-from collector.services import results, triage
+from collector.services import results, tagging, triage
 
 #: The Responses page's query parameters a saved view keeps (never a cursor).
-VIEW_PARAMS = ("q", "survey", "band", "status", "owner", "has_comment", "order", "since", "until")
+VIEW_PARAMS = (
+    *("q", "survey", "band", "status", "owner", "tag", "has_comment", "order", "since", "until"),
+)
 
 
 def _back() -> str:
@@ -33,13 +35,15 @@ def bulk():
         if owner != "nobody" and owner not in team_emails():
             return error_page(400)
         changes["followup_owner"] = None if owner == "nobody" else owner
-    if not changes:
-        flash("Choose a status or an owner for the selected responses.", "error")
+    tag = form.get("tag", "").strip()
+    if not changes and not tag:
+        flash("Choose a status, an owner or a tag for the selected responses.", "error")
         return redirect(_back())
+    ids = form.getlist("ids")
     try:
-        changed = triage.bulk_followup(
-            db.session(), g.site, form.getlist("ids"), changes, actor=g.account.email
-        )
+        if tag:  # committed with the follow-up changes, or not at all
+            tagging.tag_responses(db.session(), g.site, ids, add=[tag], commit=False)
+        changed = triage.bulk_followup(db.session(), g.site, ids, changes, actor=g.account.email)
     except APIError as e:
         db.session().rollback()
         if e.status == 404:
@@ -47,11 +51,13 @@ def bulk():
         flash(e.message, "error")
         return redirect(_back())
     what = []
+    if tag:
+        what.append(f"tagged {tag.lower()}")
     if "followup_status" in changes:
         what.append(STATUS_LABELS[changes["followup_status"]].lower())
     if "followup_owner" in changes:
         what.append(f"owned by {changes['followup_owner'] or 'nobody'}")
-    n = len(changed)
+    n = len(changed) if not tag else len(set(ids))
     flash(f"{n} response{'s' if n != 1 else ''} now {' and '.join(what)}.", "ok")
     return redirect(_back())
 

@@ -27,6 +27,7 @@ EXPECTED = {
     ("dashboard.response", "GET"): "viewer",
     ("dashboard.follow_up", "POST"): "editor",
     ("dashboard.bulk", "POST"): "editor",
+    ("dashboard.response_tags", "POST"): "editor",
     ("dashboard.save_view", "POST"): "viewer",
     ("dashboard.delete_view", "POST"): "viewer",
     ("dashboard.surveys", "GET"): "viewer",

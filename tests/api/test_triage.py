@@ -328,3 +328,40 @@ def test_a_saved_view_is_the_accounts_own_and_reopens_its_filters(app, site):
         f"/dashboard/views/{view_id}/delete", data={"csrf_token": token(editor, "/dashboard/")}
     )
     assert ">Laskut</a>" not in page_text(editor.get("/dashboard/responses"))
+
+
+def test_bulk_tagging_adds_a_tag_to_each_selected_response(app, site):
+    rows = Rows(app, site)
+    survey = rows.survey("nps")
+    ids = [rows.response(survey, 3, comment=f"c{n}") for n in range(3)]
+    untouched = rows.response(survey, 3, comment="other")
+    editor = logged_in(app, site, "eddie@acme.test", "editor")
+    resp = editor.post(
+        "/dashboard/responses/bulk",
+        data={"ids": ids, "tag": "Billing", "csrf_token": token(editor, "/dashboard/")},
+    )
+    assert resp.status_code == 302
+    assert "3 responses now tagged billing." in page_text(editor.get(resp.headers["Location"]))
+    assert sorted(listed_comments(editor, tag="billing")) == ["c0", "c1", "c2"]
+    got = editor.get(f"/v1/responses/{untouched}", headers=site.auth).get_json()
+    assert got["tags"] == []
+
+
+def test_a_bulk_tag_that_is_not_a_tag_changes_nothing(app, site):
+    rows = Rows(app, site)
+    rid = rows.response(rows.survey("nps"), 3)
+    editor = logged_in(app, site, "eddie@acme.test", "editor")
+    resp = editor.post(
+        "/dashboard/responses/bulk",
+        data={
+            "ids": [rid],
+            "tag": "x" * 41,
+            "status": "closed",
+            "csrf_token": token(editor, "/dashboard/"),
+        },
+    )
+    assert resp.status_code == 302
+    page = page_text(editor.get(resp.headers["Location"]))
+    assert 'role="alert"' in page
+    got = editor.get(f"/v1/responses/{rid}", headers=site.auth).get_json()
+    assert (got["tags"], got["followup_status"]) == ([], "open")

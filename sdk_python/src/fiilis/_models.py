@@ -19,6 +19,8 @@ __all__ = [
     "EligibilityRule",
     "ErasureResult",
     "FollowupChange",
+    "ImportProblem",
+    "ImportReport",
     "Metrics",
     "MetricsGroup",
     "MetricsPoint",
@@ -252,8 +254,32 @@ class Response(Model):
     followup_owner: str | None = None
     followup_note: str | None = None
     followup_history: list[FollowupChange] | None = None  # only when read alone
+    tags: list[str] | None = None
+    source: str | None = None  # where an imported answer came from
+    external_id: str | None = None
+    source_ref: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ImportProblem(Model):
+    """An item the collector refused: where it starts (line of the file, or the item's position
+    counting from 1), the field at fault and why."""
+
+    line: int = 0
+    param: str | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ImportReport(Model):
+    """What an import did, summed over its calls."""
+
+    imported: int = 0
+    skipped_duplicates: int = 0
+    errors: list[ImportProblem] = field(default_factory=list)
+    errors_count: int = 0
 
 
 # --- metrics -----------------------------------------------------------------------------------
