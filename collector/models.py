@@ -258,6 +258,61 @@ class Account(Base):
     last_login_at: Mapped[datetime | None]
 
 
+# -- alerts and digests (DESIGN §11) -------------------------------------------------------------
+
+
+class AlertRule(Base):
+    """Where a site's matching answers are announced: a Slack channel or e-mail addresses."""
+
+    __tablename__ = "alert_rules"
+    __table_args__ = (Index(None, "site_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(8))  # slack | email
+    # A Slack incoming-webhook URL (a credential, kept to post to it) or e-mail addresses.
+    target: Mapped[str] = mapped_column(Text)
+    filter: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    digest: Mapped[str | None] = mapped_column(String(8))  # None (instant) | daily | weekly
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AlertSend(Base):
+    """One alert about one response: the unique pair is what makes a second send impossible."""
+
+    __tablename__ = "alert_sends"
+    __table_args__ = (UniqueConstraint("alert_id", "response_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    response_id: Mapped[str] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default="sending")  # sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class AccountDigest(Base):
+    """A dashboard account's opt-in to the daily or weekly e-mail digest, in its own time zone."""
+
+    __tablename__ = "account_digests"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    frequency: Mapped[str] = mapped_column(String(8))  # daily | weekly
+    weekday: Mapped[int] = mapped_column(Integer, default=0)  # 0 = Monday (weekly only)
+    hour: Mapped[int] = mapped_column(Integer, default=8)  # local hour, 0–23
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    # End of the last period sent: the next digest covers what came after it, never twice.
+    last_period_end: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 # -- the team: memberships, invites, audit trail, saved views -------------------------------------
 
 

@@ -3,6 +3,7 @@
 from flask import Blueprint
 
 from collector.api import (
+    alerts,
     eligibility,
     imports,
     metrics,
@@ -26,5 +27,6 @@ for child in (
     responses.bp,
     metrics.bp,
     users.bp,
+    alerts.bp,
 ):
     management.register_blueprint(child)

@@ -172,6 +172,7 @@ def not_found(unknown: str):
 def init_app(app: Flask) -> None:
     """Register the dashboard's pages and its session cookie."""
     from collector.dashboard import (  # noqa: F401
+        connections,
         login,
         overview,
         responses,

@@ -37,6 +37,13 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.save_settings": {"POST": "admin"},
     "dashboard.rotate_secret_key": {"POST": "admin"},
     "dashboard.rotate_identity_secret": {"POST": "admin"},
+    # Alerts post to a Slack webhook (a credential) or mail addresses: set up by admins; the
+    # digest is one's own.
+    "dashboard.connections": {"GET": "viewer"},
+    "dashboard.create_alert": {"POST": "admin"},
+    "dashboard.toggle_alert": {"POST": "admin"},
+    "dashboard.delete_alert": {"POST": "admin"},
+    "dashboard.save_digest": {"POST": "viewer"},
     "dashboard.team": {"GET": "admin"},
     "dashboard.change_role": {"POST": "admin"},
     "dashboard.remove_member": {"POST": "admin"},

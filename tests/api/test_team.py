@@ -41,6 +41,11 @@ EXPECTED = {
     ("dashboard.save_settings", "POST"): "admin",
     ("dashboard.rotate_secret_key", "POST"): "admin",
     ("dashboard.rotate_identity_secret", "POST"): "admin",
+    ("dashboard.connections", "GET"): "viewer",
+    ("dashboard.create_alert", "POST"): "admin",
+    ("dashboard.toggle_alert", "POST"): "admin",
+    ("dashboard.delete_alert", "POST"): "admin",
+    ("dashboard.save_digest", "POST"): "viewer",
     ("dashboard.team", "GET"): "admin",
     ("dashboard.change_role", "POST"): "admin",
     ("dashboard.remove_member", "POST"): "admin",
@@ -83,7 +88,13 @@ def test_each_route_is_allowed_or_403_for_each_role(app, site, role):
     client = logged_in(app, site, f"{role}@acme.test", role)
     # Another admin, so that an admin's own changes never leave the site without one.
     add_account(app, site, "boss@acme.test", "admin")
-    args = {"response_id": response, "survey_id": survey, "unknown": "nothing-here", "view_id": 1}
+    args = {
+        "response_id": response,
+        "survey_id": survey,
+        "unknown": "nothing-here",
+        "view_id": 1,
+        "alert_id": "alr_nothing",
+    }
     wrong = []
     for rule, method in dashboard_routes(app):
         needed = EXPECTED[(rule.endpoint, method)]
@@ -344,3 +355,23 @@ def test_an_existing_account_becomes_admin_of_its_site_on_upgrade(tmp_path):
         rows = conn.execute(text("SELECT site_id, role FROM memberships")).all()
     engine.dispose()
     assert rows == [("site_1", "admin")]
+
+
+def test_a_removed_member_gets_no_more_digests(app, site):
+    from datetime import UTC, datetime, timedelta
+
+    from collector.services import digests
+
+    admin = logged_in(app, site, "ada@acme.test", "admin")
+    add_account(app, site, "vera@acme.test", "viewer")
+    with app.app_context():
+        vera = accounts.by_email(db.session(), "vera@acme.test")
+        digests.subscribe(db.session(), vera, frequency="daily", weekday=0, hour=8, tz="UTC")
+        later = datetime.now(UTC) + timedelta(days=3)
+        assert [a.email for a, _, _ in digests.due(db.session(), later)] == ["vera@acme.test"]
+    admin.post(
+        "/dashboard/team/remove",
+        data={"account": vera.id, "csrf_token": token(admin, "/dashboard/team")},
+    )
+    with app.app_context():
+        assert digests.due(db.session(), later) == []

@@ -21,6 +21,9 @@ from fiilis._errors import (
 )
 from fiilis._identity import user_hash
 from fiilis._models import (
+    Alert,
+    AlertFilter,
+    Deleted,
     Eligibility,
     EligibilityRule,
     ErasureResult,
@@ -48,10 +51,13 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "Alert",
+    "AlertFilter",
     "AsyncFiilis",
     "AsyncPaginator",
     "AuthenticationError",
     "ConflictError",
+    "Deleted",
     "Eligibility",
     "EligibilityRule",
     "ErasureResult",

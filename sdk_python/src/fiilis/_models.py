@@ -15,6 +15,9 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 __all__ = [
+    "Alert",
+    "AlertFilter",
+    "Deleted",
     "Eligibility",
     "EligibilityRule",
     "ErasureResult",
@@ -447,3 +450,44 @@ class Page(Generic[T]):
             "has_more": self.has_more,
             "next_cursor": self.next_cursor,
         }
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertFilter(Model):
+    """Which answers an alert announces; ``None`` means "any"."""
+
+    survey: str | None = None
+    max_score: int | None = None
+    min_score: int | None = None
+    has_comment: bool | None = None
+
+
+@dataclass(frozen=True)
+class Alert(Model):
+    """A Slack or e-mail alert (DESIGN §11). ``target`` is the Slack incoming-webhook URL or the
+    e-mail addresses joined by ``", "``; ``digest`` is ``None`` for one message per answer."""
+
+    id: str
+    channel: str
+    target: str
+    filter: AlertFilter = field(default_factory=AlertFilter)
+    digest: str | None = None
+    active: bool = True
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def addresses(self) -> list[str]:
+        """An e-mail alert's addresses as a list (empty for Slack)."""
+        return [a.strip() for a in self.target.split(",")] if self.channel == "email" else []
+
+
+@dataclass(frozen=True)
+class Deleted(Model):
+    """The answer to a delete: the object's id."""
+
+    id: str
+    deleted: bool = True
