@@ -41,6 +41,10 @@ DEFAULTS = {
     "ALLOW_PRIVATE_WEBHOOKS": False,
     # How long an instant alert waits for the comment that usually follows the score.
     "ALERT_GRACE_SECONDS": 120,
+    # Seconds before each new try of an alert that did not reach Slack or the mail server.
+    "ALERT_RETRY_SCHEDULE": [5, 60, 300, 1800, 7200],
+    # The UTC hour digest alerts are sent at (weekly ones on Mondays).
+    "DIGEST_HOUR": 8,
 }
 
 

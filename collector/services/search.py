@@ -1,7 +1,7 @@
 """Full-text search over responses' comments and follow-up notes, in the database's own index.
 
 SQLite reads an FTS5 table kept in step by triggers on ``responses``; PostgreSQL a GIN index of
-``to_tsvector('simple', comment || ' ' || note)`` (migration 0007). Both are written by the same
+``to_tsvector('simple', comment || ' ' || note)`` (migration 0008). Both are written by the same
 statements that write a response, so a new comment is found at once and an erased user's text is
 gone from the index with their rows. ``simple`` and FTS5's ``unicode61`` only split words and fold
 case (FTS5 also drops diacritics): no language's stemming, so Finnish and Swedish words match as

@@ -5,8 +5,8 @@ did. The search index over comments and follow-up notes is the database's own: a
 in step by triggers on SQLite, an expression GIN index of ``to_tsvector('simple', …)`` on
 PostgreSQL (``simple``: no stemming for one language, so Finnish and Swedish words match too).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 
 import collector.models
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
