@@ -221,6 +221,10 @@ def test_a_removed_member_sees_nothing_of_the_site(app, site):
     assert resp.status_code == 302
     resp = viewer.get("/dashboard/responses")
     assert resp.status_code == 403 and "You are not on any site" in resp.get_data(as_text=True)
+    # They can still log out from there.
+    assert "Log out (vera@acme.test)" in resp.get_data(as_text=True)
+    resp = viewer.post("/dashboard/logout", data={"csrf_token": token(viewer, "/dashboard/")})
+    assert resp.status_code == 302 and viewer.get("/dashboard/").status_code == 302
     with app.app_context():
         assert db.session().get(Membership, (vera, site.site_id)) is None
     assert "removed vera@acme.test" in admin.get("/dashboard/settings").get_data(as_text=True)
