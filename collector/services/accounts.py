@@ -95,8 +95,9 @@ def authenticate(db: Session, email: str, password: str) -> Account | None:
 
 
 def set_password(db: Session, account: Account, password: str) -> None:
-    """A new password; every session made with the old one is void (its fingerprint changes)."""
+    """A new password; every session of the account ends (the fingerprint changes)."""
     account.password_hash = generate_password_hash(check_password(password), method="scrypt")
+    account.session_epoch += 1
     db.commit()
 
 
@@ -167,3 +168,17 @@ def join(db: Session, account: Account, site: Site, role: str) -> Membership:
     else:
         membership.role = role
     return membership
+
+
+def listed(db: Session, site: Site | None = None) -> list[tuple[Account, str, str]]:
+    """Accounts with the name of each site they are on and their role there, by site then
+    e-mail; of one site when given."""
+    stmt = (
+        select(Account, Site.name, Membership.role)
+        .join(Membership, Membership.account_id == Account.id)
+        .join(Site, Site.id == Membership.site_id)
+    )
+    if site is not None:
+        stmt = stmt.where(Membership.site_id == site.id)
+    rows = db.execute(stmt.order_by(Site.name, Account.email))
+    return [(a, name, role) for a, name, role in rows]
