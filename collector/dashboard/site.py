@@ -90,7 +90,9 @@ def save_settings():
     except ValidationError as e:
         values = dict(request.form)
         values["require_identity"] = request.form.get("require_identity") == "on"
-        return _render_settings(values, forms.errors(e.normalized_messages()), status=422)
+        found = forms.errors(e.normalized_messages())
+        found.update(_bad_origin_lines(e.normalized_messages(), request.form))
+        return _render_settings(values, found, status=422)
     # A theme change merges into the stored theme, as PATCH /v1/site does.
     changes["theme"] = {**(g.site.theme or {}), **changes.get("theme", {})}
     diff = audit.settings_diff(g.site, changes)
@@ -98,6 +100,20 @@ def save_settings():
         audit.record(db.session(), g.site, g.account.email, "settings.updated", changes=diff)
     sites.update(db.session(), g.site, changes)
     return redirect(url_for("dashboard.settings", saved=1) + "#site-settings")
+
+
+def _bad_origin_lines(messages: dict, form) -> dict[str, str]:
+    """The origins' errors name the line they are on: a list of twelve says which one is wrong."""
+    bad = messages.get("allowed_origins")
+    if not isinstance(bad, dict):
+        return {}
+    typed = forms.lines(form.get("allowed_origins", ""))
+    said = []
+    for index, problem in sorted(bad.items()):
+        message = problem[0] if isinstance(problem, list) else str(problem)
+        line = typed[index] if index < len(typed) else ""
+        said.append(f"Line {index + 1} ({line}): {message}")
+    return {"allowed_origins": " ".join(said)}
 
 
 @bp.post("/settings/secret-key")
