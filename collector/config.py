@@ -20,6 +20,13 @@ ENV_KEYS = {
     "RATELIMIT_MANAGEMENT": "FIILIS_RATELIMIT_MANAGEMENT",
     "PUBLIC_URL": "FIILIS_PUBLIC_URL",
     "TRUSTED_PROXIES": "FIILIS_TRUSTED_PROXIES",
+    # Background work, mail and webhooks (DESIGN §10-§12)
+    "QUEUE_URL": "FIILIS_QUEUE_URL",
+    "SMTP_URL": "FIILIS_SMTP_URL",
+    "MAIL_FROM": "FIILIS_MAIL_FROM",
+    "ALLOW_PRIVATE_WEBHOOKS": "FIILIS_ALLOW_PRIVATE_WEBHOOKS",
+    "WEBHOOK_RETRY_SCHEDULE": "FIILIS_WEBHOOK_RETRY_SCHEDULE",
+    "MAIL_RETRY_SCHEDULE": "FIILIS_MAIL_RETRY_SCHEDULE",
 }
 
 DEFAULTS = {
@@ -35,6 +42,21 @@ DEFAULTS = {
     "PUBLIC_URL": None,
     "TRUSTED_PROXIES": 0,
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Background work: redis://… or sqlite:///path; default a SQLite file next to the database.
+    "QUEUE_URL": None,
+    "QUEUE_NAME": "fiilis",
+    #: an outbox event not dispatched this many seconds after its enqueue is enqueued again
+    "OUTBOX_SWEEP_AFTER": 120,
+    "OUTBOX_KEEP_DAYS": 30,
+    # Mail: smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; without it, .eml files in dev.
+    "SMTP_URL": None,
+    "MAIL_FROM": "Fiilis <fiilis@localhost>",
+    "MAIL_FOLDER": None,  # development mail (.eml files); default instance/mail
+    #: seconds between tries of a mail that met a temporary failure
+    "MAIL_RETRY_SCHEDULE": [60, 300, 1800, 7200, 21600],
+    "ALLOW_PRIVATE_WEBHOOKS": False,
+    #: seconds between tries of a webhook delivery, each jittered (DESIGN §11)
+    "WEBHOOK_RETRY_SCHEDULE": [5, 300, 1800, 7200, 18000, 36000, 36000],
 }
 
 
@@ -52,7 +74,27 @@ def from_env(environ: os._Environ | dict = os.environ) -> dict:
             k.strip() for k in config["SECRET_KEY_FALLBACKS"].split(",") if k.strip()
         ]
     config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"] or 0)
+    for key in ("MAIL_RETRY_SCHEDULE", "WEBHOOK_RETRY_SCHEDULE"):
+        if isinstance(config[key], str):
+            config[key] = seconds_list(config[key], ENV_KEYS[key])
+    if isinstance(config["ALLOW_PRIVATE_WEBHOOKS"], str):
+        config["ALLOW_PRIVATE_WEBHOOKS"] = config["ALLOW_PRIVATE_WEBHOOKS"].lower() in (
+            "1",
+            "true",
+            "yes",
+        )
     return config
+
+
+def seconds_list(text: str, name: str) -> list[float]:
+    """``"5,300,1800"`` → ``[5.0, 300.0, 1800.0]``."""
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"{name} must be seconds separated by commas, e.g. 5,300,1800") from None
+    if not values or any(v < 0 for v in values):
+        raise ConfigError(f"{name} must be seconds separated by commas, e.g. 5,300,1800")
+    return values
 
 
 def resolve(config: dict, instance_path: str, log) -> dict:

@@ -225,3 +225,31 @@ class Account(Base):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+
+
+# -- outbox (DESIGN §10) -------------------------------------------------------------------------
+
+
+class OutboxEvent(Base):
+    """A change that must reach the outside, written in the transaction that made it.
+
+    ``data`` (the API's own object) is filled in when the event is dispatched and kept from then
+    on, so that every delivery and replay of one event carries the same body.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # The sweep: events not dispatched whose last enqueue is old.
+        Index(None, "dispatched_at", "enqueued_at"),
+        Index(None, "site_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # evt_…
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(64))  # the response the event is about
+    data: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: when delivery was last put on the queue (the commit itself counts as the first time)
+    enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dispatched_at: Mapped[datetime | None]
