@@ -57,6 +57,8 @@ DEFAULTS = {
     "ALLOW_PRIVATE_WEBHOOKS": False,
     #: seconds between tries of a webhook delivery, each jittered (DESIGN §11)
     "WEBHOOK_RETRY_SCHEDULE": [5, 300, 1800, 7200, 18000, 36000, 36000],
+    #: seconds of failing without one success before a webhook is turned off (3 days)
+    "WEBHOOK_DISABLE_AFTER": 3 * 86400,
 }
 
 

@@ -41,7 +41,12 @@ log = logging.getLogger(__name__)
 
 #: Modules that declare jobs; imported when an app sets up its queue, so that the web process
 #: and the worker know the same jobs.
-JOB_MODULES = ["collector.outbox", "collector.mail", "collector.purge"]
+JOB_MODULES = [
+    "collector.outbox",
+    "collector.mail",
+    "collector.purge",
+    "collector.webhooks.delivery",
+]
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,9 @@ def make_huey(config: dict, instance_path: str) -> Huey:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(name, filename=str(path), **options)
+        # No fsync per enqueue (WAL, synchronous=OFF): a queue entry survives the process dying,
+        # not the machine losing power; the outbox sweep re-enqueues what such a loss takes.
+        return SqliteHuey(name, filename=str(path), fsync=False, **options)
     from collector.config import ConfigError
 
     raise ConfigError(

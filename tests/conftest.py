@@ -195,3 +195,13 @@ def smtp_server():
     server = SMTPServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP server on localhost that keeps what it receives (tests/receivers.py)."""
+    from tests.receivers import Receiver
+
+    server = Receiver().start()
+    yield server
+    server.stop()

@@ -22,6 +22,7 @@ from fiilis.resources.responses import AsyncResponses, Responses
 from fiilis.resources.site import AsyncSiteResource, SiteResource
 from fiilis.resources.surveys import AsyncSurveys, Surveys
 from fiilis.resources.users import AsyncUsers, Users
+from fiilis.resources.webhooks import AsyncWebhooks, Webhooks
 
 __all__ = ["AsyncFiilis", "Fiilis"]
 
@@ -81,6 +82,7 @@ class Fiilis(_Configured):
     metrics: MetricsResource
     users: Users
     site: SiteResource
+    webhooks: Webhooks
 
     def __init__(
         self,
@@ -106,6 +108,7 @@ class Fiilis(_Configured):
         self.metrics = MetricsResource(core)
         self.users = Users(core)
         self.site = SiteResource(core)
+        self.webhooks = Webhooks(core)
 
     def with_options(
         self,
@@ -153,6 +156,7 @@ class AsyncFiilis(_Configured):
     metrics: AsyncMetricsResource
     users: AsyncUsers
     site: AsyncSiteResource
+    webhooks: AsyncWebhooks
 
     def __init__(
         self,
@@ -178,6 +182,7 @@ class AsyncFiilis(_Configured):
         self.metrics = AsyncMetricsResource(core)
         self.users = AsyncUsers(core)
         self.site = AsyncSiteResource(core)
+        self.webhooks = AsyncWebhooks(core)
 
     def with_options(
         self,
