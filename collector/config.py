@@ -27,6 +27,7 @@ ENV_KEYS = {
     "ALLOW_PRIVATE_WEBHOOKS": "FIILIS_ALLOW_PRIVATE_WEBHOOKS",
     "WEBHOOK_RETRY_SCHEDULE": "FIILIS_WEBHOOK_RETRY_SCHEDULE",
     "MAIL_RETRY_SCHEDULE": "FIILIS_MAIL_RETRY_SCHEDULE",
+    "ALERT_GRACE_SECONDS": "FIILIS_ALERT_GRACE_SECONDS",
 }
 
 DEFAULTS = {
@@ -59,6 +60,8 @@ DEFAULTS = {
     "WEBHOOK_RETRY_SCHEDULE": [5, 300, 1800, 7200, 18000, 36000, 36000],
     #: seconds of failing without one success before a webhook is turned off (3 days)
     "WEBHOOK_DISABLE_AFTER": 3 * 86400,
+    # How long an instant alert waits for the comment that usually follows the score.
+    "ALERT_GRACE_SECONDS": 120,
 }
 
 
@@ -85,6 +88,7 @@ def from_env(environ: os._Environ | dict = os.environ) -> dict:
             "true",
             "yes",
         )
+    config["ALERT_GRACE_SECONDS"] = float(config["ALERT_GRACE_SECONDS"])
     return config
 
 

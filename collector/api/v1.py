@@ -3,7 +3,9 @@
 from flask import Blueprint
 
 from collector.api import (
+    alerts,
     eligibility,
+    imports,
     metrics,
     prompts,
     responses,
@@ -22,9 +24,11 @@ for child in (
     site.bp,
     prompts.bp,
     eligibility.bp,
+    imports.bp,
     responses.bp,
     metrics.bp,
     users.bp,
+    alerts.bp,
     webhooks.bp,
 ):
     management.register_blueprint(child)

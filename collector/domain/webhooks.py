@@ -1,4 +1,6 @@
-"""Webhook rules without I/O: Standard Webhooks signatures, filters, retry delays, safe addresses.
+"""Webhook rules without I/O: Standard Webhooks signatures, filters, retry delays.
+
+Which addresses requests may go to is :mod:`collector.domain.outbound` (shared with Slack alerts).
 
 Signatures follow the Standard Webhooks scheme (https://www.standardwebhooks.com/): the secret is
 ``whsec_`` + base64 of the key bytes; ``webhook-signature`` is ``v1,`` + base64 of
@@ -11,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import random
 from collections.abc import Iterable
 
@@ -66,14 +67,3 @@ def retry_delay(schedule: list[float], failures: int, rand: random.Random | None
     if failures < 1 or failures > len(schedule):
         return None
     return schedule[failures - 1] * (rand or random).uniform(0.8, 1.2)
-
-
-def public_address(address: str) -> bool:
-    """Whether an outbound request may go to ``address``: not loopback, private, link-local,
-    shared (CGNAT), multicast, reserved or unspecified, also when written as IPv4 in IPv6."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        mapped = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if mapped is not None:
-            ip = mapped
-    return ip.is_global and not ip.is_multicast

@@ -1,6 +1,6 @@
 """Outbound HTTP for webhooks: only to public addresses, pinned to the address that was checked.
 
-The host is resolved once; every address must be public (``domain.webhooks.public_address``)
+The host is resolved once; every address must be public (``domain.outbound``)
 unless ``FIILIS_ALLOW_PRIVATE_WEBHOOKS=1``; the request then goes to the first address itself,
 with the original ``Host`` header and, for HTTPS, the name as SNI and for the certificate check.
 A name that resolves to a public address when checked and to ``127.0.0.1`` when connecting (DNS
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from collector.domain.webhooks import public_address
+from collector.domain.outbound import address_refusal
 
 TIMEOUT = 10.0
 USER_AGENT = "Fiilis-Webhooks/1"
@@ -56,7 +56,7 @@ def resolve(url: str, *, allow_private: bool) -> list[str]:
         raise UnsafeTarget(f"{host} does not resolve ({e}).") from e
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not allow_private:
-        refused = [a for a in addresses if not public_address(a)]
+        refused = [a for a in addresses if address_refusal(a)]
         if refused:
             what = "is" if refused == [host] else f"resolves to {', '.join(refused)}, which is"
             raise UnsafeTarget(

@@ -9,6 +9,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from collector.domain import webhooks
+from collector.domain.outbound import address_refusal
 
 SECRET = webhooks.secret_from_key(bytes(range(32)))
 
@@ -97,9 +98,9 @@ def test_retry_delays_follow_the_schedule_within_the_jitter_then_stop():
     ],
 )
 def test_inside_addresses_are_not_public(address):
-    assert not webhooks.public_address(address)
+    assert address_refusal(address) is not None
 
 
 @pytest.mark.parametrize("address", ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111"])
 def test_internet_addresses_are_public(address):
-    assert webhooks.public_address(address)
+    assert address_refusal(address) is None

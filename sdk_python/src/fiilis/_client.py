@@ -16,6 +16,7 @@ from fiilis._core import (
     make_settings,
 )
 from fiilis._params import NOT_GIVEN, NotGiven, body
+from fiilis.resources.alerts import Alerts, AsyncAlerts
 from fiilis.resources.metrics import AsyncMetricsResource, MetricsResource
 from fiilis.resources.prompts import AsyncPrompts, Prompts
 from fiilis.resources.responses import AsyncResponses, Responses
@@ -82,6 +83,7 @@ class Fiilis(_Configured):
     metrics: MetricsResource
     users: Users
     site: SiteResource
+    alerts: Alerts
     webhooks: Webhooks
 
     def __init__(
@@ -108,6 +110,7 @@ class Fiilis(_Configured):
         self.metrics = MetricsResource(core)
         self.users = Users(core)
         self.site = SiteResource(core)
+        self.alerts = Alerts(core)
         self.webhooks = Webhooks(core)
 
     def with_options(
@@ -156,6 +159,7 @@ class AsyncFiilis(_Configured):
     metrics: AsyncMetricsResource
     users: AsyncUsers
     site: AsyncSiteResource
+    alerts: AsyncAlerts
     webhooks: AsyncWebhooks
 
     def __init__(
@@ -182,6 +186,7 @@ class AsyncFiilis(_Configured):
         self.metrics = AsyncMetricsResource(core)
         self.users = AsyncUsers(core)
         self.site = AsyncSiteResource(core)
+        self.alerts = AsyncAlerts(core)
         self.webhooks = AsyncWebhooks(core)
 
     def with_options(
