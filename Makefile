@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) bench/metrics.py
 	$(PY) bench/ingest.py --breakdown
 	$(PY) bench/widget_latency.py
+	$(PY) bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -60,6 +60,8 @@ DEFAULTS = {
     "WEBHOOK_RETRY_SCHEDULE": [5, 300, 1800, 7200, 18000, 36000, 36000],
     #: seconds of failing without one success before a webhook is turned off (3 days)
     "WEBHOOK_DISABLE_AFTER": 3 * 86400,
+    #: seconds a receiver has to answer (DESIGN §11: 10)
+    "WEBHOOK_TIMEOUT": 10.0,
     # How long an instant alert waits for the comment that usually follows the score.
     "ALERT_GRACE_SECONDS": 120,
 }

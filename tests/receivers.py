@@ -1,7 +1,8 @@
 """A real HTTP receiver on localhost for outbound calls (webhooks, Slack): the ``receiver`` fixture.
 
 It keeps every request (method, path, headers, raw body) and answers with ``status`` (a number, or
-a list consumed one per request, the last one repeated), optionally with extra headers. ``stop()``
+a list consumed one per request, the last one repeated), optionally with extra headers, after
+``delay`` seconds. ``stop()``
 closes the port (connections are refused) and ``start()`` opens it again on the same port.
 """
 
@@ -30,6 +31,7 @@ class Receiver:
         self.requests: list[Received] = []
         self.answers: list[int] = [200]
         self.answer_headers: dict[str, str] = {}
+        self.delay = 0.0  # seconds before answering
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self.port: int | None = None
@@ -58,6 +60,7 @@ class Receiver:
                         Received("POST", self.path, dict(self.headers.items()), body)
                     )
                 status = owner._next_status()
+                time.sleep(owner.delay)
                 self.send_response(status)
                 for name, value in owner.answer_headers.items():
                     self.send_header(name, value)

@@ -127,8 +127,13 @@ def deliver(delivery_id: str) -> str:
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signature_header(signing, event.id, timestamp, body),
     }
+    config = current_app.config
     outcome = outbound.post(
-        url, body, headers, allow_private=bool(current_app.config["ALLOW_PRIVATE_WEBHOOKS"])
+        url,
+        body,
+        headers,
+        allow_private=bool(config["ALLOW_PRIVATE_WEBHOOKS"]),
+        timeout=config["WEBHOOK_TIMEOUT"],
     )
     return _record(db, delivery_id, outcome, sent_at)
 

@@ -66,7 +66,14 @@ def resolve(url: str, *, allow_private: bool) -> list[str]:
     return addresses
 
 
-def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool) -> Outcome:
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    allow_private: bool,
+    timeout: float = TIMEOUT,
+) -> Outcome:
     """POST ``body`` to ``url``; the outcome, never an exception."""
     started = time.monotonic()
 
@@ -92,11 +99,16 @@ def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool)
     }
     try:
         with _client().stream(
-            "POST", pinned, content=body, headers=request_headers, extensions=extensions
+            "POST",
+            pinned,
+            content=body,
+            headers=request_headers,
+            extensions=extensions,
+            timeout=timeout,
         ) as answer:
             return Outcome(answer.status_code, elapsed(), body=_excerpt(answer))
     except httpx.TimeoutException:
-        return Outcome(None, elapsed(), error=f"timed out after {TIMEOUT:.0f} s")
+        return Outcome(None, elapsed(), error=f"no answer within {timeout:g} s")
     except httpx.HTTPError as e:
         return Outcome(None, elapsed(), error=f"{type(e).__name__}: {e}"[:500])
 

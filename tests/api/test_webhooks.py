@@ -323,6 +323,21 @@ def test_redirects_are_not_followed(client, site, csat, receiver, worker):
     assert logged["status"] == "failed" and "redirects are not followed" in logged["error"]
 
 
+def test_a_receiver_that_does_not_answer_in_time_is_a_failed_try(
+    app, client, site, csat, receiver, worker
+):
+    app.config["WEBHOOK_TIMEOUT"] = 0.5  # 10 s in production
+    made = hook(client, site, receiver.url())
+    receiver.delay = 2
+    answered(client, site, 3)
+    wait_until(lambda: (deliveries(client, site, made["id"]) or [{}])[0].get("attempts") == 1)
+    receiver.delay = 0
+    worker.drain()
+    [logged] = deliveries(client, site, made["id"])
+    assert logged["log"][0]["error"] == "no answer within 0.5 s"
+    assert logged["log"][0]["status"] is None and logged["status"] == "succeeded"
+
+
 def test_a_webhook_failing_for_3_days_is_turned_off_and_the_admins_told(
     app, client, site, csat, receiver, worker, smtp_server
 ):
