@@ -9,7 +9,7 @@ from collector import db
 from collector.api.bundle import manifest
 from collector.dashboard import bp, forms
 from collector.dashboard.surveys import site_surveys
-from collector.domain.snippet import script_tag
+from collector.domain.snippet import QUEUE_STUB, script_tag
 from collector.schemas import SiteSchema
 from collector.services import sites
 
@@ -42,6 +42,7 @@ def install():
         title="Install",
         tag=tag,
         signed_tag=signed_tag,
+        stub=QUEUE_STUB,
         build=build,
         base=base,
         surveys=listed,

@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 
 from collector import db, pagination
 from collector.dashboard import bp, forms
+from collector.domain import contrast
 from collector.errors import APIError
 from collector.schemas import SurveySchema
 from collector.services import surveys
@@ -80,7 +81,7 @@ def _form(survey=None, values=None, errors=None, status=200):
         survey=survey,
         values=values or (_values(survey) if survey else DEFAULTS),
         errors=errors or {},
-        theme=g.site.theme or {},
+        theme=contrast.widget_theme(g.site.theme),
         saved=request.args.get("saved") == "1",
     )
     return page, status

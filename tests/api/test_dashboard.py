@@ -660,7 +660,7 @@ def test_user_create_refuses_an_unknown_site_and_a_taken_email(runner, site, acc
             PASSWORD,
         ]
     )
-    assert unknown.exit_code != 0 and "No site" in unknown.output
+    assert unknown.exit_code != 0 and "no site has the public key pk_nope" in unknown.output
     taken = runner.invoke(
         args=[
             "user",

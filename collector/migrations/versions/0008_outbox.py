@@ -1,7 +1,7 @@
 """outbox: changes that must reach the outside, written in the transaction that made them
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 import collector.models
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
