@@ -59,7 +59,7 @@ server.serve_forever()
 def make_config(tmp: Path, queue_url: str | None) -> dict:
     config = {
         "ENV": "production",
-        "SECRET_KEY": "bench-secret-key",
+        "SECRET_KEY": "bench-secret-key-for-the-web-and-worker-0123456789",
         "DATABASE_URL": f"sqlite:///{tmp / 'fiilis.db'}",
         "RATELIMIT_ENABLED": False,
         "ALLOW_PRIVATE_WEBHOOKS": True,

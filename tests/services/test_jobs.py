@@ -81,7 +81,7 @@ def test_fiilis_worker_runs_what_the_web_process_queued(app, client, site, datab
     env = {
         **os.environ,
         "FIILIS_ENV": "production",
-        "FIILIS_SECRET_KEY": "test-secret-key",
+        "FIILIS_SECRET_KEY": "test-secret-key-of-the-worker-process-0123456789",
         "FIILIS_DATABASE_URL": database_url,
         "FIILIS_QUEUE_URL": app.config["QUEUE_URL"],
     }
