@@ -7,7 +7,7 @@ answer is success; 410 turns the endpoint off; anything else (no answer, a timeo
 4xx, 5xx) is tried again after the next delay of ``WEBHOOK_RETRY_SCHEDULE`` (jittered), and once
 the schedule is spent the delivery is ``failed`` and may be replayed. An endpoint that has failed
 for ``WEBHOOK_DISABLE_AFTER`` (3 days) without a success is turned off and the site's dashboard
-accounts are told by e-mail.
+admins are told by e-mail.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from collector.domain import keys
 from collector.domain.webhooks import matches, retry_delay, signature_header
 from collector.models import (
     Account,
+    Membership,
     OutboxEvent,
     Site,
     WebhookDelivery,
@@ -213,9 +214,17 @@ def _turn_off(db: Session, endpoint: WebhookEndpoint, reason: str, now: datetime
 
 
 def _tell_admins(db: Session, endpoint: WebhookEndpoint) -> None:
-    """E-mail the site's dashboard accounts that the endpoint was turned off (after commit)."""
+    """E-mail the site's admins (its dashboard accounts with the admin role) that the endpoint
+    was turned off, once the transaction commits."""
     site = db.get(Site, endpoint.site_id)
-    admins = list(db.scalars(select(Account.email).where(Account.site_id == site.id)))
+    admins = list(
+        db.scalars(
+            select(Account.email)
+            .join(Membership, Membership.account_id == Account.id)
+            .where(Membership.site_id == site.id, Membership.role == "admin")
+            .order_by(Account.email)
+        )
+    )
     if admins:
         mail.send_later(turned_off_notice(site, endpoint, admins), db=db)
 

@@ -174,3 +174,25 @@ def test_the_sweep_runs_every_minute_on_the_worker(app):
     for minute in (0, 1, 37):
         due = {t.name for t in huey.read_periodic(datetime(2026, 12, 1, 10, minute))}
         assert "collector.outbox.sweep" in due
+
+
+def test_a_bulk_follow_up_change_is_one_event_per_response_it_changed(
+    app, client, site, worker, delivered
+):
+    from collector.models import Site
+    from collector.services import triage
+
+    first, second = answered(client, site, user_id="a"), answered(client, site, user_id="b")
+    worker.drain()
+    delivered.clear()
+    with app.app_context():
+        session = db.session()
+        owner = session.get(Site, site.site_id)
+        triage.bulk_followup(session, owner, [first], {"followup_status": "closed"}, actor="ana")
+        triage.bulk_followup(
+            session, owner, [first, second], {"followup_status": "closed"}, actor="ana"
+        )
+    worker.drain()
+    assert sorted((e["type"], e["data"]["id"]) for e in delivered) == sorted(
+        [("followup.updated", first), ("followup.updated", second)]
+    )

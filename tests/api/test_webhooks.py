@@ -350,6 +350,13 @@ def test_a_webhook_failing_for_3_days_is_turned_off_and_the_admins_told(
         session = db.session()
         owner = session.get(Site, site.site_id)
         accounts.create(session, owner, email="admin@acme.test", password="correct horse battery")
+        accounts.create(
+            session,
+            owner,
+            email="editor@acme.test",
+            password="correct horse battery",
+            role="editor",
+        )
     made = hook(client, site, receiver.url())
     receiver.answer(500)
     with app.app_context():
@@ -365,7 +372,7 @@ def test_a_webhook_failing_for_3_days_is_turned_off_and_the_admins_told(
     read = client.get(f"/v1/webhooks/{made['id']}", headers=site.auth).get_json()
     assert read["active"] is False and read["disabled_reason"] == "failing"
     [message] = smtp_server.wait_for(1)
-    assert message["To"] == "admin@acme.test"
+    assert message["To"] == "admin@acme.test"  # the site's admins, not its editors
     assert receiver.url() in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert "3 days" in text and message.get_body(("html",)) is not None

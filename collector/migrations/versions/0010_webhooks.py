@@ -1,7 +1,7 @@
 """webhooks: endpoints that get a site's events, and one delivery per event and endpoint
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 import collector.models
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """outbox: changes that must reach the outside, written in the transaction that made them
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 import collector.models
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
