@@ -195,10 +195,11 @@ def follow_up(response_id: str):
     if owner and owner != view.followup_owner and owner not in team_emails():
         errors = {"followup_owner": "Pick someone on the team of this site."}
         return _render_response(view, errors, data, 422)
+    before = view.followup_owner  # the view reads the row, which the update changes
     updated = results.update_followup(
         db.session(), g.site, response_id, changes, actor=g.account.email
     )
-    if owner and owner != view.followup_owner and owner != g.account.email:
+    if owner and owner != before and owner != g.account.email:
         mail_owner(owner, [updated])
     # Back to the same list afterwards: the filters it had are in ``back``.
     back = auth.safe_next(form.get("back"))
