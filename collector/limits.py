@@ -13,12 +13,12 @@ in the one error shape with ``Retry-After``.
 from __future__ import annotations
 
 import hashlib
-import json
 
 from flask import Blueprint, Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from collector.api.body import parsed
 from collector.domain.tokens import peek_site
 
 MESSAGE = "Too many requests. Retry after the number of seconds in the Retry-After header."
@@ -80,11 +80,8 @@ def management_key() -> str:
 def _claimed_site() -> str:
     """The site a request names, unverified (it only picks the bucket; the handler verifies)."""
     token = (request.view_args or {}).get("token")
-    if token is None and request.mimetype in ("application/json", "text/plain"):
-        try:
-            body = json.loads(request.get_data(cache=True) or b"null")
-        except (ValueError, UnicodeDecodeError):
-            body = None
+    if token is None:
+        body = parsed()
         if isinstance(body, dict):
             if isinstance(body.get("site_key"), str):
                 return body["site_key"][:64]
