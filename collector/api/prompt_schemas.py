@@ -221,6 +221,7 @@ class PromptSchema(Schema):
 
 
 class EligibilityQuerySchema(Schema):
+    user_id = fields.Str(required=True, validate=validate.Length(1, 200))
     survey = fields.Str(required=True, validate=validate.Length(1, 40))
     origin = fields.Str(
         load_default=None,
