@@ -660,7 +660,7 @@ def test_eligibility_lists_every_rule():
 
     e = client.users.eligibility("u42", survey="srv_1", origin="api")
 
-    assert dict(server.last.url.params) == {"survey": "srv_1", "origin": "api"}
+    assert dict(server.last.url.params) == {"user_id": "u42", "survey": "srv_1", "origin": "api"}
     assert not e.eligible and e.reason == "answered_recently" and e.origin == "api"
     assert [(r.name, r.passed, r.skipped) for r in e.rules] == [
         ("survey_inactive", True, False),
