@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from collector.domain import origins
 from collector.domain.scoring import SCALES
 
 LOCALES = ("en", "fi", "sv")
@@ -41,26 +41,15 @@ def LocaleTexts(*, max_length: int = 300, **kwargs) -> fields.Dict:
 
 
 class Origin(fields.Str):
-    """A web origin, normalised: scheme://host[:port], lower case, no path."""
+    """A web origin, as a browser spells it (``collector.domain.origins``): punycode, lower case,
+    no default port, no path."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValidationError(
-                "An origin is scheme://host[:port], e.g. https://app.example.com."
-            )
-        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-            raise ValidationError("An origin has no path, query, fragment or user.")
+        text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            port = parts.port
-        except ValueError:
-            raise ValidationError("The port is not a number.") from None
-        default = {"http": 80, "https": 443}[parts.scheme]
-        host = parts.hostname.lower()
-        if ":" in host:
-            host = f"[{host}]"
-        return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+            return origins.normalise(text)
+        except origins.NotAnOrigin as e:
+            raise ValidationError(str(e)) from None
 
 
 class TargetingRuleSchema(Schema):
