@@ -104,6 +104,10 @@ def _operation(rule, meta: dict, method: str) -> dict:
         "description": "Error",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+    if meta["content_type"] == "text/html":
+        # A page's own failures (an unknown or expired link) are pages too; input refused at the
+        # door keeps the JSON shape.
+        error["content"]["text/html"] = {"schema": {"type": "string"}}
     op: dict = {
         "summary": meta["summary"],
         "operationId": f"{method.lower()}_{rule.endpoint.replace('.', '_')}",

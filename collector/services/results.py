@@ -248,7 +248,7 @@ def _csv_text(rows) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, **spreadsheet.WRITER_OPTIONS)
     buffer.write("\ufeff")  # the BOM makes Excel read UTF-8 (ä, ö, å)
-    writer.writerow(CSV_COLUMNS)
+    buffer.write(",".join(CSV_COLUMNS) + "\r\n")  # plain names: only cells are quoted
     for count, row in enumerate(rows, 1):
         writer.writerow([spreadsheet.cell(v) for v in row])
         if count % _CSV_BATCH == 0:
