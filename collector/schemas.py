@@ -32,17 +32,25 @@ def LocaleTexts(*, max_length: int = 300, **kwargs) -> fields.Dict:
         if "en" not in value:
             raise ValidationError("An English text (`en`) is required: it is the fallback.")
 
-    return fields.Dict(
+    texts = fields.Dict(
         keys=fields.Str(validate=validate.Regexp(LOCALE_TAG, error="Not a locale such as fi.")),
         values=fields.Str(validate=validate.Length(1, max_length)),
         validate=[has_en, validate.Length(1, 20)],
         **kwargs,
     )
+    texts.openapi = {"required": ["en"], "maxProperties": 20}
+    return texts
 
 
 class Origin(fields.Str):
     """A web origin, as a browser spells it (``collector.domain.origins``): punycode, lower case,
     no default port, no path."""
+
+    openapi = {
+        "pattern": r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?"
+        r"(\.[A-Za-z][A-Za-z0-9]{0,30})*(:[1-9][0-9]{0,3})?$",
+        "description": "scheme://host[:port]; stored in punycode, lower case, no default port",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -52,7 +60,24 @@ class Origin(fields.Str):
             raise ValidationError(str(e)) from None
 
 
+_SCALAR = {"type": ["string", "number", "boolean"], "pattern": r"^[^\u0000]*$"}
+
+
 class TargetingRuleSchema(Schema):
+    #: What ``_value_fits_op`` checks, for the OpenAPI document.
+    openapi = {
+        "oneOf": [
+            {"properties": {"op": {"enum": ["gte", "lte"]}, "value": {"type": "number"}}},
+            {
+                "properties": {
+                    "op": {"const": "in"},
+                    "value": {"type": "array", "minItems": 1, "items": _SCALAR},
+                }
+            },
+            {"properties": {"op": {"enum": ["eq", "neq"]}, "value": _SCALAR}},
+        ]
+    }
+
     trait = fields.Str(required=True, validate=validate.Length(1, 64))
     op = fields.Str(required=True, validate=validate.OneOf(["eq", "neq", "in", "gte", "lte"]))
     value = fields.Raw(required=True)
@@ -93,7 +118,12 @@ class SurveySchema(Schema):
     name = fields.Str(validate=validate.Length(1, 200))
     question = LocaleTexts(required=True)
     followup = LocaleTexts(allow_none=True, load_default=None)
-    trigger_events = fields.List(EventName(), load_default=list, validate=validate.Length(0, 20))
+    trigger_events = fields.List(
+        EventName(),
+        load_default=list,
+        validate=validate.Length(0, 20),
+        metadata={"uniqueItems": True},
+    )
     delay_ms = fields.Int(load_default=0, validate=validate.Range(0, 600_000))
     sample_rate = fields.Float(load_default=1.0, validate=validate.Range(0, 1))
     targeting = fields.List(
@@ -101,11 +131,13 @@ class SurveySchema(Schema):
     )
     recontact_days = fields.Int(load_default=90, validate=validate.Range(0, 3650))
     dismiss_snooze_days = fields.Int(load_default=30, validate=validate.Range(0, 3650))
-    max_responses = fields.Int(allow_none=True, load_default=None, validate=validate.Range(1))
+    max_responses = fields.Int(
+        allow_none=True, load_default=None, validate=validate.Range(1, 100_000_000)
+    )
     priority = fields.Int(load_default=0, validate=validate.Range(-1000, 1000))
     active = fields.Bool(load_default=True)
     scale = fields.Method("_scale", dump_only=True)
-    archived_at = fields.AwareDateTime(dump_only=True)
+    archived_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 

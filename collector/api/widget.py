@@ -136,6 +136,7 @@ def dismissed(prompt_id: str):
     body=response_create,
     response=widget_response,
     status=201,
+    also=(200,),
     body_types=BODY_TYPES,
     tag="browser",
     auth="site_key",
