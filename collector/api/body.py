@@ -18,24 +18,19 @@ not at all, and the client learns which field to fix (see docs/decisions.md).
 from __future__ import annotations
 
 import io
-import json
-import re
-from itertools import accumulate
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from flask import Flask, current_app, g, request
 from marshmallow import Schema
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from collector.domain import storable
+from collector.domain import jsontext, storable
 from collector.errors import APIError, not_found
 
-#: Deeper than any body this API takes (a survey's targeting is 4 levels), far below the stack.
-MAX_DEPTH = 32
+MAX_DEPTH = jsontext.MAX_DEPTH
 JSON_TYPES = ("application/json", "text/plain")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
 
 
 class _Parsed:
@@ -59,6 +54,29 @@ def init_app(app: Flask) -> None:
 def init_refusals(app: Flask) -> None:
     """Call after ``limits.init_app``."""
     app.before_request(_refuse)
+
+
+def streamed(max_bytes: int):
+    """For a view that reads its own body as a stream (an import): the door leaves the body
+    unread, and werkzeug holds it to ``max_bytes`` (chunked too) instead of the usual limit."""
+
+    def mark(view):
+        view.streamed_body = max_bytes
+        return view
+
+    return mark
+
+
+def storable_items(items: Iterable[tuple[int, Any]], error) -> Iterator[tuple[int, Any]]:
+    """``(line, item)`` of a streamed body, an item with a NUL or lone surrogate in any string
+    replaced by ``error(param, message)``: the door's rule for bodies it does not read itself."""
+    for line, item in items:
+        path = storable.first_unstorable(item)
+        if path is None:
+            yield line, item
+        else:
+            refusal = _unstorable_field(storable.dotted(path))
+            yield line, error(refusal.param, refusal.message)
 
 
 def parsed():
@@ -94,6 +112,10 @@ def query(schema: Schema) -> dict:
 
 def _read() -> None:
     g.input_refusal = None
+    limit = getattr(current_app.view_functions.get(request.endpoint), "streamed_body", None)
+    if limit is not None:
+        request.max_content_length = limit
+        return
     try:
         raw = _bounded_body()
     except RequestEntityTooLarge as e:
@@ -127,7 +149,7 @@ def _bounded_body() -> bytes:
 
 
 def _parse(raw: bytes) -> _Parsed:
-    if _depth(raw) > MAX_DEPTH:
+    if jsontext.depth(raw) > MAX_DEPTH:
         return _Parsed(
             error=APIError(
                 400,
@@ -136,7 +158,7 @@ def _parse(raw: bytes) -> _Parsed:
             )
         )
     try:
-        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+        value = jsontext.loads(raw)
     except (ValueError, UnicodeDecodeError) as e:
         return _Parsed(error=APIError(400, "invalid_json", f"The body is not valid JSON: {e}."))
     if b"\\u" in raw:  # the only way JSON text spells a NUL or a lone surrogate
@@ -144,26 +166,6 @@ def _parse(raw: bytes) -> _Parsed:
         if path is not None:
             return _Parsed(error=_unstorable_field(storable.dotted(path)))
     return _Parsed(value)
-
-
-def _depth(raw: bytes) -> int:
-    """How deep arrays and objects nest in ``raw`` (brackets inside strings do not count)."""
-    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
-        return 0
-    brackets = _NOT_BRACKET.sub(b"", _STRING.sub(b"", raw))
-    return max(accumulate(1 if c in b"[{" else -1 for c in brackets), default=0)
-
-
-def _no_constant(name: str):
-    # NaN and Infinity are not JSON, and PostgreSQL's jsonb cannot hold them.
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if number in (float("inf"), float("-inf")):
-        raise ValueError(f"{text[:20]} is too large a number")
-    return number
 
 
 def _unstorable_field(param: str) -> APIError:

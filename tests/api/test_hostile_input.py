@@ -115,11 +115,15 @@ def path_endpoints(w) -> list[tuple]:
     ]
 
 
+#: Streams its own body, up to its own limit (32 MiB): tested below.
+IMPORT = "/v1/responses/import"
+
+
 def every_operation(app) -> list[tuple[str, str]]:
     """Every (method, rule) of the browser and management APIs, for the chunked-body probe."""
     ops = []
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(("/v1/", "/r/")) and "openapi" not in rule.rule:
+        if rule.rule.startswith(("/v1/", "/r/")) and rule.rule not in ("/v1/openapi.json", IMPORT):
             ops += [(m, rule.rule) for m in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     return ops
 
@@ -270,3 +274,38 @@ def test_numbers_json_does_not_have_are_refused(client, site, world):
         text = json.dumps(visitor(site))[:-1] + f', "traits": {{"x": {number}}}}}'
         resp = send(client, site, "POST", "/v1/widget/session", data=text)
         assert_error(resp, 400, "invalid_json")
+
+
+def test_an_import_refuses_each_hostile_item_by_its_line_and_imports_the_rest(
+    app, client, site, world
+):
+    def item(n, **extra):
+        return {
+            "external_id": f"ext-{n}",
+            "survey": world["survey"],
+            "user_id": f"imported-{n}",
+            "score": 4,
+            "created_at": "2025-03-01T12:00:00+00:00",
+            **extra,
+        }
+
+    body = "\n".join(
+        [
+            json.dumps(item(1)),
+            json.dumps(item(2, comment="bad" + NUL)),
+            json.dumps(item(3, traits={"plan": SURROGATE})),
+            json.dumps(item(4))[:-1] + f', "deep": {DEEP}}}',
+            json.dumps(item(5)),
+        ]
+    )
+    before = stored(app)["responses"]
+    resp = client.post(IMPORT, data=body, content_type="application/x-ndjson", headers=site.auth)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+    report = resp.get_json()
+    assert report["imported"] == 2
+    errors = {e["line"]: e for e in report["errors"]}
+    assert set(errors) == {2, 3, 4}
+    assert (errors[2]["param"], errors[3]["param"]) == ("comment", "traits.plan")
+    assert "levels deep" in errors[4]["message"]
+    assert stored(app)["responses"] == before + 2
+    an_ordinary_visit_still_works(app, client, site)
