@@ -275,7 +275,7 @@ def main() -> None:
         f"Ingest: {args.pairs} event+response pairs, {args.concurrency} client threads, "
         f"gunicorn -w 2, {os.cpu_count()} cores"
     )
-    base = {"FIILIS_SECRET_KEY": "bench", "FIILIS_ENV": "production"}
+    base = {"FIILIS_SECRET_KEY": "bench-" * 6, "FIILIS_ENV": "production"}
     tmp = Path(tempfile.mkdtemp())
     bare = measure("bare Flask endpoint", "bare_app()", base, "pk_bare", args)
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from collector import db, demo_inbox
 from collector.api.bundle import manifest
 from collector.domain import keys
-from collector.domain.snippet import script_tag
+from collector.domain.snippet import snippet
 from collector.models import Prompt, Response, Site, Survey, User
 from collector.schemas import SurveySchema
 from collector.services import accounts, sites, surveys
@@ -279,7 +279,7 @@ def host_app(
         known = {u[0]: u for u in USERS}
         name, plan = (known[user][1], known[user][2]) if user in known else (user, "pro")
         build = manifest()
-        tag = script_tag(
+        tag = snippet(
             collector_url,
             public_key=k["public_key"],
             file=build["file"],

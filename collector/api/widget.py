@@ -67,7 +67,12 @@ def _claimed_site() -> Row | None:
 
 def _site() -> Row:
     if g.widget_site is None:
-        raise APIError(401, "invalid_site_key", "No site has this site key.", param="site_key")
+        raise APIError(
+            401,
+            "invalid_site_key",
+            "No site has this site key: copy the tag from the dashboard's Install page.",
+            param="site_key",
+        )
     return g.widget_site
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Row, bindparam, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from collector.domain import eligibility, keys, texts
+from collector.domain import contrast, eligibility, keys, texts
 from collector.domain.eligibility import REASONS, Ask, History, SurveyRules
 from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
@@ -186,7 +186,7 @@ def deliver(
         "scale": {"min": low, "max": high, "low_label": low_label, "high_label": high_label},
         "delay_ms": survey.delay_ms,
         "locale": locale,
-        "theme": dict(site.theme or {}),
+        "theme": contrast.widget_theme(site.theme),
     }
 
 

@@ -49,7 +49,7 @@ from collector.models import (
     UTCDateTime,
     utcnow,
 )
-from collector.services import tagging
+from collector.services import search, tagging
 
 FOLLOWUP_STATUSES = ("open", "in_progress", "closed")
 INTERVALS = ("day", "week", "month")
@@ -106,6 +106,14 @@ def _filtered(db: Session, site: Site, filters: dict) -> Any:
         stmt = stmt.where(or_(*matches) if matches else false())
     if filters.get("followup_status"):
         stmt = stmt.where(Response.followup_status == filters["followup_status"])
+    if filters.get("search") and search.terms(filters["search"]):
+        stmt = stmt.where(search.matches(db, filters["search"]))
+    if filters.get("owner") is not None:
+        # "" is "nobody": the dashboard's filter for follow-ups no one has taken.
+        owner = filters["owner"]
+        stmt = stmt.where(
+            Response.followup_owner == owner if owner else Response.followup_owner.is_(None)
+        )
     if filters.get("tag"):
         stmt = stmt.where(Response.id.in_(tagging.tagged(site.id, filters["tag"])))
     if filters.get("has_comment") is True:
@@ -129,6 +137,11 @@ def list_page(db: Session, site: Site, filters: dict, *, limit: int, cursor: str
     kinds = kinds_of(db, {r.survey_id for r in items})
     tags = tagging.tags_of(db, [r.id for r in items])
     return [ResponseView(r, kinds[r.survey_id], tags=tags[r.id]) for r in items], more
+
+
+def count(db: Session, site: Site, filters: dict) -> int:
+    """How many of the site's responses pass ``filters`` (the list's total)."""
+    return db.scalar(select(func.count()).select_from(_filtered(db, site, filters).subquery()))
 
 
 def histories(db: Session, response_ids: list[str]) -> dict[str, list[FollowupChange]]:
