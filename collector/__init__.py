@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict | None = None) -> Flask:
     """The application factory: configuration from ``FIILIS_*`` env vars, then ``config``."""
-    from collector import cli, dashboard, db, errors, limits
+    from collector import cli, dashboard, db, errors, jobs, limits
     from collector import config as settings
     from collector.api import answer, body, bundle, health, v1, widget
     from collector.domain import storable
@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _request_ids(app)  # first: every later hook, the rate limiter's included, can name the request
     db.init_app(app)
+    jobs.init_app(app)
     settings_cache.init_app(app)
     errors.init_app(app)
     body.init_app(app)  # before the limiter: its key functions read the body parsed here

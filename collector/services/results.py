@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from collector import pagination
+from collector import outbox, pagination
 from collector.domain import keys, scoring, spreadsheet
 from collector.errors import APIError, not_found
 from collector.models import (
@@ -208,6 +208,7 @@ def update_followup(
                 created_at=now,
             )
         )
+        outbox.record(db, "followup.updated", site.id, response.id, now=now)
     db.commit()
     return get(db, site, response_id)
 
