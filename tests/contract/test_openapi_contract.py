@@ -40,6 +40,9 @@ KNOWN_GAPS = {
     # A target's rule (an https URL or e-mail addresses) depends on the (stored) channel.
     "POST /v1/alerts": [positive_data_acceptance],
     "PATCH /v1/alerts/{alert_id}": [positive_data_acceptance],
+    # An endpoint URL's rule (https with a host, not a private address) and unique event names.
+    "POST /v1/webhooks": [positive_data_acceptance],
+    "PATCH /v1/webhooks/{webhook_id}": [positive_data_acceptance],
 }
 
 
