@@ -184,6 +184,7 @@ def init_app(app: Flask) -> None:
         imports,
         login,
         overview,
+        people,
         responses,
         site,
         surveys,

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from collector import outbox
 from collector.domain import keys, texts
 from collector.domain.scales import Scale
 from collector.domain.scoring import SCALES
@@ -143,6 +144,7 @@ def submit(
     if stored is None:
         return _refused(db, conn, claims, response_id, score, now), False
     _MARK_ANSWERED.run(conn, {"prompt_id": claims.prompt_id, "now": now})
+    outbox.record(db, "response.created", claims.site_id, response_id, now=now)
     db.commit()
     response = {
         "id": response_id,
@@ -189,6 +191,7 @@ def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Res
         )
     response.comment = _comment(data.get("comment"))
     response.updated_at = now
+    outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     db.commit()
     return response
 
@@ -338,6 +341,7 @@ def link_score(
             return link.page("done", 409, response, notice="final")
         response.score = score
         response.updated_at = now
+        outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     db.commit()
     return link.at(response, now)
 
@@ -356,6 +360,7 @@ def link_comment(
         return link.page("comment", 422, response, notice="too_long")
     response.comment = _comment(comment)
     response.updated_at = now
+    outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     db.commit()
     return link.page("done", 200, response)
 
@@ -384,6 +389,7 @@ def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -
         db.add(response)
         db.flush()
         _answered(link.prompt, now)
+        outbox.record(db, "response.created", response.site_id, response.id, now=now)
         db.commit()
     except IntegrityError:
         # Another click got there first; from here on this is a repeated click.
@@ -394,6 +400,7 @@ def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -
         if response.score != score and _open_for_comment(response, now):
             response.score = score
             response.updated_at = now
+            outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     return response
 
 
