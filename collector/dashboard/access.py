@@ -43,6 +43,10 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.create_alert": {"POST": "admin"},
     "dashboard.toggle_alert": {"POST": "admin"},
     "dashboard.delete_alert": {"POST": "admin"},
+    "dashboard.test_alert": {"POST": "admin"},
+    # A webhook's delivery log shows its URL and what was sent: admins, like the webhooks API.
+    "dashboard.webhook_deliveries": {"GET": "admin"},
+    "dashboard.replay_delivery": {"POST": "admin"},
     "dashboard.save_digest": {"POST": "viewer"},
     "dashboard.team": {"GET": "admin"},
     "dashboard.change_role": {"POST": "admin"},
