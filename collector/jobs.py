@@ -47,6 +47,7 @@ JOB_MODULES = [
     "collector.purge",
     "collector.webhooks.delivery",
     "collector.alerting",
+    "collector.services.invites",
 ]
 
 

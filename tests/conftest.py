@@ -55,7 +55,8 @@ def pytest_sessionstart(session):
 def pytest_generate_tests(metafunc):
     if "backend" not in metafunc.fixturenames:
         return
-    both = "/tests/api/" in str(metafunc.definition.path) and _pg_reachable()
+    path = str(metafunc.definition.path)
+    both = ("/tests/api/" in path or "/tests/contract/" in path) and _pg_reachable()
     metafunc.parametrize(
         "backend", ["sqlite", "postgresql"] if both else ["sqlite"], scope="session"
     )

@@ -6,14 +6,12 @@ Every call is checked against the site's allowed origins before anything else ha
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, g, request
 from sqlalchemy import Row
 
 from collector import db
 from collector.api import cors
-from collector.api.body import json_body
+from collector.api.body import json_body, parsed
 from collector.api.prompt_schemas import (
     CommentSchema,
     EventSchema,
@@ -55,10 +53,7 @@ bp.after_request(cors.headers)
 
 def _claimed_site() -> Row | None:
     """The site the body speaks for, read leniently: the handler validates the body in full."""
-    try:
-        body = json.loads(request.get_data(cache=True) or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return None
+    body = parsed()
     if not isinstance(body, dict):
         return None
     if isinstance(body.get("site_key"), str):
@@ -146,6 +141,7 @@ def dismissed(prompt_id: str):
     body=response_create,
     response=widget_response,
     status=201,
+    also=(200,),
     body_types=BODY_TYPES,
     tag="browser",
     auth="site_key",

@@ -175,6 +175,7 @@ def init_app(app: Flask) -> None:
         connections,
         login,
         overview,
+        people,
         responses,
         site,
         surveys,

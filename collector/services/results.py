@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -38,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from collector import outbox, pagination
-from collector.domain import keys, scoring
+from collector.domain import keys, scoring, spreadsheet
 from collector.errors import APIError, not_found
 from collector.models import (
     FollowupChange,
@@ -235,26 +234,7 @@ CSV_COLUMNS = (
     "traits",
     "tags",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CSV_BATCH = 500
-
-
-def neutralise(cell: str) -> str:
-    """Make a text cell inert in spreadsheets: a leading ``'`` before a formula character."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return neutralise(str(value))
 
 
 def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
@@ -312,13 +292,13 @@ def _tag_list(db: Session, response_id):
 
 def _csv_text(rows) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, **spreadsheet.WRITER_OPTIONS)
     buffer.write("\ufeff")  # the BOM makes Excel read UTF-8 (ä, ö, å)
-    writer.writerow(CSV_COLUMNS)
+    buffer.write(",".join(CSV_COLUMNS) + "\r\n")  # plain names: only cells are quoted
     for count, row in enumerate(rows, 1):
         *cells, tags = row
-        tag_cell = neutralise(",".join(sorted((tags or "").split(","))))
-        writer.writerow([*(_csv_cell(v) for v in cells), tag_cell])
+        tag_cell = ",".join(sorted((tags or "").split(",")))
+        writer.writerow([*(spreadsheet.cell(v) for v in cells), spreadsheet.cell(tag_cell)])
         if count % _CSV_BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)
