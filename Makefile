@@ -19,11 +19,15 @@ $(STAMP):
 	@$(PY) -c "import collector, flask_limiter, psycopg, pytest" && rm -f $(VENV)/.installed-* && touch $@
 
 # The demo with its background worker (webhooks, mail); stopping the demo stops the worker.
+# The demo's alerts post to its own page server on loopback, and wait 20 s for a comment.
+run: export FIILIS_ENV = development
+run: export FIILIS_ALLOW_PRIVATE_WEBHOOKS = 1
+run: export FIILIS_ALERT_GRACE_SECONDS ?= 20
 run: $(STAMP)
-	FIILIS_ENV=development $(VENV)/bin/fiilis db upgrade
-	FIILIS_ENV=development $(VENV)/bin/fiilis worker --workers 1 & worker=$$!; \
+	$(VENV)/bin/fiilis db upgrade
+	$(VENV)/bin/fiilis worker --workers 1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	  FIILIS_ENV=development $(VENV)/bin/fiilis demo --port $(PORT)
+	  $(VENV)/bin/fiilis demo --port $(PORT)
 
 $(WIDGET_DEPS): widget/package-lock.json
 	cd widget && npm ci --no-audit --no-fund --loglevel=error

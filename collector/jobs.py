@@ -46,6 +46,7 @@ JOB_MODULES = [
     "collector.mail",
     "collector.purge",
     "collector.webhooks.delivery",
+    "collector.alerting",
     "collector.services.invites",
 ]
 

@@ -46,6 +46,10 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.create_alert": {"POST": "admin"},
     "dashboard.toggle_alert": {"POST": "admin"},
     "dashboard.delete_alert": {"POST": "admin"},
+    "dashboard.test_alert": {"POST": "admin"},
+    # A webhook's delivery log shows its URL and what was sent: admins, like the webhooks API.
+    "dashboard.webhook_deliveries": {"GET": "admin"},
+    "dashboard.replay_delivery": {"POST": "admin"},
     "dashboard.save_digest": {"POST": "viewer"},
     # Importing writes answers (and people) in bulk: editors, as for the survey editor.
     "dashboard.import_start": {"GET": "editor"},

@@ -24,6 +24,7 @@ from fiilis._identity import user_hash
 from fiilis._models import (
     Alert,
     AlertFilter,
+    AlertTest,
     Deleted,
     Eligibility,
     EligibilityRule,
@@ -60,6 +61,7 @@ __all__ = [
     "APITimeoutError",
     "Alert",
     "AlertFilter",
+    "AlertTest",
     "AsyncFiilis",
     "AsyncPaginator",
     "AuthenticationError",

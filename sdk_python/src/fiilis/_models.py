@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 __all__ = [
     "Alert",
     "AlertFilter",
+    "AlertTest",
     "Deleted",
     "Eligibility",
     "EligibilityRule",
@@ -488,6 +489,14 @@ class Alert(Model):
     def addresses(self) -> list[str]:
         """An e-mail alert's addresses as a list (empty for Slack)."""
         return [a.strip() for a in self.target.split(",")] if self.channel == "email" else []
+
+
+@dataclass(frozen=True)
+class AlertTest(Model):
+    """The answer to ``alerts.test``: the sample was delivered."""
+
+    id: str
+    sent: bool = True
 
 
 @dataclass(frozen=True)
