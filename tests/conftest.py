@@ -14,12 +14,18 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from collector import create_app, migrate
 from collector.models import Base
 from collector.services import sites
+
+# Property tests assert results, not speed: a loaded machine must not fail them on time alone
+# (speed is measured in bench/).
+settings.register_profile("fiilis", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("fiilis")
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 _pg_state: dict = {}
