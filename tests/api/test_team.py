@@ -52,6 +52,12 @@ EXPECTED = {
     ("dashboard.toggle_alert", "POST"): "admin",
     ("dashboard.delete_alert", "POST"): "admin",
     ("dashboard.save_digest", "POST"): "viewer",
+    ("dashboard.test_alert", "POST"): "admin",
+    ("dashboard.webhook_deliveries", "GET"): "admin",
+    ("dashboard.replay_delivery", "POST"): "admin",
+    ("dashboard.import_start", "GET"): "editor",
+    ("dashboard.import_upload", "POST"): "editor",
+    ("dashboard.import_run", "POST"): "editor",
     ("dashboard.team", "GET"): "admin",
     ("dashboard.change_role", "POST"): "admin",
     ("dashboard.remove_member", "POST"): "admin",
@@ -103,6 +109,8 @@ def test_each_route_is_allowed_or_403_for_each_role(app, site, role):
         "view_id": 1,
         "alert_id": "alr_nothing",
         "invite_id": "inv_nothing",
+        "webhook_id": "wh_nothing",
+        "delivery_id": "dlv_nothing",
     }
     wrong = []
     for rule, method in dashboard_routes(app):
