@@ -160,7 +160,15 @@ class SurveySchema(Schema):
         "_load_scale",
         metadata={
             "description": "{min, max}: CSAT 1–5 (default) or 1–7, CES 1–7 (default) or 1–5, "
-            "NPS 0–10. Fixed once the survey has answers."
+            "NPS 0–10. Fixed once the survey has answers.",
+            # The shape as ScaleSchema loads it, and the pairs any kind may have.
+            "type": "object",
+            "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}},
+            "required": ["min", "max"],
+            "additionalProperties": False,
+            "enum": [
+                {"min": low, "max": high} for low, high in sorted(set().union(*ALLOWED.values()))
+            ],
         },
     )
     archived_at = fields.AwareDateTime(dump_only=True, allow_none=True)

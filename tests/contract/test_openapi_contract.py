@@ -43,6 +43,9 @@ KNOWN_GAPS = {
     # An endpoint URL's rule (https with a host, not a private address) and unique event names.
     "POST /v1/webhooks": [positive_data_acceptance],
     "PATCH /v1/webhooks/{webhook_id}": [positive_data_acceptance],
+    # Which of the documented scales a survey may have depends on its kind (CSAT is never 0–10).
+    "POST /v1/surveys": [positive_data_acceptance],
+    "PATCH /v1/surveys/{survey_id}": [positive_data_acceptance],
 }
 
 
