@@ -32,7 +32,7 @@ def serve(tmp_path, database_url):
         environ = {
             **os.environ,
             "FIILIS_ENV": "production",
-            "FIILIS_SECRET_KEY": "test-secret-key",
+            "FIILIS_SECRET_KEY": "test-secret-key-" * 2,  # production asks for 32 characters
             "FIILIS_DATABASE_URL": database_url,
             "FIILIS_BIND": f"127.0.0.1:{port}",
             **env,
