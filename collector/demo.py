@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from collector import db
 from collector.api.bundle import manifest
-from collector.domain import keys
+from collector.domain import keys, scale
 from collector.domain.snippet import script_tag
 from collector.models import Prompt, Response, Site, Survey, User
 from collector.schemas import SurveySchema
@@ -244,16 +244,16 @@ def _score(rng: random.Random, kind: str, progress: float, plan: str) -> int:
     bonus = {"free": -0.3, "pro": 0.0, "team": 0.25}[plan]
     if kind == "csat":
         mean = 3.55 + 0.6 * progress + bonus
-        return _clip(round(rng.gauss(mean, 0.95)), 1, 5)
+        return _clip(round(rng.gauss(mean, 0.95)), scale.of(kind))
     if kind == "ces":
         mean = 4.7 + 0.9 * progress + bonus
-        return _clip(round(rng.gauss(mean, 1.3)), 1, 7)
+        return _clip(round(rng.gauss(mean, 1.3)), scale.of(kind))
     mean = 7.1 + 0.9 * progress + bonus + 0.2 * math.sin(progress * 9)
-    return _clip(round(rng.gauss(mean, 2.0)), 0, 10)
+    return _clip(round(rng.gauss(mean, 2.0)), scale.of(kind))
 
 
-def _clip(x: int, low: int, high: int) -> int:
-    return max(low, min(high, x))
+def _clip(x: int, points: scale.Scale) -> int:
+    return max(points.min, min(points.max, x))
 
 
 def _comment(rng: random.Random, kind: str, score: int, locale: str) -> str | None:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from collector.domain.scoring import SCALES
+from collector.domain import scale
 
 LOCALES = ("en", "fi", "sv")
 EVENT_NAME = re.compile(r"^[a-z0-9_.:-]{1,64}$")
@@ -91,16 +91,11 @@ class ThemeSchema(Schema):
     radius = fields.Int(validate=validate.Range(0, 32))
 
 
-class ScaleSchema(Schema):
-    min = fields.Int()
-    max = fields.Int()
-
-
 class SurveySchema(Schema):
     """A survey as the management API reads and writes it (DESIGN §5)."""
 
     id = fields.Str(dump_only=True)
-    kind = fields.Str(required=True, validate=validate.OneOf(list(SCALES)))
+    kind = fields.Str(required=True, validate=validate.OneOf(scale.KINDS))
     name = fields.Str(validate=validate.Length(1, 200))
     question = LocaleTexts(required=True)
     followup = LocaleTexts(allow_none=True, load_default=None)
@@ -121,8 +116,7 @@ class SurveySchema(Schema):
     updated_at = fields.AwareDateTime(dump_only=True)
 
     def _scale(self, survey) -> dict:
-        low, high = SCALES[survey.kind]
-        return {"min": low, "max": high}
+        return scale.of(survey.kind).to_dict()
 
     @validates("trigger_events")
     def _unique_events(self, value, **kwargs):

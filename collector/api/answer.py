@@ -15,8 +15,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 
 from collector import db
 from collector.api.prompt_schemas import AnswerPageQuerySchema, CommentFormSchema
-from collector.domain import texts
-from collector.domain.scoring import SCALES
+from collector.domain import scale, texts
 from collector.models import utcnow
 from collector.openapi import doc
 from collector.services import answers
@@ -97,7 +96,8 @@ def _render(shown: LinkPage, token: str, lang: str | None):
 
 def _survey_context(shown: LinkPage, t: dict, lang: str | None) -> dict:
     survey, response = shown.survey, shown.response
-    low, high = SCALES[survey.kind]
+    points = scale.of(survey.kind)
+    low, high = points.min, points.max
     low_label, high_label = texts.scale_labels(survey.kind, shown.ui)
     chosen = response.score if response is not None else None
     suffix = f"&lang={lang}" if lang else ""

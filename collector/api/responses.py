@@ -20,6 +20,7 @@ from marshmallow import (
 from collector import db, pagination
 from collector.api.auth import current_site
 from collector.api.body import json_body, query
+from collector.domain import scale
 from collector.models import utcnow
 from collector.openapi import doc
 from collector.schemas import list_of
@@ -75,8 +76,8 @@ class ResponseFilterSchema(Schema):
     user_id = fields.Str(validate=validate.Length(1, 200))
     since = Instant(metadata={"description": "From this instant on (inclusive). A date is UTC."})
     until = Instant(metadata={"description": "Before this instant (exclusive). A date is UTC."})
-    min_score = fields.Int(validate=validate.Range(0, 10))
-    max_score = fields.Int(validate=validate.Range(0, 10))
+    min_score = fields.Int(validate=validate.Range(scale.ANY.min, scale.ANY.max))
+    max_score = fields.Int(validate=validate.Range(scale.ANY.min, scale.ANY.max))
     followup_status = fields.Str(validate=validate.OneOf(results.FOLLOWUP_STATUSES))
     has_comment = fields.Bool()
 

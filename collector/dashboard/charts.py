@@ -10,7 +10,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from collector.domain.scoring import LOW_N, SCALES
+from collector.domain import scale
+from collector.domain.scoring import LOW_N
 
 # The range each kind's score lives in (CSAT %, CES mean, NPS).
 SCORE_RANGE = {"csat": (0.0, 100.0), "ces": (1.0, 7.0), "nps": (-100.0, 100.0)}
@@ -197,8 +198,7 @@ def distribution(
     kind: str, counts: dict[str, int], band_of, *, width: int = 320, height: int = 150
 ) -> Distribution:
     """One bar per scale point (zeros included), tallest bar full height; coloured by band."""
-    low, high = SCALES[kind]
-    points = list(range(low, high + 1))
+    points = list(scale.of(kind).points)
     total = sum(counts.get(str(p), 0) for p in points)
     peak = max([counts.get(str(p), 0) for p in points] + [1])
     top, baseline = 18.0, height - 20.0

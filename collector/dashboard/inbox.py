@@ -15,16 +15,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from collector import pagination
+from collector.domain import scale
+from collector.domain.scale import BAND_NAMES, band_of
 from collector.models import Site, Survey
 from collector.services import results
 
-# Score bands per kind, with DESIGN §7's categories as the "high" and "low" ends: NPS detractors,
-# passives, promoters; CSAT's top-2 box as high; CES "easy" (5–7) as high.
-BANDS: dict[str, dict[str, tuple[int, int]]] = {
-    "csat": {"low": (1, 2), "mid": (3, 3), "high": (4, 5)},
-    "ces": {"low": (1, 3), "mid": (4, 4), "high": (5, 7)},
-    "nps": {"low": (0, 6), "mid": (7, 8), "high": (9, 10)},
-}
+__all__ = ["BAND_NAMES", "BAND_WORD", "BAND_WORDS", "band_legend", "band_of", "page", "plan"]
+
 BAND_WORDS = {
     "csat": {"low": "Dissatisfied", "mid": "Neutral", "high": "Satisfied"},
     "ces": {"low": "Difficult", "mid": "Neutral", "high": "Easy"},
@@ -43,18 +40,9 @@ BAND_WORD = {
 
 def band_legend(kind: str) -> list[tuple[str, str]]:
     """``[("low", "Detractors 0–6"), …]``: a band's word and its scores, for legends and filters."""
-    out = []
-    for name, (low, high) in BANDS[kind].items():
-        points = f"{low}" if low == high else f"{low}–{high}"
-        out.append((name, f"{BAND_WORDS[kind][name]} {points}"))
-    return out
-
-
-def band_of(kind: str, score: int) -> str:
-    for name, (low, high) in BANDS[kind].items():
-        if low <= score <= high:
-            return name
-    raise ValueError(f"{score} is not on the {kind} scale")
+    return [
+        (band.name, f"{BAND_WORDS[kind][band.name]} {band.points}") for band in scale.bands(kind)
+    ]
 
 
 @dataclass
@@ -69,7 +57,7 @@ def plan(surveys: list[Survey], filters: dict, *, band: str | None, order: str) 
         [s for s in surveys if s.id == filters.get("survey")] if filters.get("survey") else surveys
     )
     common = {k: v for k, v in filters.items() if k != "survey" and v is not None}
-    bands = [band] if band else (list(BANDS["nps"]) if order == "low_first" else [None])
+    bands = [band] if band else (list(BAND_NAMES) if order == "low_first" else [None])
     phases = []
     for name in bands:
         if name is None:  # every score: one call, with or without a survey
@@ -81,7 +69,13 @@ def plan(surveys: list[Survey], filters: dict, *, band: str | None, order: str) 
         for survey in chosen:
             by_kind.setdefault(survey.kind, []).append(survey.id)
         phases.append(
-            {**common, "bands": [(ids, *BANDS[kind][name]) for kind, ids in by_kind.items()]}
+            {
+                **common,
+                "bands": [
+                    (ids, scale.bands(kind).named(name).low, scale.bands(kind).named(name).high)
+                    for kind, ids in by_kind.items()
+                ],
+            }
         )
     return phases
 

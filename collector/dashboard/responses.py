@@ -26,7 +26,7 @@ def _choices() -> dict:
     args = request.args
     chosen = {
         "survey": args.get("survey", ""),
-        "band": args.get("band") if args.get("band") in inbox.BANDS["nps"] else "",
+        "band": args.get("band") if args.get("band") in inbox.BAND_NAMES else "",
         "status": args.get("status") if args.get("status") in results.FOLLOWUP_STATUSES else "",
         "has_comment": args.get("has_comment", DEFAULTS["has_comment"]),
         "order": args.get("order") if args.get("order") in inbox.ORDERS else DEFAULTS["order"],

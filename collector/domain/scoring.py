@@ -37,7 +37,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
+from collector.domain import scale
+
+#: ``{kind: (min, max)}``, from :mod:`collector.domain.scale`.
+SCALES: dict[str, tuple[int, int]] = {kind: (s.min, s.max) for kind, s in scale.DEFAULTS.items()}
 
 #: Below this many answers a summary is flagged ``low_n``.
 LOW_N = 30
@@ -143,7 +146,7 @@ def summarize(kind: str, distribution: Mapping[int, int]) -> Summary:
     }
 
     if kind == "csat":
-        satisfied = _count(counts, 4, 5)
+        satisfied = _count(counts, scale.BANDS["csat"].high)
         low, high = _wilson(satisfied / n, n)
         score = 100.0 * satisfied / n
         return Summary(
@@ -154,13 +157,17 @@ def summarize(kind: str, distribution: Mapping[int, int]) -> Summary:
         )
     if kind == "ces":
         return Summary(
-            score=mean, ci95=mean_ci95, easy_pct=100.0 * _count(counts, 5, 7) / n, **common
+            score=mean,
+            ci95=mean_ci95,
+            easy_pct=100.0 * _count(counts, scale.BANDS["ces"].high) / n,
+            **common,
         )
 
+    nps = scale.BANDS["nps"]
     promoters, passives, detractors = (
-        _count(counts, 9, 10),
-        _count(counts, 7, 8),
-        _count(counts, 0, 6),
+        _count(counts, nps.high),
+        _count(counts, nps.mid),
+        _count(counts, nps.low),
     )
     # Percentages from counts (not from shares): 6 of 10 minus 2 of 10 is exactly 40, not 39.99….
     score = 100.0 * (promoters - detractors) / n
@@ -213,8 +220,8 @@ def _validated(kind: str, distribution: Mapping[int, int]) -> dict[int, int]:
     return counts
 
 
-def _count(counts: Mapping[int, int], first: int, last: int) -> int:
-    return sum(counts[p] for p in range(first, last + 1))
+def _count(counts: Mapping[int, int], band: scale.Band) -> int:
+    return sum(counts[p] for p in range(band.low, band.high + 1))
 
 
 def _mean_with_interval(

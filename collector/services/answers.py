@@ -30,8 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from collector.domain import keys, texts
-from collector.domain.scoring import SCALES
+from collector.domain import keys, scale, texts
 from collector.domain.tokens import Claims, TokenError
 from collector.errors import APIError, not_found
 from collector.models import Prompt, Response, Site, Survey, UTCDateTime
@@ -40,7 +39,6 @@ from collector.services import prompts
 
 # A widget's answer is the hot path: statements built once and run prepared (collector.prepared).
 _p, _s, _r = Prompt.__table__.c, Survey.__table__.c, Response.__table__.c
-_ANY_SCALE = (min(low for low, _ in SCALES.values()), max(high for _, high in SCALES.values()))
 _NOW = bindparam("now", type_=UTCDateTime())
 _SCORE = bindparam("score", type_=Integer())
 _PROMPT_TO_ANSWER = Prepared(
@@ -73,8 +71,8 @@ _ANSWER = Prepared(
             _p.channel == "widget",
             _p.expires_at > _NOW,
             _SCORE.between(
-                case({kind: low for kind, (low, _) in SCALES.items()}, value=_s.kind),
-                case({kind: high for kind, (_, high) in SCALES.items()}, value=_s.kind),
+                case({kind: s.min for kind, s in scale.DEFAULTS.items()}, value=_s.kind),
+                case({kind: s.max for kind, s in scale.DEFAULTS.items()}, value=_s.kind),
             ),
         ),
     )
@@ -119,7 +117,7 @@ def submit(
         "url": data.get("url"),
         "now": now,
     }
-    if not _ANY_SCALE[0] <= score <= _ANY_SCALE[1]:
+    if score not in scale.ANY:
         # Off every scale (and perhaps too big for an integer column): never sent to the database.
         return _refused(db, conn, claims, response_id, score, now), False
     try:
@@ -160,7 +158,7 @@ def _refused(
         return _replay(existing, response_id, score)
     if prompt.expires_at <= now:
         raise prompts.expired_prompt()
-    if not _in_scale(prompt.kind, score):
+    if score not in scale.of(prompt.kind):
         raise _off_scale(prompt.kind)
     raise not_found("prompt", "token")  # gone between the two reads (erased)
 
@@ -207,17 +205,12 @@ def _replay(existing: Response, response_id: str, score: int) -> Response:
     )
 
 
-def _in_scale(kind: str, score: int) -> bool:
-    low, high = SCALES[kind]
-    return low <= score <= high
-
-
 def _off_scale(kind: str) -> APIError:
-    low, high = SCALES[kind]
+    points = scale.of(kind)
     return APIError(
         422,
         "validation_failed",
-        f"score: must be from {low} to {high} for a {kind.upper()} survey.",
+        f"score: must be from {points.min} to {points.max} for a {kind.upper()} survey.",
         param="score",
     )
 
@@ -403,8 +396,7 @@ def _open_for_comment(response: Response, now: datetime) -> bool:
 
 
 def _parse_score(survey: Survey, raw: str) -> int | None:
-    low, high = SCALES[survey.kind]
     if not re.fullmatch(r"-?[0-9]{1,2}", raw.strip()):
         return None
     score = int(raw)
-    return score if low <= score <= high else None
+    return score if score in scale.of(survey.kind) else None

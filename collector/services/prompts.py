@@ -22,9 +22,8 @@ from sqlalchemy import Connection, Row, bindparam, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from collector.domain import eligibility, keys, texts
+from collector.domain import eligibility, keys, scale, texts
 from collector.domain.eligibility import REASONS, Ask, History, SurveyRules
-from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
 from collector.errors import APIError, not_found
 from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
@@ -175,7 +174,7 @@ def deliver(
     locale = texts.pick_locale(
         requested_locale or prompt.locale, survey.question, site.default_locale
     )
-    low, high = SCALES[survey.kind]
+    points = scale.of(survey.kind)
     low_label, high_label = texts.scale_labels(survey.kind, locale)
     return {
         "id": prompt.id,
@@ -183,7 +182,7 @@ def deliver(
         "kind": survey.kind,
         "question": survey.question[locale],
         "followup": texts.followup(survey.followup, locale),
-        "scale": {"min": low, "max": high, "low_label": low_label, "high_label": high_label},
+        "scale": {**points.to_dict(), "low_label": low_label, "high_label": high_label},
         "delay_ms": survey.delay_ms,
         "locale": locale,
         "theme": dict(site.theme or {}),

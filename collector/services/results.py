@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from collector import pagination
-from collector.domain import keys, scoring
+from collector.domain import keys, scale, scoring
 from collector.errors import APIError, not_found
 from collector.models import (
     FollowupChange,
@@ -356,8 +356,7 @@ def _period(survey_id: str, since: datetime | None, until: datetime) -> list:
 
 
 def _scale(kind: str) -> list[int]:
-    low, high = scoring.SCALES[kind]
-    return list(range(low, high + 1))
+    return list(scale.of(kind).points)
 
 
 def _points_cte(kind: str):
