@@ -1,4 +1,12 @@
-"""Engine and session lifecycle: one engine per app, one session per request (closed in teardown)."""
+"""Engine and session lifecycle: one engine per app, one session per request (closed in teardown),
+and the unit of work a use case runs in (:func:`uow`).
+
+A use case says whether it writes: ``with uow(session, write=True):`` begins the transaction
+(on SQLite as ``BEGIN IMMEDIATE``, queued behind the other writers), commits once when the block
+ends and rolls back when it raises. ``write=False`` reads (a deferred ``BEGIN`` on SQLite). A
+transaction the request's session begins outside a unit of work reads too; one begun on the
+engine itself (migrations, scripts) writes.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,9 @@ import os
 import sqlite3
 import stat
 import time
+from collections.abc import Iterator
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,7 +65,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
     def _on_begin(conn):
         # Straight to the driver: this runs for every transaction.
         dbapi_conn = conn.connection.dbapi_connection
-        if _reading():
+        if not conn.get_execution_options().get(_WRITES, True):
             dbapi_conn.execute("BEGIN")
             return
         dbapi_conn.queue_for_write()
@@ -148,19 +157,53 @@ def _open_lock_file(database: str) -> int | None:
     return fd
 
 
-def _reading() -> bool:
-    """GET and HEAD requests read; anything else (and a GET that calls ``writing()``) writes."""
-    return (
-        has_request_context()
-        and request.method in ("GET", "HEAD")
-        and not g.get("db_writes", False)
-    )
+#: The connection's execution option that says its transaction writes (set by :func:`uow`).
+_WRITES = "fiilis_writes"
+_OPEN = "fiilis.uow"
+
+
+@contextlib.contextmanager
+def uow(db: Session, *, write: bool) -> Iterator[Session]:
+    """One transaction on ``db``: committed once when the block ends, rolled back if it raises.
+
+    A read made on the session before (an API key looked up, a site for the origin check) is
+    ended first, so that the unit of work begins its own transaction, writing or not; changes
+    made outside a unit of work are refused. Inside another unit of work this one joins it (a
+    write only inside a writing one): the outermost commits.
+    """
+    outer = db.info.get(_OPEN)
+    if outer is not None:
+        if write and not outer:
+            raise RuntimeError("a writing unit of work cannot run inside a reading one")
+        yield db
+        return
+    if db.new or db.dirty or db.deleted:
+        raise RuntimeError("changes made outside a unit of work")
+    if db.in_transaction():
+        db.commit()
+    db.info[_OPEN] = write
+    try:
+        db.connection(execution_options={_WRITES: write})
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        db.info.pop(_OPEN, None)
+
+
+def reading_session(bind: Engine) -> Session:
+    """A session of its own that reads (a streamed export outliving the request's session)."""
+    return Session(bind, execution_options={_WRITES: False})
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["fiilis.engine"] = engine
-    app.extensions["fiilis.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["fiilis.sessionmaker"] = sessionmaker(
+        engine, expire_on_commit=False, execution_options={_WRITES: False}
+    )
     app.teardown_appcontext(_close_session)
 
 
@@ -173,12 +216,6 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["fiilis.sessionmaker"]()
     return g.db_session
-
-
-def writing() -> Session:
-    """The session for a GET request that writes (e.g. a one-click score link), before first use."""
-    g.db_writes = True
-    return session()
 
 
 def _close_session(_exc=None) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from collector import db
 from collector.api.bundle import manifest
+from collector.db import uow
 from collector.domain import keys, scale
 from collector.domain.snippet import script_tag
 from collector.models import Prompt, Response, Site, Survey, User
@@ -160,84 +161,84 @@ def setup(session: Session, instance: Path, origins: list[str]) -> tuple[dict, d
 
 def seed_history(session: Session, site: Site, survey_ids: dict[str, str], total: int = 2000):
     """About ``total`` answers over the last 90 days, with believable trends and comments."""
-    rng = random.Random(2026)
-    now = datetime.now(UTC).replace(microsecond=0)
-    shares = {"csat": 0.5, "ces": 0.3, "nps": 0.2}
-    users = [(f"demo-{i:04d}", rng.choice(["free", "pro", "pro", "team"])) for i in range(700)]
-    session.execute(
-        insert(User),
-        [
-            {"site_id": site.id, "user_id": uid, "traits": {"plan": plan}, "created_at": now}
-            for uid, plan in users
-        ],
-    )
-    prompts, responses = [], []
-    for kind, share in shares.items():
-        for _ in range(int(total * share)):
-            age = rng.random() ** 0.8 * 90  # a little more recent traffic than old
-            at = now - timedelta(days=age, seconds=rng.randrange(86400))
-            progress = 1 - age / 90  # 0 → 90 days ago, 1 → today: scores improve over time
-            uid, plan = rng.choice(users)
-            score = _score(rng, kind, progress, plan)
-            locale = "fi" if rng.random() < 0.3 else "en"
-            pid = keys.new_id("prm")
-            event = {"csat": "invoice.paid", "ces": "ticket.closed", "nps": None}[kind]
-            prompts.append(
-                {
-                    "id": pid,
-                    "site_id": site.id,
-                    "survey_id": survey_ids[kind],
-                    "user_id": uid,
-                    "origin": "api" if kind == "nps" else "event",
-                    "channel": "widget",
-                    "status": "answered",
-                    "event": event,
-                    "context": {},
-                    "traits": {"plan": plan},
-                    "locale": locale,
-                    "created_at": at,
-                    "expires_at": at + timedelta(days=1),
-                    "shown_at": at,
-                    "answered_at": at,
-                }
-            )
-            responses.append(
-                {
-                    "id": keys.new_id("rsp"),
-                    "site_id": site.id,
-                    "survey_id": survey_ids[kind],
-                    "prompt_id": pid,
-                    "user_id": uid,
-                    "score": score,
-                    "comment": _comment(rng, kind, score, locale),
-                    "locale": locale,
-                    "url": "https://app.acme.test/invoices",
-                    "event": event,
-                    "context": {},
-                    "traits": {"plan": plan},
-                    "followup_status": "open",
-                    "created_at": at,
-                    "updated_at": at,
-                }
-            )
-            # Not everyone answers: some prompts were shown and dismissed, a few just shown.
-            if rng.random() < 0.35:
-                skipped = at + timedelta(minutes=rng.randrange(1, 600))
-                status = "dismissed" if rng.random() < 0.7 else "shown"
+    with uow(session, write=True):
+        rng = random.Random(2026)
+        now = datetime.now(UTC).replace(microsecond=0)
+        shares = {"csat": 0.5, "ces": 0.3, "nps": 0.2}
+        users = [(f"demo-{i:04d}", rng.choice(["free", "pro", "pro", "team"])) for i in range(700)]
+        session.execute(
+            insert(User),
+            [
+                {"site_id": site.id, "user_id": uid, "traits": {"plan": plan}, "created_at": now}
+                for uid, plan in users
+            ],
+        )
+        prompts, responses = [], []
+        for kind, share in shares.items():
+            for _ in range(int(total * share)):
+                age = rng.random() ** 0.8 * 90  # a little more recent traffic than old
+                at = now - timedelta(days=age, seconds=rng.randrange(86400))
+                progress = 1 - age / 90  # 0 → 90 days ago, 1 → today: scores improve over time
+                uid, plan = rng.choice(users)
+                score = _score(rng, kind, progress, plan)
+                locale = "fi" if rng.random() < 0.3 else "en"
+                pid = keys.new_id("prm")
+                event = {"csat": "invoice.paid", "ces": "ticket.closed", "nps": None}[kind]
                 prompts.append(
                     {
-                        **prompts[-1],
-                        "id": keys.new_id("prm"),
-                        "status": status,
-                        "created_at": skipped,
-                        "shown_at": skipped,
-                        "answered_at": None,
-                        "dismissed_at": skipped if status == "dismissed" else None,
+                        "id": pid,
+                        "site_id": site.id,
+                        "survey_id": survey_ids[kind],
+                        "user_id": uid,
+                        "origin": "api" if kind == "nps" else "event",
+                        "channel": "widget",
+                        "status": "answered",
+                        "event": event,
+                        "context": {},
+                        "traits": {"plan": plan},
+                        "locale": locale,
+                        "created_at": at,
+                        "expires_at": at + timedelta(days=1),
+                        "shown_at": at,
+                        "answered_at": at,
                     }
                 )
-    session.execute(insert(Prompt), prompts)
-    session.execute(insert(Response), responses)
-    session.commit()
+                responses.append(
+                    {
+                        "id": keys.new_id("rsp"),
+                        "site_id": site.id,
+                        "survey_id": survey_ids[kind],
+                        "prompt_id": pid,
+                        "user_id": uid,
+                        "score": score,
+                        "comment": _comment(rng, kind, score, locale),
+                        "locale": locale,
+                        "url": "https://app.acme.test/invoices",
+                        "event": event,
+                        "context": {},
+                        "traits": {"plan": plan},
+                        "followup_status": "open",
+                        "created_at": at,
+                        "updated_at": at,
+                    }
+                )
+                # Not everyone answers: some prompts were shown and dismissed, a few just shown.
+                if rng.random() < 0.35:
+                    skipped = at + timedelta(minutes=rng.randrange(1, 600))
+                    status = "dismissed" if rng.random() < 0.7 else "shown"
+                    prompts.append(
+                        {
+                            **prompts[-1],
+                            "id": keys.new_id("prm"),
+                            "status": status,
+                            "created_at": skipped,
+                            "shown_at": skipped,
+                            "answered_at": None,
+                            "dismissed_at": skipped if status == "dismissed" else None,
+                        }
+                    )
+        session.execute(insert(Prompt), prompts)
+        session.execute(insert(Response), responses)
 
 
 def _score(rng: random.Random, kind: str, progress: float, plan: str) -> int:

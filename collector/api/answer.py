@@ -43,7 +43,7 @@ _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 def page(token: str):
     lang, score = _lang(), request.args.get("score")
     if score is not None and request.method == "GET":  # HEAD (link checkers) never records
-        shown = answers.link_score(db.writing(), token, score, utcnow(), lang=lang)
+        shown = answers.link_score(db.session(), token, score, utcnow(), lang=lang)
     else:
         shown = answers.link_page(db.session(), token, utcnow(), lang=lang)
         if request.args.get("sent") and shown.state == "comment":

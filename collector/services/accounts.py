@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from collector.db import uow
 from collector.errors import APIError
 from collector.models import Account, Site, utcnow
 
@@ -33,16 +34,13 @@ def create(db: Session, site: Site, *, email: str, password: str) -> Account:
             f"A password has at least {MIN_PASSWORD} characters.",
             param="password",
         )
-    if by_email(db, email) is not None:
-        raise APIError(409, "email_taken", "An account with this e-mail exists.", param="email")
-    account = Account(
-        site_id=site.id,
-        email=email,
-        password_hash=generate_password_hash(password, method="scrypt"),
-    )
-    db.add(account)
-    db.commit()
-    return account
+    password_hash = generate_password_hash(password, method="scrypt")  # before the lock, as above
+    with uow(db, write=True):
+        if by_email(db, email) is not None:
+            raise APIError(409, "email_taken", "An account with this e-mail exists.", param="email")
+        account = Account(site_id=site.id, email=email, password_hash=password_hash)
+        db.add(account)
+        return account
 
 
 def by_email(db: Session, email: str) -> Account | None:
@@ -55,14 +53,17 @@ def get(db: Session, account_id: int) -> Account | None:
 
 def authenticate(db: Session, email: str, password: str) -> Account | None:
     """The account for this e-mail and password, with its login time recorded; else ``None``."""
-    account = by_email(db, email)
+    # The password is checked outside the writing transaction: scrypt takes a while, and on
+    # SQLite every other writer would wait for it.
+    with uow(db, write=False):
+        account = by_email(db, email)
     if account is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(account.password_hash, password):
         return None
-    account.last_login_at = utcnow()
-    db.commit()
+    with uow(db, write=True):
+        account.last_login_at = utcnow()
     return account
 
 
@@ -75,5 +76,5 @@ def fingerprint(account: Account, secret: str) -> str:
 
 def end_sessions(db: Session, account: Account) -> None:
     """Void every session of this account, including copies of its cookie elsewhere."""
-    account.session_epoch += 1
-    db.commit()
+    with uow(db, write=True):
+        account.session_epoch += 1

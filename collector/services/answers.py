@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
-    Connection,
     Integer,
     String,
     Text,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from collector.db import uow
 from collector.domain import keys, scale, texts
 from collector.domain.tokens import Claims, TokenError
 from collector.errors import APIError, not_found
@@ -105,7 +105,6 @@ def submit(
     the insert was refused or stored nothing."""
     if claims is None:  # the caller may have read the token already (the origin gate does)
         claims = prompts.read_token(data["token"], now, allow_expired=True)
-    conn = db.connection()
     response_id, score, comment = data["response_id"], data["score"], _comment(data.get("comment"))
     answer = {
         "response_id": response_id,
@@ -117,23 +116,25 @@ def submit(
         "url": data.get("url"),
         "now": now,
     }
-    if score not in scale.ANY:
-        # Off every scale (and perhaps too big for an integer column): never sent to the database.
-        return _refused(db, conn, claims, response_id, score, now), False
     try:
+        with uow(db, write=True):
+            conn = db.connection()
+            # Off every scale (and perhaps too big for an integer column): never sent to the
+            # database.
+            stored = _ANSWER.first(conn, answer) if score in scale.ANY else None
+            if stored is not None:
+                _MARK_ANSWERED.run(conn, {"prompt_id": claims.prompt_id, "now": now})
+    except IntegrityError as refused:
         # A racing or repeated submission stops here, on the unique prompt_id (or the response
         # id), and the stored response decides.
-        stored = _ANSWER.first(conn, answer)
-    except IntegrityError:
-        db.rollback()
-        existing = _existing(db, response_id, claims.prompt_id)
+        with uow(db, write=False):
+            existing = _existing(db, response_id, claims.prompt_id)
         if existing is None:
-            raise
+            raise refused from None
         return _replay(existing, response_id, score), False
     if stored is None:
-        return _refused(db, conn, claims, response_id, score, now), False
-    _MARK_ANSWERED.run(conn, {"prompt_id": claims.prompt_id, "now": now})
-    db.commit()
+        with uow(db, write=False):
+            return _refused(db, claims, response_id, score, now), False
     response = {
         "id": response_id,
         "prompt_id": claims.prompt_id,
@@ -146,12 +147,10 @@ def submit(
     return response, True
 
 
-def _refused(
-    db: Session, conn: Connection, claims: Claims, response_id: str, score: int, now: datetime
-):
+def _refused(db: Session, claims: Claims, response_id: str, score: int, now: datetime):
     """Why nothing was stored: no such prompt here (404/401), or it expired (410) or the score is
     off its scale (422), unless this very answer was stored before (its replay)."""
-    prompt = _PROMPT_TO_ANSWER.first(conn, {"prompt_id": claims.prompt_id})
+    prompt = _PROMPT_TO_ANSWER.first(db.connection(), {"prompt_id": claims.prompt_id})
     prompts.check_claims(prompt, claims, channel="widget")
     existing = _existing(db, response_id, prompt.id)
     if existing is not None:
@@ -165,20 +164,20 @@ def _refused(
 
 def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Response:
     """The follow-up comment for a response, within the comment window; a new one replaces it."""
-    prompt = prompts.by_token(db, data["token"], now, channel="widget", allow_expired=True)
-    response = db.get(Response, keys.canonical_response_id(response_id))
-    if response is None or response.prompt_id != prompt.id:
-        raise not_found("response", "response_id")
-    if now >= response.created_at + COMMENT_WINDOW:
-        raise APIError(
-            409,
-            "comment_window_closed",
-            f"A comment can be added up to {_hours(COMMENT_WINDOW)} hours after the score.",
-            param="comment",
-        )
-    response.comment = _comment(data.get("comment"))
-    response.updated_at = now
-    db.commit()
+    with uow(db, write=True):
+        prompt = prompts.by_token(db, data["token"], now, channel="widget", allow_expired=True)
+        response = db.get(Response, keys.canonical_response_id(response_id))
+        if response is None or response.prompt_id != prompt.id:
+            raise not_found("response", "response_id")
+        if now >= response.created_at + COMMENT_WINDOW:
+            raise APIError(
+                409,
+                "comment_window_closed",
+                f"A comment can be added up to {_hours(COMMENT_WINDOW)} hours after the score.",
+                param="comment",
+            )
+        response.comment = _comment(data.get("comment"))
+        response.updated_at = now
     return response
 
 
@@ -298,10 +297,11 @@ class _Link:
 
 def link_page(db: Session, token: str, now: datetime, *, lang: str | None) -> LinkPage:
     """The page as it stands: what to ask, or where the person left off."""
-    link = _load(db, token, now, lang)
-    if isinstance(link, LinkPage):
-        return link
-    return link.at(_response_of(db, link.prompt.id), now)
+    with uow(db, write=False):
+        link = _load(db, token, now, lang)
+        if isinstance(link, LinkPage):
+            return link
+        return link.at(_response_of(db, link.prompt.id), now)
 
 
 def link_score(
@@ -310,6 +310,17 @@ def link_score(
     """A score link was clicked (``?score=N``). The same score again changes nothing; another
     score replaces the first until a comment is sent or the comment window closes (e-mail
     scanners open every link first, the person's own click comes later and wins)."""
+    try:
+        with uow(db, write=True):
+            return _score_link(db, token, raw_score, now, lang)
+    except IntegrityError:
+        pass
+    # Another click got there first; from here on this is a repeated click.
+    with uow(db, write=True):
+        return _score_link(db, token, raw_score, now, lang)
+
+
+def _score_link(db: Session, token: str, raw_score: str, now: datetime, lang: str | None):
     link = _load(db, token, now, lang)
     if isinstance(link, LinkPage):
         return link
@@ -322,13 +333,16 @@ def link_score(
     if response is None:
         if link.prompt.expires_at <= now:
             return link.page("closed", 410)
-        response = _insert_link_response(db, link, score, now)
+        response = _new_response(link.prompt, keys.new_id("rsp"), score, now)
+        response.locale = link.locale
+        db.add(response)
+        db.flush()
+        _answered(link.prompt, now)
     elif response.score != score:
         if not _open_for_comment(response, now):
             return link.page("done", 409, response, notice="final")
         response.score = score
         response.updated_at = now
-    db.commit()
     return link.at(response, now)
 
 
@@ -336,18 +350,18 @@ def link_comment(
     db: Session, token: str, comment: str, now: datetime, *, lang: str | None
 ) -> LinkPage:
     """The follow-up form was sent: store the comment and thank; ``state`` is ``done`` then."""
-    link = _load(db, token, now, lang)
-    if isinstance(link, LinkPage):
-        return link
-    response = _response_of(db, link.prompt.id)
-    if response is None or not _open_for_comment(response, now):
-        return link.at(response, now)
-    if len(comment) > MAX_COMMENT:
-        return link.page("comment", 422, response, notice="too_long")
-    response.comment = _comment(comment)
-    response.updated_at = now
-    db.commit()
-    return link.page("done", 200, response)
+    with uow(db, write=True):
+        link = _load(db, token, now, lang)
+        if isinstance(link, LinkPage):
+            return link
+        response = _response_of(db, link.prompt.id)
+        if response is None or not _open_for_comment(response, now):
+            return link.at(response, now)
+        if len(comment) > MAX_COMMENT:
+            return link.page("comment", 422, response, notice="too_long")
+        response.comment = _comment(comment)
+        response.updated_at = now
+        return link.page("done", 200, response)
 
 
 def _load(db: Session, token: str, now: datetime, lang: str | None) -> _Link | LinkPage:
@@ -364,27 +378,6 @@ def _load(db: Session, token: str, now: datetime, lang: str | None) -> _Link | L
     locale = texts.pick_locale(lang or prompt.locale, survey.question, site.default_locale)
     ui = lang if lang in texts.LOCALES else texts.builtin(locale)
     return _Link(prompt, site, survey, locale, ui)
-
-
-def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -> Response:
-    prompt_id = link.prompt.id
-    response = _new_response(link.prompt, keys.new_id("rsp"), score, now)
-    response.locale = link.locale
-    try:
-        db.add(response)
-        db.flush()
-        _answered(link.prompt, now)
-        db.commit()
-    except IntegrityError:
-        # Another click got there first; from here on this is a repeated click.
-        db.rollback()
-        response = _response_of(db, prompt_id)
-        if response is None:
-            raise
-        if response.score != score and _open_for_comment(response, now):
-            response.score = score
-            response.updated_at = now
-    return response
 
 
 def _response_of(db: Session, prompt_id: str) -> Response | None:

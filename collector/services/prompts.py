@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Row, bindparam, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from collector.db import uow
 from collector.domain import eligibility, keys, scale, texts
 from collector.domain.eligibility import REASONS, Ask, History, SurveyRules
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
@@ -194,11 +195,11 @@ def on_session(db: Session, site: Site, visit: dict, now: datetime) -> dict | No
     key = _user_key(site, visit)
     if key.startswith(visitors.ANON):
         return None  # backends trigger prompts for user ids only: nothing to look up or store
-    conn = db.connection()
-    visitors.remember(conn, site, key, visit.get("traits"), now)
-    pending = _WAITING.first(conn, {"site_id": site.id, "user_id": key, "now": now})
-    survey = _SURVEY_BY_ID.first(conn, {"id": pending.survey_id}) if pending else None
-    db.commit()
+    with uow(db, write=True):
+        conn = db.connection()
+        visitors.remember(conn, site, key, visit.get("traits"), now)
+        pending = _WAITING.first(conn, {"site_id": site.id, "user_id": key, "now": now})
+        survey = _SURVEY_BY_ID.first(conn, {"id": pending.survey_id}) if pending else None
     return deliver(site, survey, pending, visit.get("locale")) if pending else None
 
 
@@ -211,40 +212,38 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
     ``not_sampled`` of another survey).
     """
     key = _user_key(site, visit)
-    conn = db.connection()
-    traits = visitors.remember(conn, site, key, visit.get("traits"), now)
     event = visit["event"]
-    if event == SHOW_EVENT:
-        survey = _SURVEY_BY_ID.first(conn, {"id": visit.get("survey_id") or ""})
-        if survey is None or survey.site_id != site.id:
-            raise not_found("survey", "survey_id")
-        # fiilis.show() names its survey: every rule but event_not_trigger still applies.
-        candidates = {survey.id: (survey, rules_of(survey, trigger_events=("*",)))}
-    else:
+    if event != SHOW_EVENT:
         candidates = {
             survey.id: (survey, rules)
-            for survey, rules in _live_surveys(conn, site)
+            for survey, rules in _live_surveys(db, site)
             if eligibility.triggers_on(rules.trigger_events, event)
         }
-    if not candidates:
-        db.commit()
-        return None, "event_not_trigger"
-    ask = Ask(
-        origin="event",
-        user_key=key,
-        now=now,
-        event=event,
-        traits=traits,
-        site_cooldown_days=site.cooldown_days,
-    )
-    found, reason = _first_to_ask(conn, site, candidates, ask)
-    if found is None:
-        db.commit()
-        return None, reason
-    survey, prompt = found
-    if prompt is None:
-        prompt = _open_for_event(conn, site, survey, key, visit, traits, now)
-    db.commit()
+        if not candidates:  # nothing to decide, nothing to store
+            return None, "event_not_trigger"
+    with uow(db, write=True):
+        conn = db.connection()
+        if event == SHOW_EVENT:
+            survey = _SURVEY_BY_ID.first(conn, {"id": visit.get("survey_id") or ""})
+            if survey is None or survey.site_id != site.id:
+                raise not_found("survey", "survey_id")
+            # fiilis.show() names its survey: every rule but event_not_trigger still applies.
+            candidates = {survey.id: (survey, rules_of(survey, trigger_events=("*",)))}
+        traits = visitors.remember(conn, site, key, visit.get("traits"), now)
+        ask = Ask(
+            origin="event",
+            user_key=key,
+            now=now,
+            event=event,
+            traits=traits,
+            site_cooldown_days=site.cooldown_days,
+        )
+        found, reason = _first_to_ask(conn, site, candidates, ask)
+        if found is None:
+            return None, reason
+        survey, prompt = found
+        if prompt is None:
+            prompt = _open_for_event(conn, site, survey, key, visit, traits, now)
     return deliver(site, survey, prompt, visit.get("locale")), None
 
 
@@ -283,12 +282,16 @@ def _open_for_event(conn, site, survey, key: str, visit: dict, traits: dict, now
     return opened
 
 
-def _live_surveys(conn: Connection, site: Site | Row) -> list[tuple[Row, SurveyRules]]:
+def _live_surveys(db: Session, site: Site | Row) -> list[tuple[Row, SurveyRules]]:
     """The site's surveys that are not archived, with their rules (``settings_cache``)."""
-    return settings_cache.get(
-        ("surveys", site.id),
-        lambda: [(s, rules_of(s)) for s in _LIVE_SURVEYS.rows(conn, {"site_id": site.id})],
-    )
+
+    def load():
+        with uow(db, write=False):
+            return [
+                (s, rules_of(s)) for s in _LIVE_SURVEYS.rows(db.connection(), {"site_id": site.id})
+            ]
+
+    return settings_cache.get(("surveys", site.id), load)
 
 
 def _first_to_ask(
@@ -480,34 +483,35 @@ def trigger(
     reason. With an idempotency key the first answer is stored and given again for the same
     body; another body with the same key is refused (422)."""
     fingerprint = _fingerprint(data)
-    if idempotency_key is not None:
-        stored = _stored_answer(db, site, idempotency_key, fingerprint, now)
-        if stored is not None:
-            return stored
-    answer = _trigger(db, site, data, now, link_base)
-    if idempotency_key is None:
-        db.commit()
-        return answer
-    db.add(
-        IdempotencyKey(
-            site_id=site.id,
-            key=idempotency_key,
-            request_hash=fingerprint,
-            status_code=answer.status,
-            body=answer.body,
-            created_at=now,
-        )
-    )
     try:
-        db.commit()
-    except IntegrityError:
-        # The same key raced in from another request: its answer is the answer.
-        db.rollback()
-        stored = _stored_answer(db, site, idempotency_key, fingerprint, now)
-        if stored is None:
+        with uow(db, write=True):
+            if idempotency_key is not None:
+                stored = _stored_answer(db, site, idempotency_key, fingerprint, now)
+                if stored is not None:
+                    return stored
+            answer = _trigger(db, site, data, now, link_base)
+            if idempotency_key is not None:
+                db.add(
+                    IdempotencyKey(
+                        site_id=site.id,
+                        key=idempotency_key,
+                        request_hash=fingerprint,
+                        status_code=answer.status,
+                        body=answer.body,
+                        created_at=now,
+                    )
+                )
+            return answer
+    except IntegrityError as refused:
+        if idempotency_key is None:
             raise
-        return stored
-    return answer
+        race = refused
+    # The same key raced in from another request: its answer is the answer.
+    with uow(db, write=False):
+        stored = _stored_answer(db, site, idempotency_key, fingerprint, now)
+    if stored is None:
+        raise race
+    return stored
 
 
 def _trigger(db: Session, site: Site, data: dict, now: datetime, link_base: str) -> Answer:
@@ -610,11 +614,11 @@ def get(db: Session, site: Site, prompt_id: str, now: datetime, *, link_base: st
 def mark(db: Session, prompt_id: str, token: str, outcome: str, now: datetime) -> None:
     """The widget showed (``shown``) or closed (``dismissed``) a prompt. Repeats change nothing,
     and an answered prompt stays answered."""
-    prompt = by_token(db, token, now, channel="widget", prompt_id=prompt_id)
-    prompt.shown_at = prompt.shown_at or now
-    if outcome == "shown" and prompt.status == "pending":
-        prompt.status = "shown"
-    elif outcome == "dismissed" and prompt.status in OPEN:
-        prompt.status = "dismissed"
-        prompt.dismissed_at = now
-    db.commit()
+    with uow(db, write=True):
+        prompt = by_token(db, token, now, channel="widget", prompt_id=prompt_id)
+        prompt.shown_at = prompt.shown_at or now
+        if outcome == "shown" and prompt.status == "pending":
+            prompt.status = "shown"
+        elif outcome == "dismissed" and prompt.status in OPEN:
+            prompt.status = "dismissed"
+            prompt.dismissed_at = now

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from collector import pagination
+from collector.db import reading_session, uow
 from collector.domain import keys, scale, scoring
 from collector.errors import APIError, not_found
 from collector.models import (
@@ -158,27 +159,27 @@ def update_followup(
     db: Session, site: Site, response_id: str, changes: dict, *, actor: str | None = "api"
 ) -> ResponseView:
     """Change follow-up status, owner or note; a change that changes something is kept with its time."""
-    response = _owned(db, site, response_id, lock=True)
-    changed = False
-    for name in ("followup_status", "followup_owner", "followup_note"):
-        if name in changes and getattr(response, name) != changes[name]:
-            setattr(response, name, changes[name])
-            changed = True
-    if changed:
-        now = utcnow()
-        response.updated_at = now
-        db.add(
-            FollowupChange(
-                response_id=response.id,
-                status=response.followup_status,
-                owner=response.followup_owner,
-                note=response.followup_note,
-                actor=actor,
-                created_at=now,
+    with uow(db, write=True):
+        response = _owned(db, site, response_id, lock=True)
+        changed = False
+        for name in ("followup_status", "followup_owner", "followup_note"):
+            if name in changes and getattr(response, name) != changes[name]:
+                setattr(response, name, changes[name])
+                changed = True
+        if changed:
+            now = utcnow()
+            response.updated_at = now
+            db.add(
+                FollowupChange(
+                    response_id=response.id,
+                    status=response.followup_status,
+                    owner=response.followup_owner,
+                    note=response.followup_note,
+                    actor=actor,
+                    created_at=now,
+                )
             )
-        )
-        db.commit()
-    return get(db, site, response_id)
+        return get(db, site, response_id)
 
 
 # -- CSV -----------------------------------------------------------------------------------------
@@ -258,7 +259,7 @@ def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
 
     def lines() -> Iterator[str]:
         # Its own session: the request's is closed when the view returns, before the body streams.
-        with Session(bind) as stream:
+        with reading_session(bind) as stream:
             yield from _csv_text(stream.execute(stmt))
 
     return lines()

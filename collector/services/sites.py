@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
+from collector.db import uow
 from collector.domain import keys
 from collector.models import Site
 from collector.services import settings_cache
@@ -31,23 +32,23 @@ class NewSite:
 def create(
     db: Session, *, name: str, origins: list[str] = (), default_locale: str = "en"
 ) -> NewSite:
-    secret = keys.new_secret_key()
-    site = Site(
-        id=keys.new_id("site"),
-        name=name,
-        public_key=keys.new_public_key(),
-        secret_key_hash=keys.hash_secret(secret),
-        secret_key_hint=keys.hint(secret),
-        identity_secret=keys.new_identity_secret(),
-        allowed_origins=list(origins),
-        default_locale=default_locale,
-        theme={},
-        cooldown_days=7,
-        require_identity=False,
-    )
-    db.add(site)
-    db.commit()
-    return NewSite(site, secret)
+    with uow(db, write=True):
+        secret = keys.new_secret_key()
+        site = Site(
+            id=keys.new_id("site"),
+            name=name,
+            public_key=keys.new_public_key(),
+            secret_key_hash=keys.hash_secret(secret),
+            secret_key_hint=keys.hint(secret),
+            identity_secret=keys.new_identity_secret(),
+            allowed_origins=list(origins),
+            default_locale=default_locale,
+            theme={},
+            cooldown_days=7,
+            require_identity=False,
+        )
+        db.add(site)
+        return NewSite(site, secret)
 
 
 def by_secret_key(db: Session, secret: str) -> Site | None:
@@ -87,21 +88,21 @@ def row_by_id(db: Session, site_id: str) -> Row | None:
 
 
 def update(db: Session, site: Site, changes: dict) -> Site:
-    for field, value in changes.items():
-        setattr(site, field, value)
-    db.commit()
-    return site
+    with uow(db, write=True):
+        for field, value in changes.items():
+            setattr(site, field, value)
+        return site
 
 
 def rotate_secret_key(db: Session, site: Site) -> str:
-    secret = keys.new_secret_key()
-    site.secret_key_hash = keys.hash_secret(secret)
-    site.secret_key_hint = keys.hint(secret)
-    db.commit()
-    return secret
+    with uow(db, write=True):
+        secret = keys.new_secret_key()
+        site.secret_key_hash = keys.hash_secret(secret)
+        site.secret_key_hint = keys.hint(secret)
+        return secret
 
 
 def rotate_identity_secret(db: Session, site: Site) -> str:
-    site.identity_secret = keys.new_identity_secret()
-    db.commit()
-    return site.identity_secret
+    with uow(db, write=True):
+        site.identity_secret = keys.new_identity_secret()
+        return site.identity_secret

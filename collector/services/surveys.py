@@ -6,18 +6,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector import pagination
+from collector.db import uow
 from collector.domain import keys
 from collector.errors import APIError, not_found
 from collector.models import Site, Survey, utcnow
 
 
 def create(db: Session, site: Site, fields: dict) -> Survey:
-    fields = dict(fields)
-    fields.setdefault("name", _default_name(fields))
-    survey = Survey(id=keys.new_id("srv"), site_id=site.id, **fields)
-    db.add(survey)
-    db.commit()
-    return survey
+    with uow(db, write=True):
+        fields = dict(fields)
+        fields.setdefault("name", _default_name(fields))
+        survey = Survey(id=keys.new_id("srv"), site_id=site.id, **fields)
+        db.add(survey)
+        return survey
 
 
 def _default_name(fields: dict) -> str:
@@ -43,25 +44,25 @@ def list_page(
 
 
 def update(db: Session, site: Site, survey_id: str, changes: dict) -> Survey:
-    survey = get(db, site, survey_id)
-    if "kind" in changes and changes["kind"] != survey.kind:
-        raise APIError(
-            422,
-            "kind_immutable",
-            "kind cannot change: answers already given are on another scale. "
-            "Archive this survey and create a new one.",
-            param="kind",
-        )
-    for field, value in changes.items():
-        setattr(survey, field, value)
-    db.commit()
-    return survey
+    with uow(db, write=True):
+        survey = get(db, site, survey_id)
+        if "kind" in changes and changes["kind"] != survey.kind:
+            raise APIError(
+                422,
+                "kind_immutable",
+                "kind cannot change: answers already given are on another scale. "
+                "Archive this survey and create a new one.",
+                param="kind",
+            )
+        for field, value in changes.items():
+            setattr(survey, field, value)
+        return survey
 
 
 def archive(db: Session, site: Site, survey_id: str) -> Survey:
-    survey = get(db, site, survey_id)
-    if survey.archived_at is None:
-        survey.archived_at = utcnow()
-        survey.active = False
-        db.commit()
-    return survey
+    with uow(db, write=True):
+        survey = get(db, site, survey_id)
+        if survey.archived_at is None:
+            survey.archived_at = utcnow()
+            survey.active = False
+        return survey

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session
 
+from collector.db import uow
 from collector.errors import APIError, not_found
 from collector.models import FollowupChange, Prompt, Response, Site, User, utcnow
 from collector.services import results
@@ -72,17 +73,19 @@ def export(db: Session, site: Site, user_id: str) -> UserData:
 def erase(db: Session, site: Site, user_id: str) -> dict:
     """Delete the user's prompts, responses (with their follow-up) and user row on this site, in
     one transaction. Erasing again finds nothing and answers zeros, so a retry is harmless."""
-    _checked(user_id)
-    answers = select(Response.id).where(Response.site_id == site.id, Response.user_id == user_id)
-    counts = _delete(
-        db,
-        followups=FollowupChange.response_id.in_(answers.scalar_subquery()),
-        responses=(Response.site_id == site.id) & (Response.user_id == user_id),
-        prompts=(Prompt.site_id == site.id) & (Prompt.user_id == user_id),
-        users=(User.site_id == site.id) & (User.user_id == user_id),
-    )
-    db.commit()
-    return {"user_id": user_id, "deleted": counts}
+    with uow(db, write=True):
+        _checked(user_id)
+        answers = select(Response.id).where(
+            Response.site_id == site.id, Response.user_id == user_id
+        )
+        counts = _delete(
+            db,
+            followups=FollowupChange.response_id.in_(answers.scalar_subquery()),
+            responses=(Response.site_id == site.id) & (Response.user_id == user_id),
+            prompts=(Prompt.site_id == site.id) & (Prompt.user_id == user_id),
+            users=(User.site_id == site.id) & (User.user_id == user_id),
+        )
+        return {"user_id": user_id, "deleted": counts}
 
 
 _TABLES = {
@@ -131,16 +134,15 @@ def purge(db: Session, *, now: datetime | None = None, dry_run: bool = False) ->
     for site in sites:
         cutoff = now - timedelta(days=site.retention_days)
         where = _expired(site.id, cutoff)
-        if dry_run:
-            counts = {
-                name: db.scalar(select(func.count()).select_from(_TABLES[name]).where(cond))
-                for name, cond in where.items()
-                if name != "followups"
-            }
-            db.rollback()
-        else:
-            counts = _delete(db, **where)
-            db.commit()
+        with uow(db, write=not dry_run):
+            if dry_run:
+                counts = {
+                    name: db.scalar(select(func.count()).select_from(_TABLES[name]).where(cond))
+                    for name, cond in where.items()
+                    if name != "followups"
+                }
+            else:
+                counts = _delete(db, **where)
         done.append(Purged(site.id, site.name, site.retention_days, cutoff, **counts))
     return done
 
