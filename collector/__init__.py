@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict | None = None) -> Flask:
     """The application factory: configuration from ``FIILIS_*`` env vars, then ``config``."""
-    from collector import cli, dashboard, db, errors, limits
+    from collector import cli, clock, dashboard, db, errors, limits
     from collector import config as settings
     from collector.api import answer, bundle, health, v1, widget
     from collector.services import settings_cache
@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.resolve(conf, app.instance_path, app.logger.warning))
 
     _request_ids(app)  # first: every later hook, the rate limiter's included, can name the request
+    clock.init_app(app)
     db.init_app(app)
     settings_cache.init_app(app)
     errors.init_app(app)

@@ -8,6 +8,8 @@ from flask import Flask, current_app, g, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from collector.services import failures
+
 log = logging.getLogger(__name__)
 
 # status → (type, code) for failures raised by Flask/Werkzeug itself
@@ -49,6 +51,28 @@ class APIError(Exception):
 
 def not_found(what: str, param: str | None = None) -> APIError:
     return APIError(404, "not_found", f"No such {what}.", param=param)
+
+
+#: The status of each refusal a service raises (``collector.services.failures``).
+_REFUSALS: dict[type[failures.Refused], int] = {
+    failures.NotFound: 404,
+    failures.Invalid: 422,
+    failures.Conflict: 409,
+    failures.Forbidden: 403,
+    failures.Unauthenticated: 401,
+    failures.Gone: 410,
+}
+
+
+def status_of(refused: failures.Refused) -> int:
+    for kind in type(refused).__mro__:
+        if kind in _REFUSALS:
+            return _REFUSALS[kind]
+    return 400
+
+
+def from_refusal(refused: failures.Refused) -> APIError:
+    return APIError(status_of(refused), refused.code, refused.message, param=refused.param)
 
 
 def body(type: str, code: str, message: str, param: str | None = None) -> dict:
@@ -102,6 +126,7 @@ def http_error(e: HTTPException):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(APIError, render)
+    app.register_error_handler(failures.Refused, lambda e: render(from_refusal(e)))
     app.register_error_handler(ValidationError, lambda e: render(from_validation(e)))
 
     app.register_error_handler(HTTPException, http_error)

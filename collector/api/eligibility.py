@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from collector import db
+from collector import clock, db
 from collector.api.auth import current_site
 from collector.api.body import query
 from collector.api.prompt_schemas import EligibilityQuerySchema, EligibilitySchema
-from collector.models import utcnow
 from collector.openapi import doc
 from collector.services import prompts
 
@@ -32,7 +31,7 @@ def get(user_id: str):
         current_site(),
         user_id,
         q["survey"],
-        utcnow(),
+        clock.now(),
         origin=q["origin"],
         event=q["event"],
     )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from collector import db
+from collector import clock, db
 from collector.api.auth import current_site
 from collector.api.body import json_body
 from collector.api.prompt_schemas import PromptSchema, TriggerAnswerSchema, TriggerSchema
 from collector.errors import APIError
-from collector.models import utcnow
 from collector.openapi import doc
 from collector.services import prompts
 
@@ -51,7 +50,7 @@ def create():
         db.session(),
         current_site(),
         data,
-        utcnow(),
+        clock.now(),
         link_base=link_base(),
         idempotency_key=idempotency_key(),
     )
@@ -62,5 +61,5 @@ def create():
 @bp.get("/<prompt_id>")
 @doc("Read a prompt", response=prompt_schema, tag="prompts")
 def get(prompt_id: str):
-    found = prompts.get(db.session(), current_site(), prompt_id, utcnow(), link_base=link_base())
+    found = prompts.get(db.session(), current_site(), prompt_id, clock.now(), link_base=link_base())
     return prompt_schema.dump(found)

@@ -11,7 +11,7 @@ import json
 from flask import Blueprint, g, request
 from sqlalchemy import Row
 
-from collector import db
+from collector import clock, db
 from collector.api import cors
 from collector.api.body import json_body
 from collector.api.prompt_schemas import (
@@ -24,7 +24,6 @@ from collector.api.prompt_schemas import (
     WidgetResponseSchema,
 )
 from collector.errors import APIError
-from collector.models import utcnow
 from collector.openapi import doc
 from collector.services import answers, prompts, sites
 
@@ -64,7 +63,7 @@ def _claimed_site() -> Row | None:
     if isinstance(body.get("site_key"), str):
         return sites.row_by_public_key(db.session(), body["site_key"])
     if isinstance(body.get("token"), str):
-        g.token_claims = prompts.genuine_claims(body["token"], utcnow())
+        g.token_claims = prompts.genuine_claims(body["token"], clock.now())
         if g.token_claims is not None:
             return sites.row_by_id(db.session(), g.token_claims.site_id)
     return None
@@ -87,7 +86,7 @@ def _site() -> Row:
 )
 def session():
     visit = json_body(visit_schema, text_plain=True)
-    return {"prompt": prompts.on_session(db.session(), _site(), visit, utcnow())}
+    return {"prompt": prompts.on_session(db.session(), _site(), visit, clock.now())}
 
 
 @bp.post("/events")
@@ -101,7 +100,7 @@ def session():
 )
 def events():
     visit = json_body(event_schema, text_plain=True)
-    prompt, reason = prompts.on_event(db.session(), _site(), visit, utcnow())
+    prompt, reason = prompts.on_event(db.session(), _site(), visit, clock.now())
     return {"prompt": prompt} if prompt else {"prompt": None, "reason": reason}
 
 
@@ -116,7 +115,7 @@ def events():
 )
 def shown(prompt_id: str):
     data = json_body(token_schema, text_plain=True)
-    prompts.mark(db.session(), prompt_id, data["token"], "shown", utcnow())
+    prompts.mark(db.session(), prompt_id, data["token"], "shown", clock.now())
     return "", 204
 
 
@@ -131,7 +130,7 @@ def shown(prompt_id: str):
 )
 def dismissed(prompt_id: str):
     data = json_body(token_schema, text_plain=True)
-    prompts.mark(db.session(), prompt_id, data["token"], "dismissed", utcnow())
+    prompts.mark(db.session(), prompt_id, data["token"], "dismissed", clock.now())
     return "", 204
 
 
@@ -147,7 +146,9 @@ def dismissed(prompt_id: str):
 )
 def respond():
     data = json_body(response_create, text_plain=True)
-    response, created = answers.submit(db.session(), data, utcnow(), claims=g.get("token_claims"))
+    response, created = answers.submit(
+        db.session(), data, clock.now(), claims=g.get("token_claims")
+    )
     return widget_response.dump(response), 201 if created else 200
 
 
@@ -162,4 +163,4 @@ def respond():
 )
 def comment(response_id: str):
     data = json_body(comment_schema, text_plain=True)
-    return widget_response.dump(answers.add_comment(db.session(), response_id, data, utcnow()))
+    return widget_response.dump(answers.add_comment(db.session(), response_id, data, clock.now()))

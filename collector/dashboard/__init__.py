@@ -17,7 +17,8 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from collector.dashboard import auth, charts, forms, inbox
-from collector.errors import APIError, http_error
+from collector.errors import http_error, status_of
+from collector.services.failures import Refused
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -130,9 +131,9 @@ def _invalid(e: ValidationError):
     return error_page(400)
 
 
-@bp.errorhandler(APIError)
-def _api_error(e: APIError):
-    return error_page(e.status)
+@bp.errorhandler(Refused)
+def _refused(e: Refused):
+    return error_page(status_of(e))
 
 
 @bp.route("/<path:unknown>")

@@ -6,8 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from collector import db
-from collector.errors import APIError
 from collector.services import accounts, sites
+from collector.services.failures import Refused
 
 
 @click.group("user")
@@ -33,6 +33,6 @@ def user_create(email: str, public_key: str, password: str) -> None:
         raise click.ClickException(f"No site with public key {public_key}.")
     try:
         account = accounts.create(db.session(), site, email=email, password=password)
-    except APIError as e:
+    except Refused as e:
         raise click.ClickException(e.message) from None
     click.echo(f"Account {account.email} can now log in to the dashboard of {site.name}.")

@@ -16,8 +16,8 @@ from collector import db
 from collector.api.metrics import metrics_query
 from collector.dashboard import bp, charts, inbox
 from collector.dashboard.surveys import site_surveys
-from collector.errors import APIError
 from collector.services import results
+from collector.services.failures import Refused
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PERIOD = "30d"
@@ -115,7 +115,7 @@ def overview():
     active = sorted((s for s in listed if s.active), key=lambda s: (-s.priority, s.created_at))
     try:
         cards = [card(s, p) for s in active]
-    except (ValidationError, APIError):  # a period the metrics refuse (too many daily points)
+    except (ValidationError, Refused):  # a period the metrics refuse (too many daily points)
         p, error = period({}, today)[0], "That period is too long for this interval."
         cards = [card(s, p) for s in active]
     return render_template(

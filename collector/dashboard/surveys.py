@@ -7,9 +7,9 @@ from marshmallow import ValidationError
 
 from collector import db, pagination
 from collector.dashboard import bp, forms
-from collector.errors import APIError
 from collector.schemas import SurveySchema
 from collector.services import surveys
+from collector.services.failures import Refused
 
 survey_schema = SurveySchema()
 
@@ -124,7 +124,7 @@ def update_survey(survey_id: str):
         return _form(
             survey, {**_posted(), "kind": survey.kind}, forms.errors(e.normalized_messages()), 422
         )
-    except APIError as e:
+    except Refused as e:
         return _form(
             survey, {**_posted(), "kind": survey.kind}, {e.param or "form": e.message}, 422
         )

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from collector.db import uow
-from collector.errors import APIError
 from collector.models import Account, Site, utcnow
+from collector.services.failures import Conflict, Invalid
 
 MIN_PASSWORD = 10
 # Checked when the e-mail is unknown, so that a wrong e-mail costs as long as a wrong password.
@@ -26,10 +26,9 @@ def create(db: Session, site: Site, *, email: str, password: str) -> Account:
     """A new account for ``site``; 422 for an e-mail already taken or a short password."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise APIError(422, "invalid_email", "This is not an e-mail address.", param="email")
+        raise Invalid("invalid_email", "This is not an e-mail address.", param="email")
     if len(password) < MIN_PASSWORD:
-        raise APIError(
-            422,
+        raise Invalid(
             "weak_password",
             f"A password has at least {MIN_PASSWORD} characters.",
             param="password",
@@ -37,7 +36,7 @@ def create(db: Session, site: Site, *, email: str, password: str) -> Account:
     password_hash = generate_password_hash(password, method="scrypt")  # before the lock, as above
     with uow(db, write=True):
         if by_email(db, email) is not None:
-            raise APIError(409, "email_taken", "An account with this e-mail exists.", param="email")
+            raise Conflict("email_taken", "An account with this e-mail exists.", param="email")
         account = Account(site_id=site.id, email=email, password_hash=password_hash)
         db.add(account)
         return account

@@ -32,10 +32,10 @@ from sqlalchemy.orm import Session
 from collector.db import uow
 from collector.domain import keys, scale, texts
 from collector.domain.tokens import Claims, TokenError
-from collector.errors import APIError, not_found
 from collector.models import Prompt, Response, Site, Survey, UTCDateTime
 from collector.prepared import Prepared
 from collector.services import prompts
+from collector.services.failures import Conflict, Invalid, NotFound, Refused
 
 # A widget's answer is the hot path: statements built once and run prepared (collector.prepared).
 _p, _s, _r = Prompt.__table__.c, Survey.__table__.c, Response.__table__.c
@@ -159,7 +159,7 @@ def _refused(db: Session, claims: Claims, response_id: str, score: int, now: dat
         raise prompts.expired_prompt()
     if score not in scale.of(prompt.kind):
         raise _off_scale(prompt.kind)
-    raise not_found("prompt", "token")  # gone between the two reads (erased)
+    raise NotFound("prompt", "token")  # gone between the two reads (erased)
 
 
 def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Response:
@@ -168,10 +168,9 @@ def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Res
         prompt = prompts.by_token(db, data["token"], now, channel="widget", allow_expired=True)
         response = db.get(Response, keys.canonical_response_id(response_id))
         if response is None or response.prompt_id != prompt.id:
-            raise not_found("response", "response_id")
+            raise NotFound("response", "response_id")
         if now >= response.created_at + COMMENT_WINDOW:
-            raise APIError(
-                409,
+            raise Conflict(
                 "comment_window_closed",
                 f"A comment can be added up to {_hours(COMMENT_WINDOW)} hours after the score.",
                 param="comment",
@@ -184,8 +183,7 @@ def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Res
 def _existing(db: Session, response_id: str, prompt_id: str) -> Response | None:
     by_id = db.get(Response, response_id, populate_existing=True)
     if by_id is not None and by_id.prompt_id != prompt_id:
-        raise APIError(
-            409,
+        raise Conflict(
             "response_id_conflict",
             "This response_id was already used for another prompt; make a new one per prompt.",
             param="response_id",
@@ -196,18 +194,16 @@ def _existing(db: Session, response_id: str, prompt_id: str) -> Response | None:
 def _replay(existing: Response, response_id: str, score: int) -> Response:
     if existing.id == response_id and existing.score == score:
         return existing
-    raise APIError(
-        409,
+    raise Conflict(
         "already_answered",
         "This prompt was already answered with another score.",
         param="score",
     )
 
 
-def _off_scale(kind: str) -> APIError:
+def _off_scale(kind: str) -> Refused:
     points = scale.of(kind)
-    return APIError(
-        422,
+    return Invalid(
         "validation_failed",
         f"score: must be from {points.min} to {points.max} for a {kind.upper()} survey.",
         param="score",

@@ -26,10 +26,10 @@ from collector.db import uow
 from collector.domain import eligibility, keys, scale, texts
 from collector.domain.eligibility import REASONS, Ask, History, SurveyRules
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
-from collector.errors import APIError, not_found
 from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
 from collector.prepared import Prepared
 from collector.services import settings_cache, visitors
+from collector.services.failures import Gone, Invalid, NotFound, Refused, Unauthenticated
 
 EVENT_TTL = timedelta(hours=24)
 API_TTL = {"widget": timedelta(days=14), "link": timedelta(days=30)}
@@ -109,12 +109,12 @@ def tokens() -> PromptTokens:
     return made
 
 
-def invalid_token(message: str = "This token was not issued by this collector.") -> APIError:
-    return APIError(401, "invalid_token", message, param="token")
+def invalid_token(message: str = "This token was not issued by this collector.") -> Refused:
+    return Unauthenticated("invalid_token", message, param="token")
 
 
-def expired_prompt() -> APIError:
-    return APIError(410, "prompt_expired", "This prompt has expired.", param="token")
+def expired_prompt() -> Refused:
+    return Gone("prompt_expired", "This prompt has expired.", param="token")
 
 
 def by_token(
@@ -151,7 +151,7 @@ def read_token(token: str, now: datetime, *, allow_expired: bool = False) -> Cla
 def check_claims(prompt: Prompt | Row | None, claims: Claims, *, channel: str) -> None:
     """The prompt the claims name exists, on the claimed site, for this channel."""
     if prompt is None:
-        raise not_found("prompt", "token")
+        raise NotFound("prompt", "token")
     if prompt.site_id != claims.site_id or prompt.channel != channel:
         raise invalid_token()
 
@@ -226,7 +226,7 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
         if event == SHOW_EVENT:
             survey = _SURVEY_BY_ID.first(conn, {"id": visit.get("survey_id") or ""})
             if survey is None or survey.site_id != site.id:
-                raise not_found("survey", "survey_id")
+                raise NotFound("survey", "survey_id")
             # fiilis.show() names its survey: every rule but event_not_trigger still applies.
             candidates = {survey.id: (survey, rules_of(survey, trigger_events=("*",)))}
         traits = visitors.remember(conn, site, key, visit.get("traits"), now)
@@ -454,7 +454,7 @@ def explain(
 def _survey(db: Session, site: Site, survey_id: str, param: str) -> Survey:
     survey = db.get(Survey, survey_id)
     if survey is None or survey.site_id != site.id:
-        raise not_found("survey", param)
+        raise NotFound("survey", param)
     return survey
 
 
@@ -567,8 +567,7 @@ def _stored_answer(
         db.flush()
         return None
     if stored.request_hash != fingerprint:
-        raise APIError(
-            422,
+        raise Invalid(
             "idempotency_key_reused",
             "This Idempotency-Key was used with another request body. "
             "Use a new key for a new request.",
@@ -581,7 +580,7 @@ def get(db: Session, site: Site, prompt_id: str, now: datetime, *, link_base: st
     """A prompt as the management API shows it; an open prompt past its expiry is ``expired``."""
     prompt = db.get(Prompt, prompt_id)
     if prompt is None or prompt.site_id != site.id:
-        raise not_found("prompt", "id")
+        raise NotFound("prompt", "id")
     status = prompt.status
     if status in OPEN and prompt.expires_at <= now:
         status = "expired"

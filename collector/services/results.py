@@ -40,7 +40,6 @@ from sqlalchemy.orm import Session
 from collector import pagination
 from collector.db import reading_session, uow
 from collector.domain import keys, scale, scoring
-from collector.errors import APIError, not_found
 from collector.models import (
     FollowupChange,
     Prompt,
@@ -50,6 +49,7 @@ from collector.models import (
     UTCDateTime,
     utcnow,
 )
+from collector.services.failures import Invalid, NotFound
 
 FOLLOWUP_STATUSES = ("open", "in_progress", "closed")
 INTERVALS = ("day", "week", "month")
@@ -77,7 +77,7 @@ class ResponseView:
 def survey_of(db: Session, site: Site, survey_id: str, param: str = "survey") -> Survey:
     survey = db.get(Survey, survey_id)
     if survey is None or survey.site_id != site.id:
-        raise not_found("survey", param)
+        raise NotFound("survey", param)
     return survey
 
 
@@ -144,7 +144,7 @@ def _owned(db: Session, site: Site, response_id: str, *, lock: bool = False) -> 
     # Locked for a change, so that concurrent changes queue and each history entry is whole.
     response = db.get(Response, keys.canonical_response_id(response_id), with_for_update=lock)
     if response is None or response.site_id != site.id:
-        raise not_found("response", "id")
+        raise NotFound("response", "id")
     return response
 
 
@@ -335,8 +335,7 @@ def buckets(since: datetime, until: datetime, interval: str, tz: ZoneInfo) -> li
     start = _midnight(day, tz)
     while start < until:
         if len(out) == MAX_INTERVALS:
-            raise APIError(
-                422,
+            raise Invalid(
                 "too_many_intervals",
                 f"interval: this period has more than {MAX_INTERVALS} {interval}s; "
                 "choose a longer interval or a shorter period (since, until).",
@@ -534,9 +533,7 @@ def metrics(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = 
     since = q.since if q.since is not None else (_first_activity(db, survey) or until)
     if since > until:
         param = "until" if q.until else "since"
-        raise APIError(
-            422, "validation_failed", f"{param}: since must be before until.", param=param
-        )
+        raise Invalid("validation_failed", f"{param}: since must be before until.", param=param)
 
     series: list[dict] = []
     distributions: list[dict[int, int]] = []

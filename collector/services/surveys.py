@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from collector import pagination
 from collector.db import uow
 from collector.domain import keys
-from collector.errors import APIError, not_found
 from collector.models import Site, Survey, utcnow
+from collector.services.failures import Invalid, NotFound
 
 
 def create(db: Session, site: Site, fields: dict) -> Survey:
@@ -30,7 +30,7 @@ def get(db: Session, site: Site, survey_id: str) -> Survey:
     survey = db.get(Survey, survey_id)
     # Another site's survey is "not found", never "forbidden": ids do not leak across sites.
     if survey is None or survey.site_id != site.id:
-        raise not_found("survey", "id")
+        raise NotFound("survey", "id")
     return survey
 
 
@@ -47,8 +47,7 @@ def update(db: Session, site: Site, survey_id: str, changes: dict) -> Survey:
     with uow(db, write=True):
         survey = get(db, site, survey_id)
         if "kind" in changes and changes["kind"] != survey.kind:
-            raise APIError(
-                422,
+            raise Invalid(
                 "kind_immutable",
                 "kind cannot change: answers already given are on another scale. "
                 "Archive this survey and create a new one.",

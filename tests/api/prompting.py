@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from collector import db
+from collector import clock, db
 from collector.domain import keys
 from collector.models import Prompt, Response
 
@@ -118,13 +118,8 @@ class Clock:
         return self.now
 
 
-def frozen_clock(monkeypatch) -> Clock:
-    """Make the collector's handlers read the time from a :class:`Clock` the test moves."""
-    start = datetime.now(UTC).replace(microsecond=0)
-    fake = Clock(start)
-    from collector.api import answer as answer_api
-    from collector.api import eligibility, prompts, widget
-
-    for module in (widget, prompts, eligibility, answer_api):
-        monkeypatch.setattr(module, "utcnow", fake)
+def frozen_clock(app) -> Clock:
+    """Run the collector on a :class:`Clock` the test moves."""
+    fake = Clock(datetime.now(UTC).replace(microsecond=0))
+    clock.use(app, fake)
     return fake

@@ -21,8 +21,8 @@ from tests.api.prompting import (
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    return frozen_clock(monkeypatch)
+def clock(app):
+    return frozen_clock(app)
 
 
 class Page(HTMLParser):

@@ -31,8 +31,8 @@ from tests.api.prompting import (
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    return frozen_clock(monkeypatch)
+def clock(app):
+    return frozen_clock(app)
 
 
 # -- what an event gets ------------------------------------------------------------------------
