@@ -1,19 +1,29 @@
 """Ingest benchmark: event + response pairs through the browser API, against a bare endpoint.
 
-Serves the collector with gunicorn (2 workers) on SQLite and on PostgreSQL, and beside it a bare
-Flask app that parses the same JSON and answers 201 under the same gunicorn settings. A load
-generator in a separate process drives a fixed number of pairs and reports requests/s, p50 and p99
-for each, the ratio collector / bare endpoint, then p99 again at half the collector's maximum rate.
+Serves, with gunicorn (2 sync workers), a bare Flask app that parses the same JSON and answers
+(the floor), then the collector on SQLite and on PostgreSQL, and drives each with ``wrk`` and
+``bench/ingest.lua`` (installed with apt when missing): a C load generator that leaves the two
+cores to the server far more than a Python client would. For each target it reports requests/s,
+p50 and p99, and the workers' CPU per request (user + system time of the gunicorn workers from
+``/proc``, over the requests served), then p99 again paced at half the maximum rate.
 
-    .venv/bin/python bench/ingest.py [--pairs 2000] [--concurrency 8] [--skip-postgres] [--breakdown]
+``--before REV`` serves the collector as it was at ``REV`` too (a temporary ``git worktree``),
+in turns with the current code, so that before and after are measured in one run on the same
+machine. ``--plain-core`` adds the current code with every prepared statement run through
+SQLAlchemy's ``Connection.execute`` instead (``collector.prepared`` against plain Core).
+
+    .venv/bin/python bench/ingest.py [--seconds 10] [--connections 8] [--rounds 2]
+        [--before e57ee66] [--plain-core] [--skip-postgres] [--breakdown] [--python-driver]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,18 +56,23 @@ def storage_free_app():
     written past the cached site. What is left above this line is the database's share."""
     from datetime import timedelta
 
-    from collector.services import answers, prompts
+    from collector.domain.widget import StoredAnswer
+    from collector.services import answers, visits
 
-    def on_event(db, site, visit, now):
-        token = prompts.tokens().sign("prm_bench", site.id, now + timedelta(hours=1))
+    def event(work, tokens, site, visit, now):
+        token = tokens.sign("prm_bench", site.id, now + timedelta(hours=1))
         return {"id": "prm_bench", "token": token}, None
 
-    def submit(db, data, now, claims=None):
-        claims = claims or prompts.read_token(data["token"], now, allow_expired=True)
-        response = {"id": data["response_id"], "prompt_id": claims.prompt_id}
-        return {**response, "score": data["score"], "created_at": now, "updated_at": now}, True
+    def answer(work, claims, data, now):
+        return StoredAnswer(
+            id=data["response_id"],
+            prompt_id=claims.prompt_id,
+            score=data["score"],
+            created_at=now,
+            updated_at=now,
+        ), True
 
-    prompts.on_event, answers.submit = on_event, submit
+    visits.event, answers.answer = event, answer
     return bench_app()
 
 
@@ -78,6 +93,68 @@ def bare_app():
         return {"id": "r"}, 201
 
     return app
+
+
+def plain_core_app():
+    """The collector with each prepared statement run through ``Connection.execute`` (SQLAlchemy
+    compiles it once per dialect in its own cache): ``collector.prepared`` against plain Core."""
+    from collector import prepared
+
+    def rows(self, conn, params):
+        return list(conn.execute(self.statement, dict(params)))
+
+    def run(self, conn, params):
+        return conn.execute(self.statement, dict(params)).rowcount
+
+    prepared.Prepared.rows, prepared.Prepared.run = rows, run
+    return bench_app()
+
+
+# --- the load generator: wrk with bench/ingest.lua ----------------------------------------------
+
+
+LUA = Path(__file__).with_name("ingest.lua")
+
+
+def wrk_binary() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        print("  (installing wrk with apt-get)")
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+        found = shutil.which("wrk")
+    return found
+
+
+def run_wrk(port: int, key: str, seconds: float, connections: int, delay_ms: float = 0) -> dict:
+    env = {
+        **os.environ,
+        "FIILIS_SITE_KEY": key,
+        "FIILIS_ORIGIN": ORIGIN,
+        "FIILIS_DELAY_MS": str(delay_ms),
+    }
+    cmd = [wrk_binary(), "-t1", f"-c{connections}", f"-d{round(seconds)}s", "-s", str(LUA)]
+    out = subprocess.run(
+        [*cmd, f"http://127.0.0.1:{port}"], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def worker_cpu_seconds(master: int) -> float:
+    """User + system CPU time of the gunicorn master's children (its workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # ppid; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 # --- the load generator (runs in its own process) ----------------------------------------------
@@ -175,25 +252,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(factory: str, env: dict) -> tuple[subprocess.Popen, int]:
+def serve(factory: str, env: dict, root: Path = ROOT) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving ``bench.ingest:<factory>`` from the checkout at ``root``."""
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen(
         [
-            str(gunicorn),
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--chdir",
-            str(ROOT),
-            f"bench.ingest:{factory}",
+            *(str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"),
+            *("--chdir", str(root), f"bench.ingest:{factory}"),
         ],
-        env={**os.environ, **env},
+        env={**os.environ, **env, "PYTHONPATH": str(root)},
     )
-    for _ in range(100):
+    for _ in range(200):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/healthz")
@@ -228,80 +298,124 @@ def prepare(url: str) -> str:
     return key
 
 
-def measure(label: str, factory: str, env: dict, key: str, args) -> dict:
-    proc, port = serve(factory, env)
+def measure(factory: str, env: dict, key: str, args, root: Path = ROOT) -> dict:
+    """The maximum rate (and the workers' CPU per request), then p99 paced at half of it."""
+    proc, port = serve(factory, env, root)
     try:
-        run_driver(port, key, min(200, args.pairs), args.concurrency)  # warm-up
-        result = run_driver(port, key, args.pairs, args.concurrency)
+        if args.python_driver:
+            run_driver(port, key, 200, args.connections)  # warm-up
+            got = run_driver(port, key, args.pairs, args.connections)
+            half = run_driver(port, key, args.pairs, args.connections, got["rps"] / 4)
+            return {**got, "cpu_ms": None, "half_p99_ms": half["p99_ms"], "half_rps": half["rps"]}
+        run_wrk(port, key, 2, args.connections)  # warm-up: imports, caches, plans
+        cpu = worker_cpu_seconds(proc.pid)
+        got = run_wrk(port, key, args.seconds, args.connections)
+        got["cpu_ms"] = 1000 * (worker_cpu_seconds(proc.pid) - cpu) / got["requests"]
+        # Each connection waits between its requests so that all of them make half the rate.
+        pause = max(0.0, args.connections * 1000 / (got["rps"] / 2) - got["p50_ms"])
+        half = run_wrk(port, key, args.seconds, args.connections, pause)
+        return {**got, "half_p99_ms": half["p99_ms"], "half_rps": half["rps"]}
     finally:
         proc.terminate()
         proc.wait(10)
-    print(
-        f"  {label:<28} {result['rps']:8.0f} req/s   p50 {result['p50_ms']:6.1f} ms   "
-        f"p99 {result['p99_ms']:6.1f} ms   errors {result['errors']}"
+
+
+@contextlib.contextmanager
+def checkout(rev: str):
+    """The code at ``rev`` in a temporary worktree, with this benchmark's own files in it."""
+    where = Path(tempfile.mkdtemp(prefix="fiilis-bench-")) / "code"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(where), rev], check=True
     )
-    return {**result, "port": port}
-
-
-def at_half_rate(label, factory, env, key, args, max_rps) -> None:
-    proc, port = serve(factory, env)
     try:
-        pair_rate = max_rps / 2 / 2  # two requests per pair
-        result = run_driver(port, key, args.pairs, args.concurrency, pair_rate)
+        for name in ("ingest.py", "ingest.lua"):
+            shutil.copy(Path(__file__).with_name(name), where / "bench" / name)
+        yield where
     finally:
-        proc.terminate()
-        proc.wait(10)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)])
+
+
+def _median(results: list[dict], key: str):
+    values = [r[key] for r in results if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def report(label: str, results: list[dict], bare_rps: float | None) -> dict:
+    row = {name: _median(results, name) for name in results[0]}
+    spread = [r["rps"] for r in results]
+    cpu = f"{row['cpu_ms']:5.2f} ms" if row["cpu_ms"] is not None else "   –    "
+    ratio = f"{row['rps'] / bare_rps:4.2f}" if bare_rps else "    "
     print(
-        f"  {label:<28} {result['rps']:8.0f} req/s   p50 {result['p50_ms']:6.1f} ms   "
-        f"p99 {result['p99_ms']:6.1f} ms   (paced at half the maximum)"
+        f"  {label:<34} {row['rps']:6.0f} req/s ({min(spread):.0f}–{max(spread):.0f})  "
+        f"p50 {row['p50_ms']:5.1f}  p99 {row['p99_ms']:5.1f} ms  CPU/req {cpu}  × bare {ratio}  "
+        f"half rate: p99 {row['half_p99_ms']:5.1f} ms at {row['half_rps']:.0f} req/s  "
+        f"errors {sum(r['errors'] for r in results)}",
+        flush=True,
     )
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10, help="each wrk run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2, help="turns of each code, for the spread")
+    parser.add_argument("--before", metavar="REV", help="also serve the code at this revision")
+    parser.add_argument("--plain-core", action="store_true", help="also without prepared.py")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument(
         "--breakdown",
         action="store_true",
         help="also serve the collector with its storage calls skipped: the framework's share",
     )
+    parser.add_argument("--python-driver", action="store_true", help="the old Python client")
+    parser.add_argument("--pairs", type=int, default=2000, help="with --python-driver")
     args = parser.parse_args()
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
+    driver = "Python client" if args.python_driver else "wrk -t1"
     print(
-        f"Ingest: {args.pairs} event+response pairs, {args.concurrency} client threads, "
-        f"gunicorn -w 2, {os.cpu_count()} cores"
+        f"Ingest: event + response pairs, {driver}, {args.connections} connections, "
+        f"{args.seconds:g} s a run, {args.rounds} round(s), gunicorn -w 2, {os.cpu_count()} cores"
     )
     base = {"FIILIS_SECRET_KEY": "bench", "FIILIS_ENV": "production"}
     tmp = Path(tempfile.mkdtemp())
-    bare = measure("bare Flask endpoint", "bare_app()", base, "pk_bare", args)
+    bare = [measure("bare_app()", base, "pk_bare", args) for _ in range(args.rounds)]
+    bare_rps = report("bare Flask endpoint", bare, None)["rps"]
 
     targets = [("SQLite", f"sqlite:///{tmp / 'bench.db'}")]
     admin = None
     if not args.skip_postgres:
         admin = make_url(os.environ.get("FIILIS_TEST_DATABASE_URL", PG_DEFAULT))
-        name = f"fiilis_bench_{uuid.uuid4().hex[:8]}"
+        pg_name = f"fiilis_bench_{uuid.uuid4().hex[:8]}"
         engine = create_engine(admin, isolation_level="AUTOCOMMIT")
         with engine.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        targets.append(("PostgreSQL", admin.set(database=name).render_as_string(False)))
-    try:
-        for label, url in targets:
-            key = prepare(url)
-            env = {**base, "FIILIS_DATABASE_URL": url}
-            got = measure(f"collector on {label}", "bench_app()", env, key, args)
-            print(f"  {'':<28} ratio collector / bare = {got['rps'] / bare['rps']:.2f}")
-            if args.breakdown and label == "SQLite":
-                free = measure("collector, storage skipped", "storage_free_app()", env, key, args)
-                print(f"  {'':<28} ratio storage skipped / bare = {free['rps'] / bare['rps']:.2f}")
-            at_half_rate(f"collector on {label}", "bench_app()", env, key, args, got["rps"])
-    finally:
-        if admin is not None:
-            with engine.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{pg_name}"'))
+        targets.append(("PostgreSQL", admin.set(database=pg_name).render_as_string(False)))
+    with contextlib.ExitStack() as stack:
+        codes = [("collector", ROOT, "bench_app()")]
+        if args.before:
+            old = stack.enter_context(checkout(args.before))
+            codes.insert(0, (f"collector at {args.before}", old, "bench_app()"))
+        if args.plain_core:
+            codes.append(("collector, plain Core", ROOT, "plain_core_app()"))
+        if args.breakdown:
+            codes.append(("collector, storage skipped", ROOT, "storage_free_app()"))
+        try:
+            for label, url in targets:
+                key = prepare(url)
+                env = {**base, "FIILIS_DATABASE_URL": url}
+                runs: dict[str, list[dict]] = {name: [] for name, _, _ in codes}
+                for _ in range(args.rounds):  # in turns: the machine's drift hits each alike
+                    for name, root, factory in codes:
+                        runs[name].append(measure(factory, env, key, args, root))
+                for name, _, _ in codes:
+                    report(f"{name} on {label}", runs[name], bare_rps)
+        finally:
+            if admin is not None:
+                with engine.connect() as c:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

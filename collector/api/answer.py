@@ -17,8 +17,8 @@ from collector import clock, db
 from collector.api.prompt_schemas import AnswerPageQuerySchema, CommentFormSchema
 from collector.domain import scale, texts
 from collector.openapi import doc
-from collector.services import answers
-from collector.services.answers import LinkPage
+from collector.services import answers, link_page
+from collector.services.link_page import LinkPage
 
 bp = Blueprint("answer", __name__, url_prefix="/r")
 
@@ -42,9 +42,9 @@ _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 def page(token: str):
     lang, score = _lang(), request.args.get("score")
     if score is not None and request.method == "GET":  # HEAD (link checkers) never records
-        shown = answers.link_score(db.session(), token, score, clock.now(), lang=lang)
+        shown = link_page.score(db.session(), token, score, clock.now(), lang=lang)
     else:
-        shown = answers.link_page(db.session(), token, clock.now(), lang=lang)
+        shown = link_page.show(db.session(), token, clock.now(), lang=lang)
         if request.args.get("sent") and shown.state == "comment":
             shown.state = "done"  # the form was sent empty: thank all the same
     return _render(shown, token, lang)
@@ -62,7 +62,7 @@ def page(token: str):
 def comment(token: str):
     lang = _lang()
     text = request.form.get("comment", "")
-    shown = answers.link_comment(db.session(), token, text, clock.now(), lang=lang)
+    shown = link_page.comment(db.session(), token, text, clock.now(), lang=lang)
     if shown.state == "done" and shown.status == 200:
         return redirect(url_for(".page", token=token, lang=lang, sent=1), 303)
     return _render(shown, token, lang)

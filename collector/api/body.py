@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import request
+from flask import g, request
 from marshmallow import Schema
 
 from collector.errors import APIError
@@ -20,14 +20,29 @@ def json_body(schema: Schema, *, text_plain: bool = False, partial: bool = False
             "unsupported_media_type",
             f"Send the body as {' or '.join(accepted)}.",
         )
-    raw = request.get_data(cache=True)
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as e:
-        raise APIError(400, "invalid_json", f"The body is not valid JSON: {e}.") from None
+    data = _parsed()
+    if isinstance(data, ValueError):
+        raise APIError(400, "invalid_json", f"The body is not valid JSON: {data}.")
     if not isinstance(data, dict):
         raise APIError(400, "invalid_json", "The body must be a JSON object.")
     return schema.load(data, partial=partial)
+
+
+def peek() -> dict | None:
+    """The body's JSON object, read before the handler validates it (the browser API's origin
+    gate), or ``None``; parsed once per request either way."""
+    data = _parsed()
+    return data if isinstance(data, dict) else None
+
+
+def _parsed():
+    """The body as parsed JSON, or the ``ValueError`` that says why it is not, once a request."""
+    if "json_body" not in g:
+        try:
+            g.json_body = json.loads(request.get_data(cache=True) or b"null")
+        except (ValueError, UnicodeDecodeError) as e:
+            g.json_body = ValueError(str(e))
+    return g.json_body
 
 
 def query(schema: Schema) -> dict:

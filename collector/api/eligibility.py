@@ -9,7 +9,7 @@ from collector.api.auth import current_site
 from collector.api.body import query
 from collector.api.prompt_schemas import EligibilityQuerySchema, EligibilitySchema
 from collector.openapi import doc
-from collector.services import prompts
+from collector.services import explain
 
 bp = Blueprint("eligibility", __name__, url_prefix="/users")
 
@@ -26,7 +26,7 @@ eligibility_schema = EligibilitySchema()
 )
 def get(user_id: str):
     q = query(eligibility_query)
-    found = prompts.explain(
+    found = explain.why(
         db.session(),
         current_site(),
         user_id,

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from collector.domain.eligibility import ORIGINS, REASONS
 from collector.schemas import EVENT_NAME, ThemeSchema
-from collector.services.prompts import SHOW_EVENT
+from collector.services.visits import SHOW_EVENT
 
 MAX_PROPS = 20
 MAX_TRAITS = 50

@@ -10,7 +10,7 @@ from collector.api.body import json_body
 from collector.api.prompt_schemas import PromptSchema, TriggerAnswerSchema, TriggerSchema
 from collector.errors import APIError
 from collector.openapi import doc
-from collector.services import prompts
+from collector.services import prompts, triggers
 
 bp = Blueprint("prompts", __name__, url_prefix="/prompts")
 
@@ -46,7 +46,7 @@ def idempotency_key() -> str | None:
 )
 def create():
     data = json_body(trigger_schema)
-    answer = prompts.trigger(
+    answer = triggers.trigger(
         db.session(),
         current_site(),
         data,

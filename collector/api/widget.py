@@ -6,14 +6,11 @@ Every call is checked against the site's allowed origins before anything else ha
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, g, request
-from sqlalchemy import Row
 
-from collector import clock, db
+from collector import clock, db, store
 from collector.api import cors
-from collector.api.body import json_body
+from collector.api.body import json_body, peek
 from collector.api.prompt_schemas import (
     CommentSchema,
     EventSchema,
@@ -23,9 +20,10 @@ from collector.api.prompt_schemas import (
     VisitSchema,
     WidgetResponseSchema,
 )
+from collector.domain.widget import SiteSettings
 from collector.errors import APIError
 from collector.openapi import doc
-from collector.services import answers, prompts, sites
+from collector.services import answers, prompts, visits
 
 bp = Blueprint("widget", __name__, url_prefix="/v1/widget")
 #: text/plain carries the same JSON without a CORS preflight.
@@ -52,27 +50,30 @@ def _origin_gate():
 bp.after_request(cors.headers)
 
 
-def _claimed_site() -> Row | None:
-    """The site the body speaks for, read leniently: the handler validates the body in full."""
-    try:
-        body = json.loads(request.get_data(cache=True) or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(body, dict):
-        return None
+def _claimed_site() -> SiteSettings | None:
+    """The site the body speaks for, read leniently: the handler validates the body in full. A
+    prompt token is verified here, once: its claims (``g.token_claims``) name the site."""
+    body = peek() or {}
     if isinstance(body.get("site_key"), str):
-        return sites.row_by_public_key(db.session(), body["site_key"])
+        return store.work().site_by_public_key(body["site_key"])
     if isinstance(body.get("token"), str):
         g.token_claims = prompts.genuine_claims(body["token"], clock.now())
         if g.token_claims is not None:
-            return sites.row_by_id(db.session(), g.token_claims.site_id)
+            return store.work().site_by_id(g.token_claims.site_id)
     return None
 
 
-def _site() -> Row:
+def _site() -> SiteSettings:
     if g.widget_site is None:
         raise APIError(401, "invalid_site_key", "No site has this site key.", param="site_key")
     return g.widget_site
+
+
+def _claims():
+    """The claims of the body's genuine token (expired or not), verified by the origin gate."""
+    if g.get("token_claims") is None:
+        raise prompts.invalid_token()
+    return g.token_claims
 
 
 @bp.post("/session")
@@ -86,7 +87,8 @@ def _site() -> Row:
 )
 def session():
     visit = json_body(visit_schema, text_plain=True)
-    return {"prompt": prompts.on_session(db.session(), _site(), visit, clock.now())}
+    found = visits.page_view(store.work(), prompts.tokens(), _site(), visit, clock.now())
+    return {"prompt": found}
 
 
 @bp.post("/events")
@@ -100,7 +102,7 @@ def session():
 )
 def events():
     visit = json_body(event_schema, text_plain=True)
-    prompt, reason = prompts.on_event(db.session(), _site(), visit, clock.now())
+    prompt, reason = visits.event(store.work(), prompts.tokens(), _site(), visit, clock.now())
     return {"prompt": prompt} if prompt else {"prompt": None, "reason": reason}
 
 
@@ -146,9 +148,7 @@ def dismissed(prompt_id: str):
 )
 def respond():
     data = json_body(response_create, text_plain=True)
-    response, created = answers.submit(
-        db.session(), data, clock.now(), claims=g.get("token_claims")
-    )
+    response, created = answers.answer(store.work(), _claims(), data, clock.now())
     return widget_response.dump(response), 201 if created else 200
 
 

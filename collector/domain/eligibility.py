@@ -398,3 +398,10 @@ def _same(actual: Any, expected: Any) -> bool:
 def _short(value: Any, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def furthest(reasons: Iterable[str]) -> str | None:
+    """Of the reasons several surveys gave for not asking, the one reported: the one that got
+    furthest through the rules (the most specific: ``cooldown`` says more than ``not_sampled``
+    of another survey). ``None`` for no reasons."""
+    return max(reasons, key=REASONS.index, default=None)

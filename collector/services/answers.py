@@ -1,8 +1,8 @@
-"""Answers to prompts: one response per prompt, whatever happens, from the widget or a link.
+"""Answers from the widget: one response per prompt, whatever happens.
 
 The database has the last word: ``responses.prompt_id`` is unique, so when two submissions race
 the second insert fails and the stored response decides what the caller hears (the same answer
-again → 200, another → 409). Each public function is one transaction.
+again → 200, another → 409). Each public function is one unit of work.
 
 A comment may be added up to :data:`COMMENT_WINDOW` after the score, also after the prompt
 itself has expired.
@@ -10,156 +10,105 @@ itself has expired.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import (
-    Integer,
-    String,
-    Text,
-    bindparam,
-    case,
-    func,
-    insert,
-    literal,
-    select,
-    update,
-)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collector.db import uow
-from collector.domain import keys, scale, texts
-from collector.domain.tokens import Claims, TokenError
-from collector.models import Prompt, Response, Site, Survey, UTCDateTime
-from collector.prepared import Prepared
+from collector.domain import keys, scale
+from collector.domain.tokens import Claims
+from collector.domain.widget import StoredAnswer
+from collector.models import Response
 from collector.services import prompts
-from collector.services.failures import Conflict, Invalid, NotFound, Refused
+from collector.services.failures import Conflict, Invalid, NotFound
+from collector.store import Tx, Work
 
-# A widget's answer is the hot path: statements built once and run prepared (collector.prepared).
-_p, _s, _r = Prompt.__table__.c, Survey.__table__.c, Response.__table__.c
-_NOW = bindparam("now", type_=UTCDateTime())
-_SCORE = bindparam("score", type_=Integer())
-_PROMPT_TO_ANSWER = Prepared(
-    select(_p.id, _p.site_id, _p.channel, _p.expires_at, _s.kind)
-    .join(Survey.__table__, _s.id == _p.survey_id)
-    .where(_p.id == bindparam("prompt_id"))
-)
-#: The common case in one statement: the answer is stored only if the prompt is this site's
-#: widget prompt, still open, and the score is on its survey's scale. The prompt's context is
-#: copied by the database, never parsed here.
-_ANSWER = Prepared(
-    insert(Response.__table__)
-    .from_select(
-        [
-            *(_r.id, _r.site_id, _r.survey_id, _r.prompt_id, _r.user_id, _r.score, _r.comment),
-            *(_r.locale, _r.url, _r.event, _r.context, _r.traits, _r.followup_status),
-            *(_r.created_at, _r.updated_at),
-        ],
-        select(
-            *(bindparam("response_id", type_=String()), _p.site_id, _p.survey_id, _p.id),
-            *(_p.user_id, _SCORE, bindparam("comment", type_=Text())),
-            func.coalesce(bindparam("locale", type_=String()), _p.locale),
-            func.coalesce(bindparam("url", type_=String()), _p.url),
-            *(_p.event, _p.context, _p.traits, literal("open"), _NOW, _NOW),
-        )
-        .join(Survey.__table__, _s.id == _p.survey_id)
-        .where(
-            _p.id == bindparam("prompt_id"),
-            _p.site_id == bindparam("site_id"),
-            _p.channel == "widget",
-            _p.expires_at > _NOW,
-            _SCORE.between(
-                case({kind: s.min for kind, s in scale.DEFAULTS.items()}, value=_s.kind),
-                case({kind: s.max for kind, s in scale.DEFAULTS.items()}, value=_s.kind),
-            ),
-        ),
-    )
-    .returning(_r.locale)
-)
-_MARK_ANSWERED = Prepared(
-    update(Prompt.__table__)
-    .where(_p.id == bindparam("prompt_id"))
-    .values(
-        status="answered",
-        answered_at=func.coalesce(_p.answered_at, _NOW),
-        shown_at=func.coalesce(_p.shown_at, _NOW),
-    )
-)
 COMMENT_WINDOW = timedelta(hours=24)
+#: The longest comment kept, in characters (the widget, the API and the answer page).
 MAX_COMMENT = 2000
 
 
-# -- the widget ------------------------------------------------------------------------------
-
-
-def submit(
-    db: Session, data: dict, now: datetime, *, claims: Claims | None = None
-) -> tuple[Response | dict, bool]:
-    """Store the widget's score; ``(response, created)``. The same ``response_id`` with the same
-    score again gives the stored response; any other answer to an answered prompt is a 409.
+def answer(work: Work, claims: Claims, data: dict, now: datetime) -> tuple[StoredAnswer, bool]:
+    """Store the widget's score for the prompt a genuine token names; ``(answer, created)``.
+    The same ``response_id`` with the same score again gives the stored answer; any other answer
+    to an answered prompt is a 409.
 
     The common case, a first answer in time, is one insert that reads the prompt and one update;
     anything else (a replay, a race, an expired prompt, a score off the scale) is decided after
     the insert was refused or stored nothing."""
-    if claims is None:  # the caller may have read the token already (the origin gate does)
-        claims = prompts.read_token(data["token"], now, allow_expired=True)
-    response_id, score, comment = data["response_id"], data["score"], _comment(data.get("comment"))
-    answer = {
+    response_id, score = data["response_id"], data["score"]
+    given = {
         "response_id": response_id,
         "prompt_id": claims.prompt_id,
         "site_id": claims.site_id,
         "score": score,
-        "comment": comment,
+        "comment": comment_text(data.get("comment")),
         "locale": data.get("locale"),
         "url": data.get("url"),
         "now": now,
     }
     try:
-        with uow(db, write=True):
-            conn = db.connection()
+        with work.begin(write=True) as tx:
             # Off every scale (and perhaps too big for an integer column): never sent to the
             # database.
-            stored = _ANSWER.first(conn, answer) if score in scale.ANY else None
-            if stored is not None:
-                _MARK_ANSWERED.run(conn, {"prompt_id": claims.prompt_id, "now": now})
+            stored = tx.answers.store(**given) if score in scale.ANY else None
     except IntegrityError as refused:
         # A racing or repeated submission stops here, on the unique prompt_id (or the response
         # id), and the stored response decides.
-        with uow(db, write=False):
-            existing = _existing(db, response_id, claims.prompt_id)
+        with work.begin(write=False) as tx:
+            existing = _existing(tx, response_id, claims.prompt_id)
         if existing is None:
             raise refused from None
         return _replay(existing, response_id, score), False
-    if stored is None:
-        with uow(db, write=False):
-            return _refused(db, claims, response_id, score, now), False
-    response = {
-        "id": response_id,
-        "prompt_id": claims.prompt_id,
-        "score": score,
-        "comment": comment,
-        "locale": stored.locale,
-        "created_at": now,
-        "updated_at": now,
-    }
-    return response, True
+    if stored is not None:
+        return stored, True
+    with work.begin(write=False) as tx:
+        return _refused(tx, claims, response_id, score, now), False
 
 
-def _refused(db: Session, claims: Claims, response_id: str, score: int, now: datetime):
+def _refused(tx: Tx, claims: Claims, response_id: str, score: int, now: datetime):
     """Why nothing was stored: no such prompt here (404/401), or it expired (410) or the score is
     off its scale (422), unless this very answer was stored before (its replay)."""
-    prompt = _PROMPT_TO_ANSWER.first(db.connection(), {"prompt_id": claims.prompt_id})
-    prompts.check_claims(prompt, claims, channel="widget")
-    existing = _existing(db, response_id, prompt.id)
+    target = tx.answers.target(claims.prompt_id)
+    if target is None:
+        raise NotFound("prompt", "token")
+    if target.site_id != claims.site_id or target.channel != "widget":
+        raise prompts.invalid_token()
+    existing = _existing(tx, response_id, target.prompt_id)
     if existing is not None:
         return _replay(existing, response_id, score)
-    if prompt.expires_at <= now:
+    if target.expires_at <= now:
         raise prompts.expired_prompt()
-    if score not in scale.of(prompt.kind):
-        raise _off_scale(prompt.kind)
+    if score not in target.scale:
+        raise Invalid(
+            "validation_failed",
+            f"score: must be from {target.scale.min} to {target.scale.max} "
+            f"for a {target.kind.upper()} survey.",
+            param="score",
+        )
     raise NotFound("prompt", "token")  # gone between the two reads (erased)
+
+
+def _existing(tx: Tx, response_id: str, prompt_id: str) -> StoredAnswer | None:
+    by_id = tx.answers.by_id(response_id)
+    if by_id is not None and by_id.prompt_id != prompt_id:
+        raise Conflict(
+            "response_id_conflict",
+            "This response_id was already used for another prompt; make a new one per prompt.",
+            param="response_id",
+        )
+    return by_id or tx.answers.of_prompt(prompt_id)
+
+
+def _replay(existing: StoredAnswer, response_id: str, score: int) -> StoredAnswer:
+    if existing.id == response_id and existing.score == score:
+        return existing
+    raise Conflict(
+        "already_answered",
+        "This prompt was already answered with another score.",
+        param="score",
+    )
 
 
 def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Response:
@@ -175,217 +124,21 @@ def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Res
                 f"A comment can be added up to {_hours(COMMENT_WINDOW)} hours after the score.",
                 param="comment",
             )
-        response.comment = _comment(data.get("comment"))
+        response.comment = comment_text(data.get("comment"))
         response.updated_at = now
     return response
 
 
-def _existing(db: Session, response_id: str, prompt_id: str) -> Response | None:
-    by_id = db.get(Response, response_id, populate_existing=True)
-    if by_id is not None and by_id.prompt_id != prompt_id:
-        raise Conflict(
-            "response_id_conflict",
-            "This response_id was already used for another prompt; make a new one per prompt.",
-            param="response_id",
-        )
-    return by_id or db.scalar(select(Response).where(Response.prompt_id == prompt_id))
-
-
-def _replay(existing: Response, response_id: str, score: int) -> Response:
-    if existing.id == response_id and existing.score == score:
-        return existing
-    raise Conflict(
-        "already_answered",
-        "This prompt was already answered with another score.",
-        param="score",
-    )
-
-
-def _off_scale(kind: str) -> Refused:
-    points = scale.of(kind)
-    return Invalid(
-        "validation_failed",
-        f"score: must be from {points.min} to {points.max} for a {kind.upper()} survey.",
-        param="score",
-    )
-
-
-def _new_response(prompt: Prompt, response_id: str, score: int, now: datetime) -> Response:
-    return Response(
-        id=response_id,
-        site_id=prompt.site_id,
-        survey_id=prompt.survey_id,
-        prompt_id=prompt.id,
-        user_id=prompt.user_id,
-        score=score,
-        event=prompt.event,
-        context=prompt.context or {},
-        traits=prompt.traits or {},
-        locale=prompt.locale,
-        followup_status="open",
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def _answered(prompt: Prompt, now: datetime) -> None:
-    prompt.status = "answered"
-    prompt.answered_at = prompt.answered_at or now
-    prompt.shown_at = prompt.shown_at or now
-
-
-def _comment(text: str | None) -> str | None:
+def comment_text(text: str | None) -> str | None:
+    """A comment as stored: trimmed, and none when nothing is left."""
     text = (text or "").strip()
     return text or None
 
 
-def _hours(delta: timedelta) -> int:
-    return int(delta.total_seconds() // 3600)
-
-
-# -- the hosted answer page ------------------------------------------------------------------
-
-
-@dataclass
-class LinkPage:
-    """What the hosted answer page shows.
-
-    ``state``: ``ask`` (the score links), ``comment`` (score taken, follow-up form), ``done``
-    (thanks), ``closed`` (expired before an answer), ``invalid`` (not a link we made).
-    ``notice`` names a page string to show as a message (``final``, ``bad_score``, ``too_long``).
-    ``locale`` is the question's locale, ``ui`` the page's own (``?lang=`` may ask for a
-    built-in language the survey has no question in).
-    """
-
-    state: str
-    status: int = 200
-    ui: str = texts.FALLBACK
-    locale: str = texts.FALLBACK
-    site: Site | None = None
-    survey: Survey | None = None
-    response: Response | None = None
-    notice: str | None = None
-
-
-@dataclass
-class _Link:
-    prompt: Prompt
-    site: Site
-    survey: Survey
-    locale: str
-    ui: str
-
-    def page(self, state: str, status: int = 200, response=None, notice=None) -> LinkPage:
-        return LinkPage(
-            state, status, self.ui, self.locale, self.site, self.survey, response, notice
-        )
-
-    def at(self, response: Response | None, now: datetime) -> LinkPage:
-        """Where the person stands: commenting, done, closed or still to answer."""
-        if response is not None:
-            return self.page(
-                "comment" if _open_for_comment(response, now) else "done", 200, response
-            )
-        if self.prompt.expires_at <= now:
-            return self.page("closed", 410)
-        return self.page("ask")
-
-
-def link_page(db: Session, token: str, now: datetime, *, lang: str | None) -> LinkPage:
-    """The page as it stands: what to ask, or where the person left off."""
-    with uow(db, write=False):
-        link = _load(db, token, now, lang)
-        if isinstance(link, LinkPage):
-            return link
-        return link.at(_response_of(db, link.prompt.id), now)
-
-
-def link_score(
-    db: Session, token: str, raw_score: str, now: datetime, *, lang: str | None
-) -> LinkPage:
-    """A score link was clicked (``?score=N``). The same score again changes nothing; another
-    score replaces the first until a comment is sent or the comment window closes (e-mail
-    scanners open every link first, the person's own click comes later and wins)."""
-    try:
-        with uow(db, write=True):
-            return _score_link(db, token, raw_score, now, lang)
-    except IntegrityError:
-        pass
-    # Another click got there first; from here on this is a repeated click.
-    with uow(db, write=True):
-        return _score_link(db, token, raw_score, now, lang)
-
-
-def _score_link(db: Session, token: str, raw_score: str, now: datetime, lang: str | None):
-    link = _load(db, token, now, lang)
-    if isinstance(link, LinkPage):
-        return link
-    response = _response_of(db, link.prompt.id)
-    score = _parse_score(link.survey, raw_score)
-    if score is None:
-        shown = link.at(response, now)
-        shown.status, shown.notice = 422, "bad_score"
-        return shown
-    if response is None:
-        if link.prompt.expires_at <= now:
-            return link.page("closed", 410)
-        response = _new_response(link.prompt, keys.new_id("rsp"), score, now)
-        response.locale = link.locale
-        db.add(response)
-        db.flush()
-        _answered(link.prompt, now)
-    elif response.score != score:
-        if not _open_for_comment(response, now):
-            return link.page("done", 409, response, notice="final")
-        response.score = score
-        response.updated_at = now
-    return link.at(response, now)
-
-
-def link_comment(
-    db: Session, token: str, comment: str, now: datetime, *, lang: str | None
-) -> LinkPage:
-    """The follow-up form was sent: store the comment and thank; ``state`` is ``done`` then."""
-    with uow(db, write=True):
-        link = _load(db, token, now, lang)
-        if isinstance(link, LinkPage):
-            return link
-        response = _response_of(db, link.prompt.id)
-        if response is None or not _open_for_comment(response, now):
-            return link.at(response, now)
-        if len(comment) > MAX_COMMENT:
-            return link.page("comment", 422, response, notice="too_long")
-        response.comment = _comment(comment)
-        response.updated_at = now
-        return link.page("done", 200, response)
-
-
-def _load(db: Session, token: str, now: datetime, lang: str | None) -> _Link | LinkPage:
-    # Expired tokens are read too: the page still thanks, or says the survey has closed.
-    try:
-        claims = prompts.tokens().read(token, now=now, allow_expired=True)
-    except TokenError:
-        return LinkPage("invalid", 404, texts.builtin(lang), texts.builtin(lang))
-    prompt = db.get(Prompt, claims.prompt_id)
-    if prompt is None or prompt.site_id != claims.site_id or prompt.channel != "link":
-        return LinkPage("invalid", 404, texts.builtin(lang), texts.builtin(lang))
-    site = db.get(Site, prompt.site_id)
-    survey = db.get(Survey, prompt.survey_id)
-    locale = texts.pick_locale(lang or prompt.locale, survey.question, site.default_locale)
-    ui = lang if lang in texts.LOCALES else texts.builtin(locale)
-    return _Link(prompt, site, survey, locale, ui)
-
-
-def _response_of(db: Session, prompt_id: str) -> Response | None:
-    return db.scalar(select(Response).where(Response.prompt_id == prompt_id))
-
-
-def _open_for_comment(response: Response, now: datetime) -> bool:
+def open_for_comment(response, now: datetime) -> bool:
+    """A comment may still be added: none yet, and within the window after the score."""
     return response.comment is None and now < response.created_at + COMMENT_WINDOW
 
 
-def _parse_score(survey: Survey, raw: str) -> int | None:
-    if not re.fullmatch(r"-?[0-9]{1,2}", raw.strip()):
-        return None
-    score = int(raw)
-    return score if score in scale.of(survey.kind) else None
+def _hours(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 3600)

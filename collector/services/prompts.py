@@ -1,99 +1,24 @@
-"""The prompt engine: who is asked what and when, and the prompts that carry the question.
-
-The rules themselves are pure (``collector.domain.eligibility``); this module fills them from the
-database, opens prompts, re-delivers open ones and signs their tokens. Each public function is one
-transaction and commits once.
-
-Lifetimes (docs/decisions.md, "Prompt engine"): a prompt opened by a widget event lives
-:data:`EVENT_TTL`, one triggered by the backend for the widget :data:`API_TTL` ``["widget"]``,
-an e-mail link :data:`API_TTL` ``["link"]``.
+"""Prompts: the tokens that carry them, a prompt as the management API reads it, and what the
+widget reports of one it showed (shown, dismissed). Who is asked lives in ``visits`` (the
+widget's page views and events) and ``triggers`` (the backend's requests).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Connection, Row, bindparam, case, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.db import uow
-from collector.domain import eligibility, keys, scale, texts
-from collector.domain.eligibility import REASONS, Ask, History, SurveyRules
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
-from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
-from collector.prepared import Prepared
-from collector.services import settings_cache, visitors
-from collector.services.failures import Gone, Invalid, NotFound, Refused, Unauthenticated
+from collector.domain.widget import OPEN_STATUSES, effective_status
+from collector.models import Prompt, Response, Site
+from collector.services.failures import Gone, NotFound, Refused, Unauthenticated
 
-EVENT_TTL = timedelta(hours=24)
-API_TTL = {"widget": timedelta(days=14), "link": timedelta(days=30)}
-IDEMPOTENCY_TTL = timedelta(hours=24)
-OPEN = ("pending", "shown")
-#: The event ``fiilis.show(surveyId)`` sends: that survey only, whatever its trigger events.
-SHOW_EVENT = "$show"
-
-# The browser API's calls are the collector's hot path: their statements are built once with
-# bound parameters and run prepared, on the driver (``collector.prepared``; docs/benchmarks.md,
-# "Ingest").
-_PROMPTS = Prompt.__table__
-_SURVEYS = Survey.__table__
-_p, _s = _PROMPTS.c, _SURVEYS.c
-# OPEN spelled out: a prepared statement takes no expanding IN.
-_OPEN_NOW = ((_p.status == OPEN[0]) | (_p.status == OPEN[1])) & (_p.expires_at > bindparam("now"))
-_SURVEY_BY_ID = Prepared(select(_SURVEYS).where(_s.id == bindparam("id")))
-_LIVE_SURVEYS = Prepared(
-    select(_SURVEYS).where(_s.site_id == bindparam("site_id"), _s.archived_at.is_(None))
-)
-_PROMPT_TO_DELIVER = Prepared(
-    select(_p.id, _p.channel, _p.locale, _p.expires_at).where(_p.id == bindparam("id"))
-)
-#: A backend-triggered prompt waiting for the user's next page view, the most important first.
-_WAITING = Prepared(
-    select(_p.id, _p.survey_id, _p.locale, _p.expires_at)
-    .join(_SURVEYS, _s.id == _p.survey_id)
-    .where(
-        _p.site_id == bindparam("site_id"),
-        _p.user_id == bindparam("user_id"),
-        _p.origin == "api",
-        _p.channel == "widget",
-        _p.status == "pending",
-        _p.expires_at > bindparam("now"),
-        _s.active.is_(True),
-        _s.archived_at.is_(None),
-    )
-    .order_by(_s.priority.desc(), _p.created_at)
-    .limit(1)
-)
-#: Per survey, what the rules of §6 need to know of this user's prompts on the site.
-_USER_PROMPTS = Prepared(
-    select(
-        _p.survey_id,
-        func.max(_p.answered_at).label("answered"),
-        func.max(_p.dismissed_at).label("dismissed"),
-        func.max(_p.shown_at).label("shown"),
-        func.max(case((_OPEN_NOW, _p.created_at))).label("open_since"),
-    )
-    .where(_p.site_id == bindparam("site_id"), _p.user_id == bindparam("user_id"))
-    .group_by(_p.survey_id)
-)
-_USER_OPEN_PROMPTS = Prepared(
-    select(_p.survey_id, _p.id)
-    .where(_p.site_id == bindparam("site_id"), _p.user_id == bindparam("user_id"), _OPEN_NOW)
-    .order_by(_p.created_at.desc())
-)
-_INSERT_PROMPT = Prepared(
-    insert(_PROMPTS),
-    keys=(
-        *("id", "site_id", "survey_id", "user_id", "origin", "channel", "status", "event"),
-        *("context", "traits", "locale", "url", "created_at", "expires_at"),
-    ),
-)
+#: The statuses of a prompt still waiting for its answer.
+OPEN = OPEN_STATUSES
 
 
 # -- tokens ----------------------------------------------------------------------------------
@@ -148,7 +73,7 @@ def read_token(token: str, now: datetime, *, allow_expired: bool = False) -> Cla
         raise invalid_token() from None
 
 
-def check_claims(prompt: Prompt | Row | None, claims: Claims, *, channel: str) -> None:
+def check_claims(prompt: Prompt | None, claims: Claims, *, channel: str) -> None:
     """The prompt the claims name exists, on the claimed site, for this channel."""
     if prompt is None:
         raise NotFound("prompt", "token")
@@ -164,426 +89,12 @@ def genuine_claims(token: str, now: datetime) -> Claims | None:
         return None
 
 
-# -- delivery --------------------------------------------------------------------------------
-
-
-def deliver(
-    site: Site | Row, survey: Survey | Row, prompt: Prompt | Row, requested_locale: str | None
-) -> dict:
-    """The ``Prompt`` object of the browser API, in the reader's locale, with a fresh token.
-    ``site``, ``survey`` and ``prompt`` may be mapped objects or rows with the same names."""
-    locale = texts.pick_locale(
-        requested_locale or prompt.locale, survey.question, site.default_locale
-    )
-    points = scale.of(survey.kind)
-    low_label, high_label = texts.scale_labels(survey.kind, locale)
-    return {
-        "id": prompt.id,
-        "token": tokens().sign(prompt.id, site.id, prompt.expires_at),
-        "kind": survey.kind,
-        "question": survey.question[locale],
-        "followup": texts.followup(survey.followup, locale),
-        "scale": {**points.to_dict(), "low_label": low_label, "high_label": high_label},
-        "delay_ms": survey.delay_ms,
-        "locale": locale,
-        "theme": dict(site.theme or {}),
-    }
-
-
-def on_session(db: Session, site: Site, visit: dict, now: datetime) -> dict | None:
-    """A page view starts: a pending backend-triggered prompt for this user, if any."""
-    key = _user_key(site, visit)
-    if key.startswith(visitors.ANON):
-        return None  # backends trigger prompts for user ids only: nothing to look up or store
-    with uow(db, write=True):
-        conn = db.connection()
-        visitors.remember(conn, site, key, visit.get("traits"), now)
-        pending = _WAITING.first(conn, {"site_id": site.id, "user_id": key, "now": now})
-        survey = _SURVEY_BY_ID.first(conn, {"id": pending.survey_id}) if pending else None
-    return deliver(site, survey, pending, visit.get("locale")) if pending else None
-
-
-def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict | None, str | None]:
-    """An event from the widget: ``(prompt, None)`` to ask now, or ``(None, reason)``.
-
-    Of the surveys the event triggers, the highest priority (then the oldest) that may ask wins;
-    an open prompt of it is re-delivered instead of a new one. When none may ask, the reason is
-    the one that got furthest through the rules (the most specific: ``cooldown`` says more than
-    ``not_sampled`` of another survey).
-    """
-    key = _user_key(site, visit)
-    event = visit["event"]
-    if event != SHOW_EVENT:
-        candidates = {
-            survey.id: (survey, rules)
-            for survey, rules in _live_surveys(db, site)
-            if eligibility.triggers_on(rules.trigger_events, event)
-        }
-        if not candidates:  # nothing to decide, nothing to store
-            return None, "event_not_trigger"
-    with uow(db, write=True):
-        conn = db.connection()
-        if event == SHOW_EVENT:
-            survey = _SURVEY_BY_ID.first(conn, {"id": visit.get("survey_id") or ""})
-            if survey is None or survey.site_id != site.id:
-                raise NotFound("survey", "survey_id")
-            # fiilis.show() names its survey: every rule but event_not_trigger still applies.
-            candidates = {survey.id: (survey, rules_of(survey, trigger_events=("*",)))}
-        traits = visitors.remember(conn, site, key, visit.get("traits"), now)
-        ask = Ask(
-            origin="event",
-            user_key=key,
-            now=now,
-            event=event,
-            traits=traits,
-            site_cooldown_days=site.cooldown_days,
-        )
-        found, reason = _first_to_ask(conn, site, candidates, ask)
-        if found is None:
-            return None, reason
-        survey, prompt = found
-        if prompt is None:
-            prompt = _open_for_event(conn, site, survey, key, visit, traits, now)
-    return deliver(site, survey, prompt, visit.get("locale")), None
-
-
-@dataclass(frozen=True)
-class _Opened:
-    id: str
-    locale: str
-    expires_at: datetime
-
-
-def _open_for_event(conn, site, survey, key: str, visit: dict, traits: dict, now: datetime):
-    opened = _Opened(
-        keys.new_id("prm"),
-        texts.pick_locale(visit.get("locale"), survey.question, site.default_locale),
-        now + EVENT_TTL,
-    )
-    _INSERT_PROMPT.run(
-        conn,
-        {
-            "id": opened.id,
-            "site_id": site.id,
-            "survey_id": survey.id,
-            "user_id": key,
-            "origin": "event",
-            "channel": "widget",
-            "status": "pending",
-            "event": visit["event"],
-            "context": visit.get("props") or {},
-            "traits": traits,
-            "locale": opened.locale,
-            "url": visit.get("url"),
-            "created_at": now,
-            "expires_at": opened.expires_at,
-        },
-    )
-    return opened
-
-
-def _live_surveys(db: Session, site: Site | Row) -> list[tuple[Row, SurveyRules]]:
-    """The site's surveys that are not archived, with their rules (``settings_cache``)."""
-
-    def load():
-        with uow(db, write=False):
-            return [
-                (s, rules_of(s)) for s in _LIVE_SURVEYS.rows(db.connection(), {"site_id": site.id})
-            ]
-
-    return settings_cache.get(("surveys", site.id), load)
-
-
-def _first_to_ask(
-    conn: Connection, site: Site | Row, candidates: dict[str, tuple[Survey, SurveyRules]], ask: Ask
-) -> tuple[tuple[Survey, Prompt | None] | None, str | None]:
-    histories = _histories(conn, site, [s for s, _ in candidates.values()], ask.user_key, ask.now)
-    furthest: str | None = None
-    for rules in eligibility.rank(r for _, r in candidates.values()):
-        survey = candidates[rules.id][0]
-        decision = eligibility.decide(rules, histories[rules.id], ask)
-        if decision.ask:
-            return (survey, None), None
-        if decision.reason == "already_pending":
-            open_prompt = _PROMPT_TO_DELIVER.first(conn, {"id": decision.pending_prompt_id})
-            # An e-mail link still open blocks a second ask, but is not shown in the page.
-            if open_prompt.channel == "widget":
-                return (survey, open_prompt), None
-        if furthest is None or REASONS.index(decision.reason) > REASONS.index(furthest):
-            furthest = decision.reason
-    return None, furthest
-
-
-def _user_key(site: Site, visit: dict) -> str:
-    return visitors.user_key(
-        site,
-        user_id=visit.get("user_id"),
-        user_hash=visit.get("user_hash"),
-        anonymous_id=visit.get("anonymous_id"),
-    )
-
-
-def _open(
-    db: Session,
-    site: Site,
-    survey: Survey,
-    key: str,
-    now: datetime,
-    *,
-    origin: str,
-    channel: str,
-    event: str | None = None,
-) -> Prompt:
-    ttl = EVENT_TTL if origin == "event" else API_TTL[channel]
-    prompt = Prompt(
-        id=keys.new_id("prm"),
-        site_id=site.id,
-        survey_id=survey.id,
-        user_id=key,
-        origin=origin,
-        channel=channel,
-        status="pending",
-        event=event,
-        context={},
-        traits={},
-        created_at=now,
-        expires_at=now + ttl,
-    )
-    db.add(prompt)
-    return prompt
-
-
-# -- eligibility from the database -----------------------------------------------------------
-
-
-def rules_of(survey: Survey, **overrides: Any) -> SurveyRules:
-    fields = {
-        "id": survey.id,
-        "created_at": survey.created_at,
-        "active": survey.active and survey.archived_at is None,
-        "trigger_events": survey.trigger_events or (),
-        "targeting": survey.targeting or (),
-        "sample_rate": survey.sample_rate,
-        "recontact_days": survey.recontact_days,
-        "dismiss_snooze_days": survey.dismiss_snooze_days,
-        "max_responses": survey.max_responses,
-        "priority": survey.priority,
-    }
-    return SurveyRules(**{**fields, **overrides})
-
-
-def _histories(
-    conn: Connection, site: Site | Row, surveys: list, key: str, now: datetime
-) -> dict[str, History]:
-    """Each survey's history with this user: one query over the user's prompts on this site, a
-    second for the open ones' ids only when there are some, a third for the response counts only
-    when a survey is capped."""
-    who = {"site_id": site.id, "user_id": key, "now": now}
-    per_survey = {row.survey_id: row for row in _USER_PROMPTS.rows(conn, who)}
-    shown = max((row.shown for row in per_survey.values() if row.shown), default=None)
-    pending: dict[str, str] = {}
-    if any(row.open_since for row in per_survey.values()):
-        for survey_id, prompt_id in _USER_OPEN_PROMPTS.rows(conn, who):
-            pending.setdefault(survey_id, prompt_id)
-    capped = [s.id for s in surveys if s.max_responses is not None]
-    counts = dict(
-        conn.execute(
-            select(Response.survey_id, func.count())
-            .where(Response.survey_id.in_(capped))
-            .group_by(Response.survey_id)
-        ).all()
-        if capped
-        else ()
-    )
-    return {
-        s.id: History(
-            responses_count=counts.get(s.id, 0),
-            last_answered_at=per_survey[s.id].answered if s.id in per_survey else None,
-            last_dismissed_at=per_survey[s.id].dismissed if s.id in per_survey else None,
-            last_shown_at_any=shown,
-            pending_prompt_id=pending.get(s.id),
-        )
-        for s in surveys
-    }
-
-
-def explain(
-    db: Session,
-    site: Site,
-    user_id: str,
-    survey_id: str,
-    now: datetime,
-    *,
-    origin: str | None = None,
-    event: str | None = None,
-) -> dict:
-    """Every rule of §6 for this user and survey. By default as the survey would ask: an in-app
-    event (its first trigger event) when it has trigger events, else a backend trigger."""
-    survey = _survey(db, site, survey_id, "survey")
-    if origin is None:
-        origin = "event" if survey.trigger_events else "api"
-    if origin == "event" and event is None and survey.trigger_events:
-        event = next((t for t in survey.trigger_events if "*" not in t), survey.trigger_events[0])
-    traits = visitors.stored_traits(db, site, user_id)
-    ask = Ask(
-        origin=origin,
-        user_key=user_id,
-        now=now,
-        event=event if origin == "event" else None,
-        traits=traits,
-        site_cooldown_days=site.cooldown_days,
-    )
-    rules = rules_of(survey)
-    history = _histories(db.connection(), site, [survey], user_id, now)[survey.id]
-    decision = eligibility.decide(rules, history, ask)
-    return {
-        "user_id": user_id,
-        "survey": survey.id,
-        "origin": origin,
-        "event": ask.event,
-        "eligible": decision.ask,
-        "reason": decision.reason,
-        "pending_prompt_id": decision.pending_prompt_id,
-        "rules": [
-            {"name": o.name, "passed": o.passed, "skipped": o.skipped, "detail": o.detail}
-            for o in eligibility.explain(rules, history, ask)
-        ],
-    }
-
-
-def _survey(db: Session, site: Site, survey_id: str, param: str) -> Survey:
-    survey = db.get(Survey, survey_id)
-    if survey is None or survey.site_id != site.id:
-        raise NotFound("survey", param)
-    return survey
-
-
-# -- backend triggers ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What ``POST /v1/prompts`` answers; ``replayed`` when it comes from an idempotency key."""
-
-    body: dict
-    status: int
-    replayed: bool = False
-
-
-def trigger(
-    db: Session,
-    site: Site,
-    data: dict,
-    now: datetime,
-    *,
-    link_base: str,
-    idempotency_key: str | None = None,
-) -> Answer:
-    """A backend asks for a prompt: 201 with the new prompt, or 200 ``suppressed`` with the
-    reason. With an idempotency key the first answer is stored and given again for the same
-    body; another body with the same key is refused (422)."""
-    fingerprint = _fingerprint(data)
-    try:
-        with uow(db, write=True):
-            if idempotency_key is not None:
-                stored = _stored_answer(db, site, idempotency_key, fingerprint, now)
-                if stored is not None:
-                    return stored
-            answer = _trigger(db, site, data, now, link_base)
-            if idempotency_key is not None:
-                db.add(
-                    IdempotencyKey(
-                        site_id=site.id,
-                        key=idempotency_key,
-                        request_hash=fingerprint,
-                        status_code=answer.status,
-                        body=answer.body,
-                        created_at=now,
-                    )
-                )
-            return answer
-    except IntegrityError as refused:
-        if idempotency_key is None:
-            raise
-        race = refused
-    # The same key raced in from another request: its answer is the answer.
-    with uow(db, write=False):
-        stored = _stored_answer(db, site, idempotency_key, fingerprint, now)
-    if stored is None:
-        raise race
-    return stored
-
-
-def _trigger(db: Session, site: Site, data: dict, now: datetime, link_base: str) -> Answer:
-    survey = _survey(db, site, data["survey"], "survey")
-    key = data["user_id"]
-    traits = visitors.remember(db.connection(), site, key, data.get("traits"), now)
-    ask = Ask(
-        origin="api",
-        user_key=key,
-        now=now,
-        traits=traits,
-        site_cooldown_days=site.cooldown_days,
-        force=data.get("force", False),
-    )
-    history = _histories(db.connection(), site, [survey], key, now)[survey.id]
-    decision = eligibility.decide(rules_of(survey), history, ask)
-    if not decision.ask:
-        body = {"status": "suppressed", "reason": decision.reason}
-        if decision.pending_prompt_id:
-            body["id"] = decision.pending_prompt_id
-        return Answer(body, 200)
-    channel = data.get("channel", "widget")
-    prompt = _open(db, site, survey, key, now, origin="api", channel=channel)
-    prompt.context = data.get("context") or {}
-    prompt.traits = traits
-    prompt.locale = data.get("locale")
-    body = {"id": prompt.id, "status": "pending", "expires_at": prompt.expires_at.isoformat()}
-    if channel == "link":
-        body["url"] = link_url(link_base, prompt)
-    return Answer(body, 201)
-
-
-def link_url(base: str, prompt: Prompt) -> str:
-    """The hosted answer page of a link prompt, with a fresh token."""
-    return f"{base.rstrip('/')}/r/{tokens().sign(prompt.id, prompt.site_id, prompt.expires_at)}"
-
-
-def _fingerprint(data: dict) -> str:
-    canonical = json.dumps(
-        {"endpoint": "POST /v1/prompts", "body": data}, sort_keys=True, default=str
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _stored_answer(
-    db: Session, site: Site, key: str, fingerprint: str, now: datetime
-) -> Answer | None:
-    stored = db.get(IdempotencyKey, (site.id, key))
-    if stored is None:
-        return None
-    if stored.created_at <= now - IDEMPOTENCY_TTL:
-        db.delete(stored)  # keys are kept a day, as at Stripe; then the key is new again
-        db.flush()
-        return None
-    if stored.request_hash != fingerprint:
-        raise Invalid(
-            "idempotency_key_reused",
-            "This Idempotency-Key was used with another request body. "
-            "Use a new key for a new request.",
-            param="Idempotency-Key",
-        )
-    return Answer(stored.body, stored.status_code, replayed=True)
-
-
 def get(db: Session, site: Site, prompt_id: str, now: datetime, *, link_base: str) -> dict:
     """A prompt as the management API shows it; an open prompt past its expiry is ``expired``."""
     prompt = db.get(Prompt, prompt_id)
     if prompt is None or prompt.site_id != site.id:
         raise NotFound("prompt", "id")
-    status = prompt.status
-    if status in OPEN and prompt.expires_at <= now:
-        status = "expired"
+    status = effective_status(prompt.status, prompt.expires_at, now)
     response_id = db.scalar(select(Response.id).where(Response.prompt_id == prompt.id))
     body = {
         "id": prompt.id,
@@ -605,6 +116,11 @@ def get(db: Session, site: Site, prompt_id: str, now: datetime, *, link_base: st
     if prompt.channel == "link" and status in OPEN:
         body["url"] = link_url(link_base, prompt)
     return body
+
+
+def link_url(base: str, prompt: Prompt) -> str:
+    """The hosted answer page of a link prompt, with a fresh token."""
+    return f"{base.rstrip('/')}/r/{tokens().sign(prompt.id, prompt.site_id, prompt.expires_at)}"
 
 
 # -- what the widget reports -----------------------------------------------------------------

@@ -49,6 +49,7 @@ from collector.models import (
     UTCDateTime,
     utcnow,
 )
+from collector.services import surveys
 from collector.services.failures import Invalid, NotFound
 
 FOLLOWUP_STATUSES = ("open", "in_progress", "closed")
@@ -75,10 +76,7 @@ class ResponseView:
 
 
 def survey_of(db: Session, site: Site, survey_id: str, param: str = "survey") -> Survey:
-    survey = db.get(Survey, survey_id)
-    if survey is None or survey.site_id != site.id:
-        raise NotFound("survey", param)
-    return survey
+    return surveys.get(db, site, survey_id, param=param)
 
 
 def _filtered(db: Session, site: Site, filters: dict) -> Any:

@@ -1,7 +1,8 @@
 """Sites and their surveys as the browser API reads them on every call, kept per process briefly.
 
 Every widget call needs its site (allowed origins, identity secret, cooldown) and every event the
-site's surveys; both change rarely (the dashboard, ``PATCH /v1/site``, the surveys API). Reading
+site's surveys, as the values ``SiteSettings`` and ``SurveySettings`` (``collector.domain.widget``,
+read by ``collector.store``); both change rarely (the dashboard, ``PATCH /v1/site``, the surveys API). Reading
 them from the database on each call was a third of a call's work, so each process keeps what it
 read for :data:`TTL` seconds:
 
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,11 +36,6 @@ def init_app(app: Flask) -> None:
     made = SettingsCache()
     made.watch(app.extensions["fiilis.sessionmaker"])
     app.extensions["fiilis.settings_cache"] = made
-
-
-def get(key: Hashable, load: Callable[[], Any]) -> Any:
-    """From the app's cache (see :class:`SettingsCache`)."""
-    return current_app.extensions["fiilis.settings_cache"].get(key, load)
 
 
 class SettingsCache:

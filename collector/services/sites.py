@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.db import uow
 from collector.domain import keys
 from collector.models import Site
-from collector.services import settings_cache
 
 
 @dataclass(frozen=True)
@@ -61,30 +60,6 @@ def by_secret_key(db: Session, secret: str) -> Site | None:
 
 def by_public_key(db: Session, public_key: str) -> Site | None:
     return db.scalar(select(Site).where(Site.public_key == public_key))
-
-
-_SITES = Site.__table__
-_BY_PUBLIC_KEY = select(_SITES).where(_SITES.c.public_key == bindparam("key"))
-_BY_ID = select(_SITES).where(_SITES.c.id == bindparam("id"))
-
-
-def row_by_public_key(db: Session, public_key: str) -> Row | None:
-    """The site as a read-only row (same attribute names as :class:`Site`), as the browser API
-    reads it on every call: from the process's settings cache (``settings_cache``). What cannot
-    be a public key is not looked up (nor remembered)."""
-    if not keys.looks_like_public_key(public_key):
-        return None
-    return settings_cache.get(
-        ("site_key", public_key),
-        lambda: db.connection().execute(_BY_PUBLIC_KEY, {"key": public_key}).first(),
-    )
-
-
-def row_by_id(db: Session, site_id: str) -> Row | None:
-    """Like :func:`row_by_public_key`, by the site's id (a genuine prompt token names it)."""
-    return settings_cache.get(
-        ("site", site_id), lambda: db.connection().execute(_BY_ID, {"id": site_id}).first()
-    )
 
 
 def update(db: Session, site: Site, changes: dict) -> Site:

@@ -26,11 +26,12 @@ def _default_name(fields: dict) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def get(db: Session, site: Site, survey_id: str) -> Survey:
+def get(db: Session, site: Site, survey_id: str, *, param: str = "id") -> Survey:
+    """This site's survey, else not found (``param`` names where the id came from)."""
     survey = db.get(Survey, survey_id)
     # Another site's survey is "not found", never "forbidden": ids do not leak across sites.
     if survey is None or survey.site_id != site.id:
-        raise NotFound("survey", "id")
+        raise NotFound("survey", param)
     return survey
 
 

@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from functools import cache
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.domain import keys
+from collector.domain.widget import SiteSettings
 from collector.models import Site, User
-from collector.prepared import Prepared
 from collector.services.failures import Forbidden, Invalid
 
 ANON = "anon:"
-_USERS = User.__table__
 _HEX_HASH = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
-def user_key(
-    site: Site,
-    *,
-    user_id: str | None,
-    user_hash: str | None,
-    anonymous_id: str | None,
-) -> str:
-    """The key eligibility and storage use: the user id, or ``anon:<anonymous id>``.
+def user_key(site: SiteSettings, visit: Mapping[str, Any]) -> str:
+    """The key eligibility and storage use for the visitor a widget call names: the user id, or
+    ``anon:<anonymous id>``.
 
     A given ``user_hash`` must be the HMAC of the user id (403 otherwise); a site with
     ``require_identity`` refuses user ids without one. Anonymous visitors are always welcome.
     """
+    user_id, user_hash = visit.get("user_id"), visit.get("user_hash")
+    anonymous_id = visit.get("anonymous_id")
     if user_id is None:
         if user_hash is not None:
             raise Invalid("validation_failed", "user_hash: needs a user_id.", param="user_hash")
@@ -61,33 +55,6 @@ def user_key(
             param="user_hash",
         )
     return user_id
-
-
-def remember(
-    conn: Connection, site: Site | Row, key: str, traits: dict[str, Any] | None, now: datetime
-) -> dict[str, Any]:
-    """Upsert the user with their latest traits (kept as they are when none are sent); returns
-    the traits now stored.
-
-    In one transaction this is also the per-user lock: on PostgreSQL the upsert holds the user's
-    row until commit, so two requests for one user decide one after the other (SQLite writers
-    are serialised anyway).
-    """
-    row = {"site_id": site.id, "user_id": key, "created_at": now, "last_seen_at": now}
-    row["traits"] = traits or {}
-    return _upsert(conn.dialect.name, traits is not None).rows(conn, row)[0].traits
-
-
-@cache
-def _upsert(dialect: str, new_traits: bool) -> Prepared:
-    """The user upsert for this database, built once: it runs on every widget call."""
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(_USERS)
-    changes: dict[str, Any] = {"last_seen_at": stmt.excluded.last_seen_at}
-    if new_traits:
-        changes["traits"] = stmt.excluded.traits
-    stmt = stmt.on_conflict_do_update(index_elements=["site_id", "user_id"], set_=changes)
-    keys = ("site_id", "user_id", "traits", "created_at", "last_seen_at")
-    return Prepared(stmt.returning(_USERS.c.traits), keys=keys)
 
 
 def stored_traits(db: Session, site: Site, key: str) -> dict[str, Any]:
