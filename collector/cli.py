@@ -21,9 +21,19 @@ def main() -> None:
 def init_app(app) -> None:
     from collector.dashboard.cli import user_group
     from collector.demo import demo
+    from collector.import_cli import import_group
     from collector.purge import purge
 
-    for group in (db_group, site_group, survey_group, demo, snippet, user_group, purge):
+    for group in (
+        db_group,
+        site_group,
+        survey_group,
+        demo,
+        snippet,
+        user_group,
+        purge,
+        import_group,
+    ):
         app.cli.add_command(group)
 
 

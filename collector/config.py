@@ -20,6 +20,8 @@ ENV_KEYS = {
     "RATELIMIT_MANAGEMENT": "FIILIS_RATELIMIT_MANAGEMENT",
     "PUBLIC_URL": "FIILIS_PUBLIC_URL",
     "TRUSTED_PROXIES": "FIILIS_TRUSTED_PROXIES",
+    "ALLOW_PRIVATE_WEBHOOKS": "FIILIS_ALLOW_PRIVATE_WEBHOOKS",
+    "ALERT_GRACE_SECONDS": "FIILIS_ALERT_GRACE_SECONDS",
 }
 
 DEFAULTS = {
@@ -35,6 +37,10 @@ DEFAULTS = {
     "PUBLIC_URL": None,
     "TRUSTED_PROXIES": 0,
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Webhook and Slack URLs may name loopback, private and link-local addresses (development).
+    "ALLOW_PRIVATE_WEBHOOKS": False,
+    # How long an instant alert waits for the comment that usually follows the score.
+    "ALERT_GRACE_SECONDS": 120,
 }
 
 
@@ -52,6 +58,9 @@ def from_env(environ: os._Environ | dict = os.environ) -> dict:
             k.strip() for k in config["SECRET_KEY_FALLBACKS"].split(",") if k.strip()
         ]
     config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"] or 0)
+    if isinstance(config["ALLOW_PRIVATE_WEBHOOKS"], str):
+        config["ALLOW_PRIVATE_WEBHOOKS"] = config["ALLOW_PRIVATE_WEBHOOKS"].lower() in ("1", "true")
+    config["ALERT_GRACE_SECONDS"] = float(config["ALERT_GRACE_SECONDS"])
     return config
 
 

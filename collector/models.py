@@ -102,6 +102,9 @@ class Survey(Base):
     dismiss_snooze_days: Mapped[int] = mapped_column(Integer, default=30)
     max_responses: Mapped[int | None] = mapped_column(Integer)
     priority: Mapped[int] = mapped_column(Integer, default=0)
+    # The answer scale (DESIGN §13); None is the kind's default (see domain/scale.py).
+    scale_min: Mapped[int | None] = mapped_column(Integer)
+    scale_max: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -110,12 +113,14 @@ class Survey(Base):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("site_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("site_id", "user_id"), Index(None, "site_id", "email"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(200))  # host app's id, or "anon:<uuid>"
     traits: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The person's address (DESIGN §12), lower case; imports match people by it.
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -159,6 +164,9 @@ class Response(Base):
         # reading rows: see collector/services/results.py.
         Index(None, "survey_id", "score", "created_at"),
         Index(None, "survey_id", "event", "score", "created_at"),
+        # An imported answer is stored once per (site, source, external id): re-running an
+        # import adds nothing. Widget and link answers have no source (NULLs never collide).
+        Index(None, "site_id", "source", "external_id", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the browser's response_id
@@ -179,8 +187,30 @@ class Response(Base):
     followup_status: Mapped[str] = mapped_column(String(12), default="open")
     followup_owner: Mapped[str | None] = mapped_column(String(200))
     followup_note: Mapped[str | None] = mapped_column(Text)
+    # Where an imported answer came from: "api", "delighted", "csv" …, its id there and a
+    # reference (Delighted's permalink).
+    source: Mapped[str | None] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    source_ref: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ResponseTag(Base):
+    """A tag on a response (DESIGN §13): lower case, 1–40 characters, at most 20 per response.
+
+    Its survey and site are copied in so that ``?tag=`` and ``group_by=tag`` are index seeks.
+    """
+
+    __tablename__ = "response_tags"
+    __table_args__ = (Index(None, "survey_id", "tag"), Index(None, "site_id", "tag"))
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
 
 
 class FollowupChange(Base):
@@ -225,3 +255,58 @@ class Account(Base):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+
+
+# -- alerts and digests (DESIGN §11) -------------------------------------------------------------
+
+
+class AlertRule(Base):
+    """Where a site's matching answers are announced: a Slack channel or e-mail addresses."""
+
+    __tablename__ = "alert_rules"
+    __table_args__ = (Index(None, "site_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(8))  # slack | email
+    # A Slack incoming-webhook URL (a credential, kept to post to it) or e-mail addresses.
+    target: Mapped[str] = mapped_column(Text)
+    filter: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    digest: Mapped[str | None] = mapped_column(String(8))  # None (instant) | daily | weekly
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AlertSend(Base):
+    """One alert about one response: the unique pair is what makes a second send impossible."""
+
+    __tablename__ = "alert_sends"
+    __table_args__ = (UniqueConstraint("alert_id", "response_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    response_id: Mapped[str] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default="sending")  # sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class AccountDigest(Base):
+    """A dashboard account's opt-in to the daily or weekly e-mail digest, in its own time zone."""
+
+    __tablename__ = "account_digests"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    frequency: Mapped[str] = mapped_column(String(8))  # daily | weekly
+    weekday: Mapped[int] = mapped_column(Integer, default=0)  # 0 = Monday (weekly only)
+    hour: Mapped[int] = mapped_column(Integer, default=8)  # local hour, 0–23
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    # End of the last period sent: the next digest covers what came after it, never twice.
+    last_period_end: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

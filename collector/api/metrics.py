@@ -17,7 +17,7 @@ from collector.services import results
 
 bp = Blueprint("metrics", __name__)
 
-GROUP_BY = re.compile(r'^(event|trait:[^"\\\x00-\x1f]{1,64})$')
+GROUP_BY = re.compile(r'^(event|tag|trait:[^"\\\x00-\x1f]{1,64})$')
 
 
 class TimeZone(fields.Str):
@@ -46,7 +46,7 @@ class MetricsQuerySchema(Schema):
     )
     interval = fields.Str(validate=validate.OneOf(results.INTERVALS))
     group_by = fields.Str(
-        validate=validate.Regexp(GROUP_BY, error="Use event or trait:<name>, e.g. trait:plan.")
+        validate=validate.Regexp(GROUP_BY, error="Use event, tag or trait:<name>, e.g. trait:plan.")
     )
     tz = TimeZone(metadata={"description": "Cuts the intervals at local midnights. Default UTC."})
 

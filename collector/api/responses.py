@@ -80,6 +80,10 @@ class ResponseFilterSchema(Schema):
     max_score = fields.Int(validate=validate.Range(scale.ANY.min, scale.ANY.max))
     followup_status = fields.Str(validate=validate.OneOf(results.FOLLOWUP_STATUSES))
     has_comment = fields.Bool()
+    tag = fields.Str(
+        validate=validate.Length(1, 40),
+        metadata={"description": "Only responses with this tag (any case)."},
+    )
 
     @validates_schema
     def _ranges(self, data, **kwargs):
@@ -92,6 +96,8 @@ class ResponseFilterSchema(Schema):
 
     @post_load
     def _instants(self, data, **kwargs):
+        if "tag" in data:
+            data["tag"] = data["tag"].strip().lower()
         for name in ("since", "until"):
             if name in data:
                 data[name] = at(data[name])
@@ -129,6 +135,14 @@ class ResponseSchema(Schema):
     followup_owner = fields.Str(allow_none=True, required=True)
     followup_note = fields.Str(allow_none=True, required=True)
     followup_history = fields.List(fields.Nested(FollowupChangeSchema), attribute="history")
+    tags = fields.List(fields.Str(), required=True)
+    source = fields.Str(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Where an imported answer came from (api, delighted, csv)."},
+    )
+    external_id = fields.Str(allow_none=True, required=True)
+    source_ref = fields.Str(allow_none=True, required=True)
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
 
@@ -139,15 +153,28 @@ class ResponseSchema(Schema):
         return data
 
 
+def _tag_list(description: str) -> fields.List:
+    return fields.List(
+        fields.Str(validate=validate.Length(1, 200)),
+        validate=validate.Length(0, 20),
+        metadata={"description": description},
+    )
+
+
 class FollowupPatchSchema(Schema):
     followup_status = fields.Str(validate=validate.OneOf(results.FOLLOWUP_STATUSES))
     followup_owner = fields.Str(allow_none=True, validate=validate.Length(1, 200))
     followup_note = fields.Str(allow_none=True, validate=validate.Length(1, 5000))
+    tags = _tag_list("Replace the tags (lower-cased, 1–40 characters, at most 20).")
+    add_tags = _tag_list("Add these tags.")
+    remove_tags = _tag_list("Remove these tags.")
 
     @validates_schema
     def _something(self, data, **kwargs):
         if not data:
-            raise ValidationError("Send followup_status, followup_owner or followup_note.")
+            raise ValidationError(
+                "Send followup_status, followup_owner, followup_note, tags, add_tags or remove_tags."
+            )
 
 
 response_schema = ResponseSchema()
@@ -191,7 +218,7 @@ def get(response_id: str):
 
 @bp.patch("/responses/<response_id>")
 @doc(
-    "Follow up: change status, owner or note (each change is kept)",
+    "Follow up (status, owner, note; each change is kept) and tag a response",
     body=followup_patch,
     response=response_schema,
     tag="results",

@@ -2,11 +2,31 @@
 
 from flask import Blueprint
 
-from collector.api import eligibility, metrics, prompts, responses, site, surveys, users
+from collector.api import (
+    alerts,
+    eligibility,
+    imports,
+    metrics,
+    prompts,
+    responses,
+    site,
+    surveys,
+    users,
+)
 from collector.api.auth import require_secret_key
 
 management = Blueprint("v1", __name__, url_prefix="/v1")
 management.before_request(require_secret_key)
 
-for child in (surveys.bp, site.bp, prompts.bp, eligibility.bp, responses.bp, metrics.bp, users.bp):
+for child in (
+    surveys.bp,
+    site.bp,
+    prompts.bp,
+    eligibility.bp,
+    imports.bp,
+    responses.bp,
+    metrics.bp,
+    users.bp,
+    alerts.bp,
+):
     management.register_blueprint(child)

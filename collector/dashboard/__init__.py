@@ -143,7 +143,15 @@ def not_found(unknown: str):
 
 def init_app(app: Flask) -> None:
     """Register the dashboard's pages and its session cookie."""
-    from collector.dashboard import login, overview, responses, site, surveys  # noqa: F401
+    from collector.dashboard import (  # noqa: F401
+        connections,
+        login,
+        overview,
+        responses,
+        site,
+        surveys,
+        tags,
+    )
 
     app.session_interface = auth.DashboardSession()
     # Flask reads this both for the cookie's expiry and for the oldest signature it accepts.

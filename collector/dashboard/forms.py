@@ -112,3 +112,21 @@ def field_error(found: dict[str, str] | None, name: str, items: bool = True) -> 
         if key.startswith(name + "."):
             return message
     return None
+
+
+def alert(form: MultiDict) -> dict:
+    """The new-alert form as the body of ``POST /v1/alerts``."""
+    data: dict = {
+        "channel": form.get("channel", "").strip(),
+        "target": form.get("target", "").strip(),
+        "digest": form.get("digest", "").strip() or None,
+        "filter": {},
+    }
+    if form.get("survey", "").strip():
+        data["filter"]["survey"] = form["survey"].strip()
+    number(form, "min_score", data["filter"])
+    number(form, "max_score", data["filter"])
+    comment = form.get("has_comment", "")
+    if comment in ("yes", "no"):
+        data["filter"]["has_comment"] = comment == "yes"
+    return data

@@ -33,6 +33,7 @@ def _choices() -> dict:
         "since": args.get("since", ""),
         "until": args.get("until", ""),
         "user_id": args.get("user_id", ""),
+        "tag": args.get("tag", ""),
     }
     if chosen["has_comment"] not in HAS_COMMENT:
         chosen["has_comment"] = DEFAULTS["has_comment"]
@@ -47,6 +48,7 @@ def _filters(chosen: dict) -> dict:
         "since": chosen["since"],
         "until": _day_after(chosen["until"]),
         "user_id": chosen["user_id"],
+        "tag": chosen["tag"],
     }
     filters = response_filter.load({k: v for k, v in raw.items() if v})
     if HAS_COMMENT[chosen["has_comment"]] is not None:
@@ -126,7 +128,7 @@ def response(response_id: str):
     return _render_response(view)
 
 
-def _render_response(view, errors=None, values=None, status=200):
+def _render_response(view, errors=None, values=None, status=200, *, tag_error=None, tag_text=None):
     survey = results.survey_of(db.session(), g.site, view.survey_id)
     page = render_template(
         "dashboard/response.html",
@@ -138,6 +140,9 @@ def _render_response(view, errors=None, values=None, status=200):
         errors=errors or {},
         values=values,
         saved=request.args.get("saved") == "1",
+        tagged=request.args.get("tagged") == "1",
+        tag_error=tag_error,
+        tag_text=", ".join(view.tags) if tag_text is None else tag_text,
         back=request.args.get("back"),
     )
     return page, status

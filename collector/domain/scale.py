@@ -1,13 +1,14 @@
 """The one definition of the answer scales and their bands (DESIGN §7).
 
 A :class:`Scale` is a value: the lowest and highest point a person can give. Each kind has its
-default (CSAT 1–5, CES 1–7, NPS 0–10, :data:`DEFAULTS`); a survey's own scale, where it has one,
-is a :class:`Scale` too, so everything that checks, lists or labels points takes the scale and
-not the kind.
+default (CSAT 1–5, CES 1–7, NPS 0–10, :data:`DEFAULTS`); a survey may have its own (DESIGN §13:
+CSAT and CES 1–5 or 1–7, :data:`ALLOWED`), a :class:`Scale` too, so everything that checks, lists
+or labels points takes the scale and not the kind.
 
-A :class:`Bands` splits a kind's default scale into ``low``, ``mid`` and ``high``, DESIGN §7's
-categories: NPS detractors 0–6, passives 7–8, promoters 9–10; CSAT's top-2 box (4–5) as high;
-CES "easy" (5–7) as high. Scoring (``scoring``), the dashboard's bands and charts, the answer
+A :class:`Bands` splits a scale into ``low``, ``mid`` and ``high``, DESIGN §7's categories,
+relative to the scale: NPS detractors 0–6, passives 7–8, promoters 9–10 (its scale never
+changes); CSAT's top-2 box as high (4–5 on 1–5, 6–7 on 1–7) and the point below it as mid; CES
+"easy", the points above the midpoint, as high (5–7 on 1–7, 4–5 on 1–5) and the midpoint as mid. Scoring (``scoring``), the dashboard's bands and charts, the answer
 page and the widget's answer check all read them from here; the widget's own copy of the
 default scales is ``widget/src/scale.js`` (the collector sends the scale with each prompt).
 """
@@ -41,6 +42,9 @@ class Scale:
 
     def to_dict(self) -> dict[str, int]:
         return {"min": self.min, "max": self.max}
+
+    def label(self) -> str:
+        return f"{self.min}–{self.max}"
 
 
 @dataclass(frozen=True)
@@ -87,30 +91,52 @@ def _bands(low: tuple[int, int], mid: tuple[int, int], high: tuple[int, int]) ->
 
 #: Each kind's scale.
 DEFAULTS: dict[str, Scale] = {"csat": Scale(1, 5), "ces": Scale(1, 7), "nps": Scale(0, 10)}
-#: Each kind's bands on its default scale.
-BANDS: dict[str, Bands] = {
-    "csat": _bands((1, 2), (3, 3), (4, 5)),
-    "ces": _bands((1, 3), (4, 4), (5, 7)),
-    "nps": _bands((0, 6), (7, 8), (9, 10)),
+#: The scales a survey of each kind may have.
+ALLOWED: dict[str, tuple[Scale, ...]] = {
+    "csat": (Scale(1, 5), Scale(1, 7)),
+    "ces": (Scale(1, 5), Scale(1, 7)),
+    "nps": (Scale(0, 10),),
 }
 #: Every point of every kind: a score outside it is refused before any survey is read.
-ANY = Scale(min(s.min for s in DEFAULTS.values()), max(s.max for s in DEFAULTS.values()))
+ANY = Scale(
+    min(s.min for scales in ALLOWED.values() for s in scales),
+    max(s.max for scales in ALLOWED.values() for s in scales),
+)
 
 
-def of(kind: str) -> Scale:
-    """The scale of a survey of ``kind`` (``ValueError`` for an unknown kind)."""
+def of(kind: str, low: int | None = None, high: int | None = None) -> Scale:
+    """The scale of a survey of ``kind`` with its stored bounds (``None``: the kind's default);
+    ``ValueError`` for an unknown kind."""
     try:
-        return DEFAULTS[kind]
+        default = DEFAULTS[kind]
     except KeyError:
         raise ValueError(
             f"unknown survey kind {kind!r}; expected one of {', '.join(KINDS)}"
         ) from None
+    return Scale(default.min if low is None else low, default.max if high is None else high)
 
 
-def bands(kind: str) -> Bands:
-    return BANDS[kind]
+def allowed(kind: str, low: int, high: int) -> bool:
+    """Whether a survey of ``kind`` may run on the scale ``low``–``high``."""
+    return Scale(low, high) in ALLOWED[kind] if low < high else False
 
 
-def band_of(kind: str, score: int) -> str:
-    """The name of the band ``score`` falls in, on ``kind``'s scale."""
-    return BANDS[kind].of(score).name
+def bands(kind: str, points: Scale | None = None) -> Bands:
+    """The low, middle and high bands of ``kind`` on ``points`` (the kind's default scale when
+    not given)."""
+    s = points or DEFAULTS[kind]
+    if kind == "nps":
+        return _bands((0, 6), (7, 8), (9, 10))
+    if kind == "csat":
+        return _bands((s.min, s.max - 3), (s.max - 2, s.max - 2), (s.max - 1, s.max))
+    middle = (s.min + s.max) // 2
+    return _bands((s.min, middle - 1), (middle, middle), (middle + 1, s.max))
+
+
+#: Each kind's bands on its default scale.
+BANDS: dict[str, Bands] = {kind: bands(kind) for kind in KINDS}
+
+
+def band_of(kind: str, score: int, points: Scale | None = None) -> str:
+    """The name of the band ``score`` falls in, on ``kind``'s scale (or ``points``)."""
+    return bands(kind, points).of(score).name

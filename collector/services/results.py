@@ -44,12 +44,13 @@ from collector.models import (
     FollowupChange,
     Prompt,
     Response,
+    ResponseTag,
     Site,
     Survey,
     UTCDateTime,
     utcnow,
 )
-from collector.services import surveys
+from collector.services import surveys, tagging
 from collector.services.failures import Invalid, NotFound
 
 FOLLOWUP_STATUSES = ("open", "in_progress", "closed")
@@ -70,6 +71,7 @@ class ResponseView:
     response: Response
     kind: str
     history: list[FollowupChange] | None = None
+    tags: list[str] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.response, name)
@@ -103,6 +105,8 @@ def _filtered(db: Session, site: Site, filters: dict) -> Any:
         stmt = stmt.where(or_(*matches) if matches else false())
     if filters.get("followup_status"):
         stmt = stmt.where(Response.followup_status == filters["followup_status"])
+    if filters.get("tag"):
+        stmt = stmt.where(Response.id.in_(tagging.tagged(site.id, filters["tag"])))
     if filters.get("has_comment") is True:
         stmt = stmt.where(Response.comment.is_not(None), Response.comment != "")
     elif filters.get("has_comment") is False:
@@ -122,7 +126,8 @@ def list_page(db: Session, site: Site, filters: dict, *, limit: int, cursor: str
         db, _filtered(db, site, filters), Response, limit=limit, cursor=cursor
     )
     kinds = kinds_of(db, {r.survey_id for r in items})
-    return [ResponseView(r, kinds[r.survey_id]) for r in items], more
+    tags = tagging.tags_of(db, [r.id for r in items])
+    return [ResponseView(r, kinds[r.survey_id], tags=tags[r.id]) for r in items], more
 
 
 def histories(db: Session, response_ids: list[str]) -> dict[str, list[FollowupChange]]:
@@ -150,15 +155,28 @@ def get(db: Session, site: Site, response_id: str) -> ResponseView:
     """One response with its follow-up history, oldest change first."""
     response = _owned(db, site, response_id)
     history = histories(db, [response.id])[response.id]
-    return ResponseView(response, kinds_of(db, {response.survey_id})[response.survey_id], history)
+    kind = kinds_of(db, {response.survey_id})[response.survey_id]
+    return ResponseView(response, kind, history, tagging.tags_of(db, [response.id])[response.id])
 
 
 def update_followup(
     db: Session, site: Site, response_id: str, changes: dict, *, actor: str | None = "api"
 ) -> ResponseView:
-    """Change follow-up status, owner or note; a change that changes something is kept with its time."""
+    """Change follow-up status, owner or note (a change that changes something is kept with its
+    time) and the tags (``tags`` replaces them, ``add_tags`` and ``remove_tags`` change them), in
+    one transaction."""
     with uow(db, write=True):
         response = _owned(db, site, response_id, lock=True)
+        if {"tags", "add_tags", "remove_tags"} & set(changes):
+            tagging.tag_responses(
+                db,
+                site,
+                [response.id],
+                add=changes.get("add_tags", ()),
+                remove=changes.get("remove_tags", ()),
+                replace=changes.get("tags"),
+                commit=False,
+            )
         changed = False
         for name in ("followup_status", "followup_owner", "followup_note"):
             if name in changes and getattr(response, name) != changes[name]:
@@ -199,6 +217,7 @@ CSV_COLUMNS = (
     "followup_note",
     "context",
     "traits",
+    "tags",
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -248,6 +267,7 @@ def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
             base.c.followup_note,
             base.c.context,
             base.c.traits,
+            _tag_list(db, base.c.id).label("tags"),
         )
         .join(Survey, Survey.id == base.c.survey_id)
         .order_by(base.c.created_at.desc(), base.c.id.desc())
@@ -263,13 +283,26 @@ def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
     return lines()
 
 
+def _tag_list(db: Session, response_id):
+    """A response's tags as one comma-separated cell (sorted when written)."""
+    tag = ResponseTag.tag
+    joined = (
+        func.string_agg(tag, literal(","))
+        if db.get_bind().dialect.name == "postgresql"
+        else func.group_concat(tag, literal(","))
+    )
+    return select(joined).where(ResponseTag.response_id == response_id).scalar_subquery()
+
+
 def _csv_text(rows) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # the BOM makes Excel read UTF-8 (ä, ö, å)
     writer.writerow(CSV_COLUMNS)
     for count, row in enumerate(rows, 1):
-        writer.writerow([_csv_cell(v) for v in row])
+        *cells, tags = row
+        tag_cell = neutralise(",".join(sorted((tags or "").split(","))))
+        writer.writerow([*(_csv_cell(v) for v in cells), tag_cell])
         if count % _CSV_BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -286,7 +319,7 @@ class MetricsQuery:
     since: datetime | None = None
     until: datetime | None = None
     interval: str | None = None
-    group_by: str | None = None  # "event" or "trait:<name>"
+    group_by: str | None = None  # "event", "tag" or "trait:<name>"
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
 
@@ -465,6 +498,39 @@ def _trait_counts(
     return out
 
 
+def _tag_counts(
+    db: Session, survey: Survey, since: datetime | None, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """Counts per (tag, scale point), and the untagged answers as the ``None`` group. An answer
+    with two tags counts in both groups, so the groups may add up to more than ``n``."""
+    scale = _scale(survey.kind)
+    stmt = (
+        select(ResponseTag.tag, Response.score, func.count())
+        .join(Response, Response.id == ResponseTag.response_id)
+        .where(
+            ResponseTag.survey_id == survey.id,
+            *_period(survey.id, since, until),
+            Response.score.in_(scale),
+        )
+        .group_by(ResponseTag.tag, Response.score)
+    )
+    out: dict[str | None, dict[int, int]] = {}
+    for tag, point, n in db.execute(stmt):
+        out.setdefault(tag, {})[point] = n
+    untagged = (
+        select(Response.score, func.count())
+        .where(
+            *_period(survey.id, since, until),
+            Response.score.in_(scale),
+            ~select(ResponseTag.response_id).where(ResponseTag.response_id == Response.id).exists(),
+        )
+        .group_by(Response.score)
+    )
+    for point, n in db.execute(untagged):
+        out.setdefault(None, {})[point] = n
+    return out
+
+
 def _total_counts(
     db: Session, survey: Survey, since: datetime | None, until: datetime
 ) -> dict[int, int]:
@@ -545,7 +611,7 @@ def metrics(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = 
     groups, truncated, grouped = _groups(db, survey, q.group_by, since, until)
     if q.interval:
         total = scoring.merge(distributions)
-    elif grouped is not None:
+    elif grouped is not None and q.group_by != "tag":  # tag groups overlap
         total = scoring.merge(grouped.values())
     else:
         total = _total_counts(db, survey, since, until)
@@ -572,6 +638,8 @@ def _groups(db, survey, group_by, since, until):
         return [], False, None
     if group_by == "event":
         grouped = _event_counts(db, survey, since, until)
+    elif group_by == "tag":
+        grouped = _tag_counts(db, survey, since, until)
     else:
         grouped = _trait_counts(db, survey, group_by.removeprefix("trait:"), since, until)
     summaries = [(key, scoring.summarize(survey.kind, dist)) for key, dist in grouped.items()]

@@ -28,6 +28,7 @@ COLUMNS = [
     "followup_note",
     "context",
     "traits",
+    "tags",
 ]
 
 
@@ -79,7 +80,11 @@ def test_every_column_of_a_response_is_exported(client, site, rows):
     )
     client.patch(
         f"/v1/responses/{rid}",
-        json={"followup_status": "in_progress", "followup_owner": "aino"},
+        json={
+            "followup_status": "in_progress",
+            "followup_owner": "aino",
+            "add_tags": ["Billing", "vip"],
+        },
         headers=site.auth,
     )
     [row] = table(export(client, site))
@@ -100,6 +105,7 @@ def test_every_column_of_a_response_is_exported(client, site, rows):
         "followup_note": "",
         "context": '{"ticket":"T-1"}',
         "traits": '{"plan":"pro"}',
+        "tags": "billing,vip",
     }
 
 

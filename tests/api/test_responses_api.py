@@ -27,6 +27,10 @@ RESPONSE_FIELDS = {
     "followup_status",
     "followup_owner",
     "followup_note",
+    "tags",
+    "source",
+    "external_id",
+    "source_ref",
     "created_at",
     "updated_at",
 }

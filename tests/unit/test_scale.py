@@ -61,3 +61,21 @@ def test_scoring_counts_the_same_bands_the_dashboard_shows():
     # CSAT's top-2 box is its high band, CES "easy" its high band.
     assert summarize("csat", {4: 1, 3: 1}).satisfied_pct == 50.0
     assert summarize("ces", {5: 1, 4: 1}).easy_pct == 50.0
+
+
+def test_a_survey_may_have_its_own_scale_among_the_allowed():
+    assert scale.of("csat", 1, 7) == scale.Scale(1, 7)
+    assert scale.of("csat", None, None) == scale.Scale(1, 5)
+    assert scale.allowed("ces", 1, 5) and scale.allowed("csat", 1, 7)
+    assert not scale.allowed("nps", 1, 10) and not scale.allowed("csat", 0, 10)
+
+
+@pytest.mark.parametrize(
+    ("kind", "points", "high"),
+    [("csat", scale.Scale(1, 7), (6, 7)), ("ces", scale.Scale(1, 5), (4, 5))],
+)
+def test_bands_follow_a_surveys_own_scale(kind, points, high):
+    bands = scale.bands(kind, points)
+    assert (bands.high.low, bands.high.high) == high
+    covered = [p for band in bands for p in range(band.low, band.high + 1)]
+    assert covered == list(points.points)

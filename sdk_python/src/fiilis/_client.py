@@ -16,6 +16,7 @@ from fiilis._core import (
     make_settings,
 )
 from fiilis._params import NOT_GIVEN, NotGiven, body
+from fiilis.resources.alerts import Alerts, AsyncAlerts
 from fiilis.resources.metrics import AsyncMetricsResource, MetricsResource
 from fiilis.resources.prompts import AsyncPrompts, Prompts
 from fiilis.resources.responses import AsyncResponses, Responses
@@ -81,6 +82,7 @@ class Fiilis(_Configured):
     metrics: MetricsResource
     users: Users
     site: SiteResource
+    alerts: Alerts
 
     def __init__(
         self,
@@ -106,6 +108,7 @@ class Fiilis(_Configured):
         self.metrics = MetricsResource(core)
         self.users = Users(core)
         self.site = SiteResource(core)
+        self.alerts = Alerts(core)
 
     def with_options(
         self,
@@ -153,6 +156,7 @@ class AsyncFiilis(_Configured):
     metrics: AsyncMetricsResource
     users: AsyncUsers
     site: AsyncSiteResource
+    alerts: AsyncAlerts
 
     def __init__(
         self,
@@ -178,6 +182,7 @@ class AsyncFiilis(_Configured):
         self.metrics = AsyncMetricsResource(core)
         self.users = AsyncUsers(core)
         self.site = AsyncSiteResource(core)
+        self.alerts = AsyncAlerts(core)
 
     def with_options(
         self,

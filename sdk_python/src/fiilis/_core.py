@@ -106,6 +106,9 @@ class Call:
     path: str
     params: Mapping[str, str] | None = None
     json: Any = None
+    # A body already encoded (JSON lines for an import), sent as ``content_type``.
+    content: bytes | None = None
+    content_type: str | None = None
     idempotency_key: str | None = None
     accept: str = "application/json"
     # False when repeating the call after it reached the server could do it twice (the server
@@ -148,6 +151,9 @@ class RequestCore:
         if call.json is not None:
             content = encode_json(call.json)
             headers["Content-Type"] = "application/json"
+        elif call.content is not None:
+            content = call.content
+            headers["Content-Type"] = call.content_type or "application/octet-stream"
         if call.method == "POST":
             headers["Idempotency-Key"] = call.idempotency_key or str(uuid.uuid4())
         return httpx.Request(

@@ -11,8 +11,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
 
+from fiilis import _imports
 from fiilis._core import Call
-from fiilis._models import Response
+from fiilis._models import ImportReport, Response
 from fiilis._pagination import AsyncPaginator, Paginator
 from fiilis._params import NOT_GIVEN, NotGiven, TimeLike, body, query, segment, time_param, user_key
 from fiilis.resources._base import AsyncResource, SyncResource
@@ -30,6 +31,7 @@ def _filters(
     max_score: int | None,
     followup_status: str | None,
     has_comment: bool | None,
+    tag: str | None = None,
 ) -> dict[str, str]:
     return query(
         survey=survey,
@@ -40,6 +42,7 @@ def _filters(
         max_score=max_score,
         followup_status=followup_status,
         has_comment=has_comment,
+        tag=tag,
     )
 
 
@@ -54,12 +57,40 @@ def _get(response_id: str) -> Call:
     return Call("GET", f"/v1/responses/{segment(response_id, 'response_id')}")
 
 
-def _update(response_id: str, status: Any, owner: Any, note: Any) -> Call:
+def _update(
+    response_id: str, status: Any, owner: Any, note: Any, tags: Any, add_tags: Any, remove_tags: Any
+) -> Call:
     # The SDK's short names are the API's follow-up fields.
-    payload = body(followup_status=status, followup_owner=owner, followup_note=note)
+    payload = body(
+        followup_status=status,
+        followup_owner=owner,
+        followup_note=note,
+        tags=_listed(tags),
+        add_tags=_listed(add_tags),
+        remove_tags=_listed(remove_tags),
+    )
     if not payload:
-        raise ValueError("responses.update() needs status=, owner= or note=")
+        raise ValueError(
+            "responses.update() needs status=, owner=, note=, tags=, add_tags= or remove_tags="
+        )
     return Call("PATCH", f"/v1/responses/{segment(response_id, 'response_id')}", json=payload)
+
+
+def _listed(value: Any) -> Any:
+    if isinstance(value, str):
+        raise TypeError("tags take a list of strings, not one string")
+    return value if isinstance(value, NotGiven) else list(value)
+
+
+def _import_call(body: bytes, source: str | None) -> Call:
+    # Idempotent by (source, external_id) on the collector: a retried call stores nothing twice.
+    return Call(
+        "POST",
+        "/v1/responses/import",
+        params=query(source=source),
+        content=body,
+        content_type="application/x-ndjson",
+    )
 
 
 def _export(filters: dict[str, str]) -> Call:
@@ -131,6 +162,7 @@ class Responses(SyncResource):
         max_score: int | None = None,
         followup_status: FollowupStatus | None = None,
         has_comment: bool | None = None,
+        tag: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> Paginator[Response]:
@@ -139,9 +171,10 @@ class Responses(SyncResource):
 
         ``since`` (inclusive) and ``until`` (exclusive) take datetimes, dates or ISO 8601 strings;
         a date or a naive datetime is UTC. ``min_score``/``max_score`` bound the score,
-        ``followup_status`` and ``has_comment`` pick the answers to follow up."""
+        ``followup_status`` and ``has_comment`` pick the answers to follow up, ``tag`` the answers
+        carrying that tag."""
         filters = _filters(
-            survey, user_id, since, until, min_score, max_score, followup_status, has_comment
+            survey, user_id, since, until, min_score, max_score, followup_status, has_comment, tag
         )
         return self._paginate(_list(filters, limit), Response, cursor)
 
@@ -156,10 +189,36 @@ class Responses(SyncResource):
         status: FollowupStatus | NotGiven = NOT_GIVEN,
         owner: str | NotGiven | None = NOT_GIVEN,
         note: str | NotGiven | None = NOT_GIVEN,
+        tags: list[str] | NotGiven = NOT_GIVEN,
+        add_tags: list[str] | NotGiven = NOT_GIVEN,
+        remove_tags: list[str] | NotGiven = NOT_GIVEN,
     ) -> Response:
         """Close the loop: set the follow-up ``status`` (open, in_progress, closed), ``owner`` and
-        ``note`` of a response. Only the given ones change; ``None`` clears owner or note."""
-        return self._fetch(_update(response_id, status, owner, note), Response)
+        ``note`` of a response. Only the given ones change; ``None`` clears owner or note.
+        ``tags`` replaces the response's tags, ``add_tags`` and ``remove_tags`` change them
+        (lower-cased, 1–40 characters, at most 20)."""
+        call = _update(response_id, status, owner, note, tags, add_tags, remove_tags)
+        return self._fetch(call, Response)
+
+    def import_(
+        self,
+        items: _imports.Source,
+        *,
+        source: str | None = None,
+        batch_size: int = _imports.MAX_ITEMS_PER_CALL,
+    ) -> ImportReport:
+        """Import answers from another tool: a list (or any iterable) of items, or a path or open
+        file of JSON lines or a JSON array, read as it is sent (constant memory). Each item is
+        ``{external_id, survey, user_id | email, score, created_at, comment?, traits?, tags?,
+        notes?}``; ``source`` (default ``api``) names the tool, and an answer is stored once per
+        (source, external_id), so running an import again is harmless. Sent in calls of at most
+        ``batch_size`` (≤ 10 000) items; returns the summed report, with each refused item's line
+        in the file (or its position in ``items``, from 1)."""
+        total = _imports.empty()
+        size = min(batch_size, _imports.MAX_ITEMS_PER_CALL)
+        for chunk, lines in _imports.chunks(_imports.numbered(items), size):
+            _imports.add(total, self._core.request(_import_call(chunk, source)), lines)
+        return _imports.report(total)
 
     def export_csv(
         self,
@@ -199,12 +258,13 @@ class AsyncResponses(AsyncResource):
         max_score: int | None = None,
         followup_status: FollowupStatus | None = None,
         has_comment: bool | None = None,
+        tag: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> AsyncPaginator[Response]:
         """Every matching response: ``async for r in client.responses.list(survey=...)``."""
         filters = _filters(
-            survey, user_id, since, until, min_score, max_score, followup_status, has_comment
+            survey, user_id, since, until, min_score, max_score, followup_status, has_comment, tag
         )
         return self._paginate(_list(filters, limit), Response, cursor)
 
@@ -219,9 +279,27 @@ class AsyncResponses(AsyncResource):
         status: FollowupStatus | NotGiven = NOT_GIVEN,
         owner: str | NotGiven | None = NOT_GIVEN,
         note: str | NotGiven | None = NOT_GIVEN,
+        tags: list[str] | NotGiven = NOT_GIVEN,
+        add_tags: list[str] | NotGiven = NOT_GIVEN,
+        remove_tags: list[str] | NotGiven = NOT_GIVEN,
     ) -> Response:
-        """Set the follow-up ``status``, ``owner`` and ``note`` of a response."""
-        return await self._fetch(_update(response_id, status, owner, note), Response)
+        """Set the follow-up ``status``, ``owner`` and ``note`` of a response, and its tags."""
+        call = _update(response_id, status, owner, note, tags, add_tags, remove_tags)
+        return await self._fetch(call, Response)
+
+    async def import_(
+        self,
+        items: _imports.Source,
+        *,
+        source: str | None = None,
+        batch_size: int = _imports.MAX_ITEMS_PER_CALL,
+    ) -> ImportReport:
+        """Import answers from another tool (see ``Fiilis.responses.import_``)."""
+        total = _imports.empty()
+        size = min(batch_size, _imports.MAX_ITEMS_PER_CALL)
+        for chunk, lines in _imports.chunks(_imports.numbered(items), size):
+            _imports.add(total, await self._core.request(_import_call(chunk, source)), lines)
+        return _imports.report(total)
 
     async def export_csv(
         self,

@@ -1,0 +1,59 @@
+"""``/v1/alerts``: Slack and e-mail alerts about a site's answers (DESIGN §11)."""
+
+from flask import Blueprint
+from marshmallow import Schema, fields
+
+from collector import db, pagination
+from collector.api.alert_schemas import AlertSchema
+from collector.api.auth import current_site
+from collector.api.body import json_body, query
+from collector.openapi import doc
+from collector.schemas import list_of
+from collector.services import alerts
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+
+alert_schema = AlertSchema()
+alert_list = list_of(AlertSchema, "AlertList")()
+page_query = pagination.PageQuerySchema()
+deleted_schema = Schema.from_dict(
+    {"id": fields.Str(required=True), "deleted": fields.Bool(required=True)}, name="Deleted"
+)()
+
+
+@bp.post("")
+@doc("Create an alert", body=alert_schema, response=alert_schema, status=201, tag="alerts")
+def create():
+    rule = alerts.create(db.session(), current_site(), json_body(alert_schema))
+    return alert_schema.dump(rule), 201
+
+
+@bp.get("")
+@doc("List alerts, newest first", query=page_query, response=alert_list, tag="alerts")
+def list_():
+    q = query(page_query)
+    items, more = alerts.list_page(
+        db.session(), current_site(), limit=q["limit"], cursor=q["cursor"]
+    )
+    return pagination.envelope(items, more, alert_schema.dump(items, many=True))
+
+
+@bp.get("/<alert_id>")
+@doc("Read an alert", response=alert_schema, tag="alerts")
+def get(alert_id: str):
+    return alert_schema.dump(alerts.get(db.session(), current_site(), alert_id))
+
+
+@bp.patch("/<alert_id>")
+@doc("Change an alert", body=alert_schema, response=alert_schema, tag="alerts")
+def update(alert_id: str):
+    changes = json_body(alert_schema, partial=True)
+    return alert_schema.dump(alerts.update(db.session(), current_site(), alert_id, changes))
+
+
+@bp.delete("/<alert_id>")
+@doc("Delete an alert", response=deleted_schema, tag="alerts")
+def delete(alert_id: str):
+    return deleted_schema.dump(
+        {"id": alerts.delete(db.session(), current_site(), alert_id), "deleted": True}
+    )

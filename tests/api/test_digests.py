@@ -1,0 +1,161 @@
+"""The account digest: its figures are ``/v1/metrics`` for the same period, in the account's
+time zone; its low-score comments and follow-ups are the account's own site's."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from collector import db
+from collector.dashboard import charts
+from collector.domain import digests as schedule
+from collector.models import Account, Site
+from collector.services import accounts, digests
+from tests.factories import Rows
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+# Monday 30 Nov 2026 08:00 in Helsinki: the weekly digest for 23–29 Nov is due.
+SEND_AT = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=HELSINKI).astimezone(UTC)
+
+
+@pytest.fixture
+def account(app, site):
+    with app.app_context():
+        session = db.session()
+        owner = session.get(Site, site.site_id)
+        return accounts.create(session, owner, email="ada@acme.test", password="long password 1").id
+
+
+def build(app, account_id, now=SEND_AT):
+    with app.app_context():
+        session = db.session()
+        account = session.get(Account, account_id)
+        digests.subscribe(
+            session,
+            account,
+            frequency="weekly",
+            weekday=0,
+            hour=8,
+            tz="Europe/Helsinki",
+            now=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+        ((_, _, period),) = digests.due(session, now)
+        return period, digests.build(session, account, "weekly", period)
+
+
+def test_digest_figures_equal_v1_metrics_for_the_same_period(app, client, site, account):
+    rows = Rows(app, site)
+    nps = rows.survey("nps", name="Checkout NPS")
+    # In the week, in Helsinki time: the first answer is Monday 00:30 local (Sunday UTC).
+    for score, at in [
+        (10, local(2026, 11, 23, 0, 30)),
+        (2, local(2026, 11, 25, 12)),
+        (9, local(2026, 11, 29, 23, 30)),
+        (6, local(2026, 11, 27, 9)),
+    ]:
+        rows.response(nps, score, at=at)
+    rows.prompt(nps, status="dismissed", at=local(2026, 11, 24, 10))
+    # The week before, and one just after the period (Monday 00:10 local): not this week's.
+    for score in (0, 3, 10):
+        rows.response(nps, score, at=local(2026, 11, 18, 12))
+    rows.response(nps, 0, at=local(2026, 11, 30, 0, 10))
+
+    period, digest = build(app, account)
+    assert period.label() == "Mon 23 Nov – Sun 29 Nov 2026 (Europe/Helsinki)"
+    api = client.get(
+        "/v1/metrics",
+        query_string={
+            "survey": nps,
+            "since": period.since.isoformat(),
+            "until": period.until.isoformat(),
+            "tz": "Europe/Helsinki",
+        },
+        headers=site.auth,
+    ).get_json()
+    before = client.get(
+        "/v1/metrics",
+        query_string={
+            "survey": nps,
+            "since": "2026-11-16T00:00:00+02:00",
+            "until": "2026-11-23T00:00:00+02:00",
+        },
+        headers=site.auth,
+    ).get_json()
+    assert api["n"] == 4 and before["n"] == 3
+
+    (figures,) = digest.surveys
+    assert figures.name == "Checkout NPS"
+    assert figures.n == api["n"]
+    assert figures.score == charts.format_score("nps", api["score"])
+    assert figures.interval == charts.format_interval("nps", api["ci95"])
+    assert figures.response_rate == f"{api['response_rate'] * 100:.0f} %"
+    delta = api["score"] - before["score"]
+    assert figures.change.startswith(f"{delta:+.1f}".replace("-", "−") + " since the previous week")
+
+
+def test_digest_lists_new_low_comments_and_the_accounts_open_followups(
+    app, site, other_site, account
+):
+    rows = Rows(app, site)
+    csat = rows.survey("csat", name="Support CSAT")
+    rows.response(csat, 1, comment="Nobody answered", at=local(2026, 11, 24, 9))
+    rows.response(csat, 5, comment="Lovely", at=local(2026, 11, 24, 10))
+    rows.response(csat, 2, comment="   ", at=local(2026, 11, 24, 11))
+    rows.response(csat, 2, comment="Old news", at=local(2026, 11, 10, 11))
+    rows.response(
+        csat,
+        1,
+        comment="Call me",
+        at=local(2026, 11, 2, 11),
+        followup_owner="Ada@acme.test",
+        followup_status="in_progress",
+        followup_note="Left a voicemail",
+    )
+    rows.response(
+        csat,
+        2,
+        comment="Closed one",
+        at=local(2026, 11, 2, 12),
+        followup_owner="ada@acme.test",
+        followup_status="closed",
+    )
+    rows.response(
+        csat, 2, comment="Someone else's", at=local(2026, 11, 2, 13), followup_owner="bob@acme.test"
+    )
+    theirs = Rows(app, other_site).survey("csat")
+    Rows(app, other_site).response(
+        theirs, 1, comment="Other site", at=local(2026, 11, 24, 9), followup_owner="ada@acme.test"
+    )
+
+    _, digest = build(app, account)
+    assert [a.comment for a in digest.low_comments] == ["Nobody answered"]
+    assert digest.low_comments[0].when == "Tue 24 Nov 2026 09:00 (Europe/Helsinki)"
+    assert digest.low_comments[0].band == "Dissatisfied"
+    assert [(f.comment, f.status, f.note) for f in digest.followups] == [
+        ("Call me", "in progress", "Left a voicemail")
+    ]
+
+
+def test_a_digest_is_due_once_per_period_at_the_accounts_hour(app, account):
+    with app.app_context():
+        session = db.session()
+        acc = session.get(Account, account)
+        digests.subscribe(
+            session,
+            acc,
+            frequency="weekly",
+            weekday=0,
+            hour=8,
+            tz="Europe/Helsinki",
+            now=datetime(2026, 11, 25, tzinfo=UTC),
+        )
+        assert digests.due(session, datetime(2026, 11, 30, 5, 59, tzinfo=UTC)) == []
+        ((_, row, period),) = digests.due(session, SEND_AT)
+        row.last_period_end = period.until
+        session.commit()
+        assert digests.due(session, datetime(2026, 11, 30, 12, tzinfo=UTC)) == []
+        assert isinstance(period, schedule.Period)
