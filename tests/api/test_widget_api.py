@@ -9,7 +9,7 @@ import pytest
 from collector import create_app
 from collector.domain import keys, sampling
 from collector.domain.tokens import PromptTokens
-from collector.models import Prompt
+from collector.models import Prompt, User
 from tests.api.prompting import (
     DAY,
     ORIGIN,
@@ -665,3 +665,13 @@ def _now():
 
 def _far():
     return _now() + DAY
+
+
+def test_an_event_no_survey_triggers_on_stores_nothing(app, client, site):
+    make_survey(client, site, trigger_events=["invoice.paid"])
+    assert (
+        reason(client, site, event="ticket.closed", traits={"plan": "pro"}) == "event_not_trigger"
+    )
+    assert count(app, User) == 0 and count_prompts(app) == 0
+    ask(client, site, event="invoice.paid")  # an event that can ask remembers the user
+    assert count(app, User) == 1
