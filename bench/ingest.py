@@ -379,7 +379,7 @@ def main() -> None:
         f"Ingest: event + response pairs, {driver}, {args.connections} connections, "
         f"{args.seconds:g} s a run, {args.rounds} round(s), gunicorn -w 2, {os.cpu_count()} cores"
     )
-    base = {"FIILIS_SECRET_KEY": "bench", "FIILIS_ENV": "production"}
+    base = {"FIILIS_SECRET_KEY": "bench-" * 6, "FIILIS_ENV": "production"}
     tmp = Path(tempfile.mkdtemp())
     bare = [measure("bare_app()", base, "pk_bare", args) for _ in range(args.rounds)]
     bare_rps = report("bare Flask endpoint", bare, None)["rps"]

@@ -41,7 +41,16 @@ DEFAULTS = {
     "ALLOW_PRIVATE_WEBHOOKS": False,
     # How long an instant alert waits for the comment that usually follows the score.
     "ALERT_GRACE_SECONDS": 120,
+    # Seconds before each new try of an alert that did not reach Slack or the mail server.
+    "ALERT_RETRY_SCHEDULE": [5, 60, 300, 1800, 7200],
+    # The UTC hour digest alerts are sent at (weekly ones on Mondays).
+    "DIGEST_HOUR": 8,
 }
+
+
+#: Characters of FIILIS_SECRET_KEY at the least (token_urlsafe(48) makes 64): it signs sessions
+#: and prompt tokens, so a short one can be guessed offline from any token.
+MIN_SECRET_KEY = 32
 
 
 class ConfigError(RuntimeError):
@@ -61,6 +70,13 @@ def from_env(environ: os._Environ | dict = os.environ) -> dict:
     if isinstance(config["ALLOW_PRIVATE_WEBHOOKS"], str):
         config["ALLOW_PRIVATE_WEBHOOKS"] = config["ALLOW_PRIVATE_WEBHOOKS"].lower() in ("1", "true")
     config["ALERT_GRACE_SECONDS"] = float(config["ALERT_GRACE_SECONDS"])
+    key = environ.get("FIILIS_SECRET_KEY")
+    if key and len(key) < MIN_SECRET_KEY and config["ENV"] != "development":
+        raise ConfigError(
+            f"FIILIS_SECRET_KEY has {len(key)} characters; it needs at least {MIN_SECRET_KEY} "
+            "outside development. Make one with `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`."
+        )
     return config
 
 

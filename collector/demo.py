@@ -19,11 +19,11 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from collector import db
+from collector import db, demo_inbox
 from collector.api.bundle import manifest
 from collector.db import uow
 from collector.domain import keys, scale
-from collector.domain.snippet import script_tag
+from collector.domain.snippet import snippet
 from collector.models import Prompt, Response, Site, Survey, User
 from collector.schemas import SurveySchema
 from collector.services import accounts, sites, surveys
@@ -265,9 +265,14 @@ def _comment(rng: random.Random, kind: str, score: int, locale: str) -> str | No
     return rng.choice(COMMENTS[band][locale])
 
 
-def host_app(collector_url: str, k: dict, survey_ids: dict[str, str]) -> Flask:
-    """The demo SaaS page: key actions as buttons, a user switcher, a backend NPS trigger."""
+def host_app(
+    collector_url: str, k: dict, survey_ids: dict[str, str], inbox: dict | None = None
+) -> Flask:
+    """The demo SaaS page: key actions as buttons, a user switcher, a backend NPS trigger, and
+    (with ``inbox``: its ``instance`` and ``mail_folder``) the team inbox of the demo's alerts."""
     host = Flask(__name__, template_folder="templates/demo", static_folder=None)
+    if inbox is not None:
+        demo_inbox.register(host, **inbox)
 
     @host.get("/")
     def index():
@@ -275,7 +280,7 @@ def host_app(collector_url: str, k: dict, survey_ids: dict[str, str]) -> Flask:
         known = {u[0]: u for u in USERS}
         name, plan = (known[user][1], known[user][2]) if user in known else (user, "pro")
         build = manifest()
-        tag = script_tag(
+        tag = snippet(
             collector_url,
             public_key=k["public_key"],
             file=build["file"],
@@ -319,6 +324,29 @@ def host_app(collector_url: str, k: dict, survey_ids: dict[str, str]) -> Flask:
     return host
 
 
+def demo_alerts(app: Flask, page_url: str, k: dict) -> dict:
+    """The demo's alerts (made once): low scores to the inbox's Slack stand-in and by e-mail.
+    Its Slack URL is on loopback, which the worker may post to only in development."""
+    from collector.services import alerts
+
+    session = db.session()
+    site = sites.by_public_key(session, k["public_key"])
+    slack = page_url + demo_inbox.SLACK_PATH
+    have = {
+        (a.channel, a.target) for a in alerts.list_page(session, site, limit=100, cursor=None)[0]
+    }
+    app.config["ALLOW_PRIVATE_WEBHOOKS"] = True
+    wanted = [("slack", slack), ("email", "team@example.com")]
+    for channel, target in wanted:
+        if (channel, target) not in have:
+            fields = {"channel": channel, "target": target, "filter": {"max_score": 2}}
+            alerts.create(session, site, {**fields, "digest": None, "active": True})
+    session.commit()
+    session.close()
+    folder = app.config.get("MAIL_FOLDER") or Path(app.instance_path) / "mail"
+    return {"instance": Path(app.instance_path), "mail_folder": Path(folder)}
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int, help="Collector port.")
@@ -344,7 +372,12 @@ def demo(host: str, port: int, page_port: int | None) -> None:
 
     servers = [
         make_server(host, port, app, threaded=True),
-        make_server(host, page_port, host_app(collector_url, k, survey_ids), threaded=True),
+        make_server(
+            host,
+            page_port,
+            host_app(collector_url, k, survey_ids, inbox=demo_alerts(app, page_url, k)),
+            threaded=True,
+        ),
     ]
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -354,6 +387,7 @@ def demo(host: str, port: int, page_port: int | None) -> None:
         f"  dashboard                 {collector_url}/dashboard/   "
         f"(log in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]})"
     )
+    click.echo(f"  team inbox (alerts)       {page_url}/inbox")
     click.echo(f"  API docs                  {collector_url}/v1/openapi.json")
     click.echo(f"  health                    {collector_url}/healthz")
     click.echo(f"  public key                {k['public_key']}")

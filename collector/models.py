@@ -273,6 +273,8 @@ class AlertRule(Base):
     target: Mapped[str] = mapped_column(Text)
     filter: Mapped[dict[str, Any]] = mapped_column(default=dict)
     digest: Mapped[str | None] = mapped_column(String(8))  # None (instant) | daily | weekly
+    # A digest alert's next message covers the matching answers from here on.
+    digest_since: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

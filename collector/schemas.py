@@ -19,7 +19,8 @@ class EventName(fields.Str):
     def __init__(self, **kwargs):
         super().__init__(
             validate=validate.Regexp(
-                EVENT_NAME, error="Event names are 1–64 of a-z 0-9 _ . : - (e.g. invoice.paid)."
+                EVENT_NAME,
+                error="An event name is one word of 1–64 of a–z, 0–9 and _ . : - (such as invoice.paid).",
             ),
             **kwargs,
         )
@@ -30,7 +31,7 @@ def LocaleTexts(*, max_length: int = 300, **kwargs) -> fields.Dict:
 
     def has_en(value: dict) -> None:
         if "en" not in value:
-            raise ValidationError("An English text (`en`) is required: it is the fallback.")
+            raise ValidationError("An English text is required: it is the fallback for the others.")
 
     return fields.Dict(
         keys=fields.Str(validate=validate.Regexp(LOCALE_TAG, error="Not a locale such as fi.")),
@@ -91,6 +92,9 @@ class ThemeSchema(Schema):
     radius = fields.Int(validate=validate.Range(0, 32))
 
 
+_DAYS = "From 0 to 3650 days (ten years)."
+
+
 class SurveySchema(Schema):
     """A survey as the management API reads and writes it (DESIGN §5)."""
 
@@ -99,16 +103,29 @@ class SurveySchema(Schema):
     name = fields.Str(validate=validate.Length(1, 200))
     question = LocaleTexts(required=True)
     followup = LocaleTexts(allow_none=True, load_default=None)
-    trigger_events = fields.List(EventName(), load_default=list, validate=validate.Length(0, 20))
-    delay_ms = fields.Int(load_default=0, validate=validate.Range(0, 600_000))
-    sample_rate = fields.Float(load_default=1.0, validate=validate.Range(0, 1))
+    trigger_events = fields.List(
+        EventName(), load_default=list, validate=validate.Length(0, 20, error="At most 20 events.")
+    )
+    delay_ms = fields.Int(
+        load_default=0, validate=validate.Range(0, 600_000, error="At most 10 minutes (600000 ms).")
+    )
+    sample_rate = fields.Float(
+        load_default=1.0,
+        validate=validate.Range(0, 1, error="A share from 0 to 1: 0.25 asks one user in four."),
+    )
     targeting = fields.List(
         fields.Nested(TargetingRuleSchema), load_default=list, validate=validate.Length(0, 20)
     )
-    recontact_days = fields.Int(load_default=90, validate=validate.Range(0, 3650))
-    dismiss_snooze_days = fields.Int(load_default=30, validate=validate.Range(0, 3650))
-    max_responses = fields.Int(allow_none=True, load_default=None, validate=validate.Range(1))
-    priority = fields.Int(load_default=0, validate=validate.Range(-1000, 1000))
+    recontact_days = fields.Int(load_default=90, validate=validate.Range(0, 3650, error=_DAYS))
+    dismiss_snooze_days = fields.Int(load_default=30, validate=validate.Range(0, 3650, error=_DAYS))
+    max_responses = fields.Int(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(1, error="At least 1, or empty for no limit."),
+    )
+    priority = fields.Int(
+        load_default=0, validate=validate.Range(-1000, 1000, error="From -1000 to 1000.")
+    )
     active = fields.Bool(load_default=True)
     scale = fields.Method("_scale", dump_only=True)
     archived_at = fields.AwareDateTime(dump_only=True)

@@ -15,7 +15,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 
 from collector import clock, db
 from collector.api.prompt_schemas import AnswerPageQuerySchema, CommentFormSchema
-from collector.domain import scale, texts
+from collector.domain import contrast, scale, texts
 from collector.openapi import doc
 from collector.services import answers, link_page
 from collector.services.link_page import LinkPage
@@ -136,26 +136,11 @@ def _survey_context(shown: LinkPage, t: dict, lang: str | None) -> dict:
 
 def _accent_style(theme: dict) -> str | None:
     """The site's accent as CSS custom properties, with text on it in black or white, whichever
-    reads better (WCAG contrast)."""
+    reads better (the widget's rule, ``domain.contrast``)."""
     accent = theme.get("accent")
     if not (isinstance(accent, str) and _HEX.match(accent)):
         return None
-    ink = "#ffffff" if _contrast(accent, "#ffffff") >= _contrast(accent, "#111111") else "#111111"
-    return f":root{{--accent:{accent.lower()};--on-accent:{ink}}}"
-
-
-def _contrast(a: str, b: str) -> float:
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def _luminance(colour: str) -> float:
-    def channel(hex2: str) -> float:
-        c = int(hex2, 16) / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return f":root{{--accent:{accent.lower()};--on-accent:{contrast.ink_on(accent)}}}"
 
 
 def _sha256(text: str) -> str:

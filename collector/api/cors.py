@@ -6,7 +6,10 @@ prompt token). A refused origin must also stop the request before anything is st
 a decision, not a header.
 
 - Allowed: ``Access-Control-Allow-Origin: <origin>`` (never ``*``, no credentials), ``Vary: Origin``.
-- Not allowed: 403 ``origin_not_allowed`` without ``Access-Control-Allow-Origin``.
+- Not allowed: 403 ``origin_not_allowed``. Like every refusal (401 unknown site key, 403 identity,
+  422, 429) it carries ``Access-Control-Allow-Origin`` for the requesting origin: an error says
+  nothing about the site but why the call failed, and a widget that cannot read it can only guess
+  (it would see a network error). The refusal is the decision; nothing was stored.
 - No ``Origin`` at all (curl, a server): 403 ``origin_required`` — this API is for browsers; the
   management API is for servers.
 - A site with no allowed origins accepts any origin only in development mode.
@@ -55,8 +58,8 @@ def check(site: Site | None) -> None:
     raise APIError(
         403,
         "origin_not_allowed",
-        f"The origin {origin} is not on this site's allowed origins. "
-        "Add it with PATCH /v1/site (allowed_origins).",
+        f"The origin {origin} is not allowed for {site.public_key}: add it under Settings → "
+        "Allowed origins in the dashboard (or PATCH /v1/site allowed_origins).",
     )
 
 
@@ -81,9 +84,9 @@ def headers(response: Response) -> Response:
     """``after_request`` of the browser API."""
     response.vary.add("Origin")
     origin = g.get("cors_origin")
-    if origin is None and response.status_code == 429:
-        # Rate limits are counted before the site is known. A 429 carries nothing but when to
-        # retry, and the widget must read Retry-After to back off, so it may be read anywhere.
+    if origin is None and response.status_code >= 400:
+        # A refusal (or a 429 counted before the site is known) may be read by any page: it holds
+        # the reason and, for a 429, when to retry; the widget prints the one and obeys the other.
         origin = request.headers.get("Origin")
     if origin and "Access-Control-Allow-Origin" not in response.headers:
         response.headers["Access-Control-Allow-Origin"] = origin

@@ -55,9 +55,19 @@ def _page_url(value: str) -> None:
         raise ValidationError("An http(s) page URL.")
 
 
+class LocaleTag(fields.Str):
+    """A language tag from the browser or the page. One the collector cannot use (``C``,
+    ``x-klingon``, a tag longer than the 16 characters ``responses.locale`` stores) reads as none:
+    the texts fall back to the site's default locale, then ``en``. Refusing it would silence the
+    widget on that page for a tag nobody chose."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        tag = super()._deserialize(value, attr, data, **kwargs)
+        return tag if len(tag) <= 16 and LOCALE.match(tag) else None
+
+
 def _locale():
-    # 16 characters: the longest locale the database stores (responses.locale).
-    return _optional_str(length=(2, 16), regex=LOCALE, error="A locale such as fi or fi-FI.")
+    return LocaleTag(allow_none=True, load_default=None)
 
 
 def _url():
@@ -147,6 +157,14 @@ class ScaleSchema(Schema):
     high_label = fields.Str()
 
 
+class WidgetThemeSchema(ThemeSchema):
+    """The site's theme with the colours computed for its accent (``domain.contrast``)."""
+
+    accent_text = fields.Str(metadata={"description": "Text on the accent: 4.5:1 or more."})
+    ring = fields.Str(metadata={"description": "Focus ring on a light card: 3:1 or more."})
+    ring_dark = fields.Str(metadata={"description": "Focus ring on a dark card: 3:1 or more."})
+
+
 class WidgetPromptSchema(Schema):
     """A prompt for the widget to show, in the reader's locale."""
 
@@ -158,7 +176,7 @@ class WidgetPromptSchema(Schema):
     scale = fields.Nested(ScaleSchema)
     delay_ms = fields.Int()
     locale = fields.Str()
-    theme = fields.Nested(ThemeSchema)
+    theme = fields.Nested(WidgetThemeSchema)
 
 
 class PromptOrReasonSchema(Schema):

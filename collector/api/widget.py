@@ -65,7 +65,12 @@ def _claimed_site() -> SiteSettings | None:
 
 def _site() -> SiteSettings:
     if g.widget_site is None:
-        raise APIError(401, "invalid_site_key", "No site has this site key.", param="site_key")
+        raise APIError(
+            401,
+            "invalid_site_key",
+            "No site has this site key: copy the tag from the dashboard's Install page.",
+            param="site_key",
+        )
     return g.widget_site
 
 

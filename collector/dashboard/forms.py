@@ -12,22 +12,33 @@ from werkzeug.datastructures import MultiDict
 
 from collector.schemas import LOCALES
 
-_SEPARATORS = re.compile(r"[\s,]+")
+_SEPARATORS = re.compile(r"[,\n]+")
 
 
 def texts(form: MultiDict, prefix: str) -> dict[str, str]:
-    """``question_en``, ``question_fi`` … → ``{"en": …, "fi": …}``, blank ones left out."""
+    """``question_en``, ``question_de`` … → ``{"en": …, "de": …}``, blank ones left out. Every
+    locale posted counts, not only the built-in ones: a survey made over the API in German keeps
+    its German through an edit of its name."""
     out = {}
-    for locale in LOCALES:
-        value = form.get(f"{prefix}_{locale}", "").strip()
-        if value:
-            out[locale] = value
+    field = re.compile(rf"^{re.escape(prefix)}_([A-Za-z]{{2,3}}(?:-[A-Za-z0-9]{{2,8}})?)$")
+    for name in form:
+        match = field.match(name)
+        value = form.get(name, "").strip()
+        if match and value:
+            out[match.group(1)] = value
     return out
 
 
+def extra_locales(*texts: dict | None) -> list[str]:
+    """The locales of these texts beyond the built-in ones, in order: the form shows them too."""
+    seen = [code for t in texts for code in (t or {}) if code not in LOCALES]
+    return list(dict.fromkeys(seen))
+
+
 def words(value: str) -> list[str]:
-    """Items typed with commas, spaces or one per line."""
-    return [w for w in _SEPARATORS.split(value.strip()) if w]
+    """Items separated by commas or lines. A space is not a separator: "invoice paid" is one
+    (invalid) name to point at, not two events."""
+    return [w.strip() for w in _SEPARATORS.split(value) if w.strip()]
 
 
 def lines(value: str) -> list[str]:

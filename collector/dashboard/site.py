@@ -9,7 +9,7 @@ from collector import db
 from collector.api.bundle import manifest
 from collector.dashboard import bp, forms
 from collector.dashboard.surveys import site_surveys
-from collector.domain.snippet import script_tag
+from collector.domain.snippet import QUEUE_STUB, script_tag
 from collector.schemas import SiteSchema
 from collector.services import sites
 
@@ -42,6 +42,7 @@ def install():
         title="Install",
         tag=tag,
         signed_tag=signed_tag,
+        stub=QUEUE_STUB,
         build=build,
         base=base,
         surveys=listed,
@@ -87,11 +88,27 @@ def save_settings():
     except ValidationError as e:
         values = dict(request.form)
         values["require_identity"] = request.form.get("require_identity") == "on"
-        return _render_settings(values, forms.errors(e.normalized_messages()), status=422)
+        found = forms.errors(e.normalized_messages())
+        found.update(_bad_origin_lines(e.normalized_messages(), request.form))
+        return _render_settings(values, found, status=422)
     # A theme change merges into the stored theme, as PATCH /v1/site does.
     changes["theme"] = {**(g.site.theme or {}), **changes.get("theme", {})}
     sites.update(db.session(), g.site, changes)
     return redirect(url_for("dashboard.settings", saved=1) + "#site-settings")
+
+
+def _bad_origin_lines(messages: dict, form) -> dict[str, str]:
+    """The origins' errors name the line they are on: a list of twelve says which one is wrong."""
+    bad = messages.get("allowed_origins")
+    if not isinstance(bad, dict):
+        return {}
+    typed = forms.lines(form.get("allowed_origins", ""))
+    said = []
+    for index, problem in sorted(bad.items()):
+        message = problem[0] if isinstance(problem, list) else str(problem)
+        line = typed[index] if index < len(typed) else ""
+        said.append(f"Line {index + 1} ({line}): {message}")
+    return {"allowed_origins": " ".join(said)}
 
 
 @bp.post("/settings/secret-key")

@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 
 from collector import db, pagination
 from collector.dashboard import bp, forms
+from collector.domain import contrast
 from collector.schemas import SurveySchema
 from collector.services import surveys
 from collector.services.failures import Refused
@@ -80,10 +81,47 @@ def _form(survey=None, values=None, errors=None, status=200):
         survey=survey,
         values=values or (_values(survey) if survey else DEFAULTS),
         errors=errors or {},
-        theme=g.site.theme or {},
+        extra_languages=_extra_languages(survey, values),
+        sample_warning=_sample_warning(
+            (values or {}).get("sample_rate", survey and survey.sample_rate)
+        ),
+        theme=contrast.widget_theme(g.site.theme),
         saved=request.args.get("saved") == "1",
     )
     return page, status
+
+
+LANGUAGE_NAMES = {
+    "da": "Danish", "de": "German", "es": "Spanish", "et": "Estonian", "fr": "French",
+    "it": "Italian", "ja": "Japanese", "nb": "Norwegian", "nl": "Dutch", "pl": "Polish",
+    "pt": "Portuguese",
+}  # fmt: skip
+
+
+def _extra_languages(survey, values) -> list[tuple[str, str]]:
+    """Locales the survey has beyond the built-in three: shown as fields, so a save keeps them."""
+    posted = {
+        name.split("_", 1)[1]: True
+        for name in (values or {})
+        if name.startswith(("question_", "followup_"))
+    }
+    codes = forms.extra_locales(
+        survey.question if survey else None, survey.followup if survey else None, posted
+    )
+    return [(code, LANGUAGE_NAMES.get(code.split("-")[0], code)) for code in codes]
+
+
+def _sample_warning(rate) -> str | None:
+    """Under 1 % a survey is asked so rarely that it looks broken: say how rarely."""
+    try:
+        rate = float(rate)
+    except (TypeError, ValueError):
+        return None
+    if 0 < rate < 0.01:
+        return f"About 1 in {round(1 / rate):,} eligible users will be asked.".replace(",", " ")
+    if rate == 0:
+        return "Nobody will be asked at a sample rate of 0."
+    return None
 
 
 def _posted() -> dict:

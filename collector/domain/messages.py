@@ -229,3 +229,68 @@ def digest_email(digest: Digest) -> Email:
         text=_render("digest.txt", **context),
         html=_render("digest.html", **context),
     )
+
+
+#: A digest alert lists this many answers; the rest are counted, with a link to all of them.
+MAX_DIGEST_ANSWERS = 20
+
+
+def slack_digest(answers: list[Answer], *, site: str, title: str, more: int, link: str) -> dict:
+    """A digest alert in Slack: one line per answer (score, band, survey, comment)."""
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(title, _SLACK_HEADER)}}
+    ]
+    for a in answers[:MAX_DIGEST_ANSWERS]:
+        comment = " ".join((a.comment or "").split())
+        line = f"{a.score_text} · {a.band} · {a.survey} · {a.who}"
+        text = f"{line}\n“{_clip(comment, 500)}”" if comment else line
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "plain_text", "text": _clip(text, _SLACK_TEXT), "emoji": False},
+                "accessory": {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Open"},
+                    "url": a.link,
+                },
+            }
+        )
+    if not answers:
+        blocks.append({"type": "section", "text": {"type": "plain_text", "text": "No answers."}})
+    footer = f"{site} · … and {more} more" if more else site
+    blocks.append({"type": "context", "elements": [{"type": "plain_text", "text": footer}]})
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "All answers"},
+                    "url": link,
+                }
+            ],
+        }
+    )
+    count = len(answers) + more
+    return {"text": f"{title}: {count} answer{'' if count == 1 else 's'}", "blocks": blocks}
+
+
+def alert_digest_email(
+    answers: list[Answer], *, site: str, title: str, more: int, link: str, manage_link: str
+) -> Email:
+    """A digest alert by e-mail: the period's matching answers in a text and an HTML part."""
+    context = {
+        "answers": answers[:MAX_DIGEST_ANSWERS],
+        "site": site,
+        "title": title,
+        "more": more,
+        "link": link,
+        "manage_link": manage_link,
+        "colours": BAND_COLOURS,
+    }
+    count = len(answers) + more
+    return Email(
+        subject=f"{title}: {count} answer{'' if count == 1 else 's'}",
+        text=_render("alert_digest.txt", **context),
+        html=_render("alert_digest.html", **context),
+    )

@@ -77,3 +77,29 @@ def end_sessions(db: Session, account: Account) -> None:
     """Void every session of this account, including copies of its cookie elsewhere."""
     with uow(db, write=True):
         account.session_epoch += 1
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            "weak_password",
+            f"A password has at least {MIN_PASSWORD} characters.",
+            param="password",
+        )
+
+
+def set_password(db: Session, account: Account, password: str) -> None:
+    """A new password; every session made with the old one is void (the fingerprint changes)."""
+    check_password(password)
+    password_hash = generate_password_hash(password, method="scrypt")  # before the write lock
+    with uow(db, write=True):
+        account.password_hash = password_hash
+        account.session_epoch += 1
+
+
+def listed(db: Session, site: Site | None = None) -> list[tuple[Account, str]]:
+    """Accounts with their site's name, by site then e-mail; of one site when given."""
+    stmt = select(Account, Site.name).join(Site, Site.id == Account.site_id)
+    if site is not None:
+        stmt = stmt.where(Account.site_id == site.id)
+    return [(a, name) for a, name in db.execute(stmt.order_by(Site.name, Account.email))]

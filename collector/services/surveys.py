@@ -66,3 +66,11 @@ def archive(db: Session, site: Site, survey_id: str) -> Survey:
             survey.archived_at = utcnow()
             survey.active = False
         return survey
+
+
+def all_of_site(db: Session, site: Site, *, include_archived: bool = False) -> list[Survey]:
+    """A site's surveys, oldest first (the command line's list)."""
+    stmt = select(Survey).where(Survey.site_id == site.id)
+    if not include_archived:
+        stmt = stmt.where(Survey.archived_at.is_(None))
+    return list(db.scalars(stmt.order_by(Survey.created_at, Survey.id)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
-from collector.domain import eligibility, keys, texts
+from collector.domain import contrast, eligibility, keys, texts
 from collector.domain.eligibility import Ask
 from collector.domain.tokens import PromptTokens
 from collector.domain.widget import PromptRef, SiteSettings, SurveySettings
@@ -160,5 +160,5 @@ def deliver(
         "scale": {**survey.scale.to_dict(), "low_label": low_label, "high_label": high_label},
         "delay_ms": survey.delay_ms,
         "locale": locale,
-        "theme": dict(site.theme),
+        "theme": contrast.widget_theme(site.theme),
     }

@@ -199,7 +199,7 @@ def test_an_import_killed_half_way_and_run_again_stores_every_row_once(
     env = {
         **os.environ,
         "FIILIS_DATABASE_URL": database_url,
-        "FIILIS_SECRET_KEY": "test-secret-key",
+        "FIILIS_SECRET_KEY": "test-secret-key-" * 2,  # 32 characters: production needs them
     }
     fiilis = Path(sys.executable).parent / "fiilis"
     command = [str(fiilis), "import", "delighted", str(path), "--survey", survey["id"]]

@@ -40,7 +40,7 @@ def clock(app):
 
 def test_a_key_action_gets_a_prompt_ready_to_show(client, site):
     survey = make_survey(client, site, delay_ms=1500)
-    client.patch("/v1/site", json={"theme": {"accent": "#0f766e"}}, headers=site.auth)
+    client.patch("/v1/site", json={"theme": {"accent": "#1e3a8a"}}, headers=site.auth)
     prompt = ask(client, site)
     assert prompt["id"].startswith("prm_")
     assert prompt["kind"] == "csat"
@@ -54,7 +54,14 @@ def test_a_key_action_gets_a_prompt_ready_to_show(client, site):
     }
     assert prompt["delay_ms"] == 1500
     assert prompt["locale"] == "en"
-    assert prompt["theme"] == {"accent": "#0f766e"}
+    # the colours on the accent come computed: white text on this navy, its own colour as the
+    # focus ring on a light card, the card's text colour on a dark one (1.6:1 there)
+    assert prompt["theme"] == {
+        "accent": "#1e3a8a",
+        "accent_text": "#ffffff",
+        "ring": "#1e3a8a",
+        "ring_dark": "#f4f4f5",
+    }
     assert prompt["token"]
 
 
@@ -309,13 +316,33 @@ def test_an_allowed_origin_is_echoed_never_a_wildcard(client, site):
     assert "Retry-After" in resp.headers["Access-Control-Expose-Headers"]
 
 
-def test_an_origin_off_the_allowlist_is_refused_without_cors_headers(client, site):
+def test_an_origin_off_the_allowlist_is_refused_and_the_page_may_read_why(client, site):
     make_survey(client, site)
     body = {**visitor(site), "event": "invoice.paid"}
     resp = call(client, "/v1/widget/events", body, origin="https://evil.example.net")
     assert_error(resp, 403, "origin_not_allowed")
-    assert "Access-Control-Allow-Origin" not in resp.headers
+    # readable by the page, so the widget can print the cause and the fix
+    assert resp.headers["Access-Control-Allow-Origin"] == "https://evil.example.net"
+    message = resp.get_json()["error"]["message"]
+    assert "https://evil.example.net" in message and site.public_key in message
+    assert "Settings → Allowed origins" in message
     assert count_prompts(client.application) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"site_key": "pk_nosuchsite"}, 401, "invalid_site_key"),
+        ({"user_hash": "0" * 64}, 403, "identity_mismatch"),
+        ({"traits": "not a map"}, 422, "validation_failed"),
+    ],
+)
+def test_every_refusal_of_the_browser_api_is_readable_by_the_page(
+    client, site, change, status, code
+):
+    resp = call(client, "/v1/widget/session", {**visitor(site), **change})
+    assert_error(resp, status, code)
+    assert resp.headers["Access-Control-Allow-Origin"] == ORIGIN
 
 
 def test_another_sites_token_from_this_sites_page_is_refused(client, site, other_site):
@@ -536,12 +563,23 @@ def test_a_score_too_big_for_any_column_is_refused_as_off_the_scale(client, site
     assert answer(client, prompt, 5).status_code == 201  # the prompt is still open
 
 
-def test_a_locale_longer_than_the_stored_one_is_refused_by_name(client, site):
+def test_an_answer_in_a_locale_the_collector_cannot_store_keeps_the_prompts_one(client, site):
     make_survey(client, site)
     prompt = ask(client, site)
-    assert_error(answer(client, prompt, 4, locale="zh-Hant-TW-abcdefgh"), 422, param="locale")
+    assert answer(client, prompt, 4, locale="zh-Hant-TW-abcdefgh").status_code == 201
+    prompt = ask(client, site, user_id="u2")
     assert answer(client, prompt, 4, locale="zh-Hant-TW-abcde").status_code == 201
-    assert [r.locale for r in rows(client.application)] == ["zh-Hant-TW-abcde"]
+    assert sorted(r.locale for r in rows(client.application)) == ["en", "zh-Hant-TW-abcde"]
+
+
+@pytest.mark.parametrize("tag", ["C", "x-klingon", "en-US-u-ca-gregory-nu-latn", "12", "fi FI"])
+def test_an_unusable_locale_falls_back_to_the_sites_default(client, site, tag):
+    make_survey(client, site, question={"en": "How satisfied?", "fi": "Kuinka tyytyväinen?"})
+    client.patch("/v1/site", json={"default_locale": "fi"}, headers=site.auth)
+    session = call(client, "/v1/widget/session", visitor(site, "u1", locale=tag))
+    assert session.status_code == 200, session.get_json()
+    prompt = ask(client, site, user_id="u1", locale=tag)
+    assert (prompt["locale"], prompt["question"]) == ("fi", "Kuinka tyytyväinen?")
 
 
 @pytest.mark.parametrize("bad", [4.5, "4", True, None])
@@ -617,7 +655,7 @@ def test_a_token_the_collector_did_not_issue_stores_nothing(app, client, site, o
     assert 400 <= answer(client, forged, 5).status_code < 500
     resp = call(client, f"/v1/widget/prompts/{prompt['id']}/shown", {"token": token})
     assert 400 <= resp.status_code < 500
-    assert "Access-Control-Allow-Origin" not in resp.headers
+    assert resp.headers["Access-Control-Allow-Origin"] == ORIGIN  # a refusal says only why
     assert count(app) == 0
     assert count(app, Prompt) == rows_before
     assert rows(app, Prompt)[0].shown_at is None

@@ -28,7 +28,7 @@ def test_development_creates_a_secret_key_once_and_keeps_it(tmp_path):
 def test_env_vars_configure_the_collector(tmp_path):
     conf = config.from_env(
         {
-            "FIILIS_SECRET_KEY": "k",
+            "FIILIS_SECRET_KEY": "k" * 32,
             "FIILIS_SECRET_KEY_FALLBACKS": "old1, old2",
             "FIILIS_DATABASE_URL": "postgresql+psycopg://db/x",
             "FIILIS_TRUSTED_PROXIES": "1",
@@ -42,5 +42,13 @@ def test_env_vars_configure_the_collector(tmp_path):
 
 
 def test_default_database_is_a_sqlite_file_in_the_instance_folder(tmp_path):
-    conf = config.resolve(config.from_env({"FIILIS_SECRET_KEY": "k"}), str(tmp_path), print)
+    conf = config.resolve(config.from_env({"FIILIS_SECRET_KEY": "k" * 32}), str(tmp_path), print)
     assert conf["DATABASE_URL"] == f"sqlite:///{tmp_path / 'fiilis.db'}"
+
+
+def test_a_short_secret_key_is_refused_outside_development():
+    with pytest.raises(config.ConfigError, match="at least 32"):
+        config.from_env({"FIILIS_SECRET_KEY": "changeme"})
+    dev = config.from_env({"FIILIS_SECRET_KEY": "changeme", "FIILIS_ENV": "development"})
+    assert dev["SECRET_KEY"] == "changeme"
+    assert config.from_env({"FIILIS_SECRET_KEY": "x" * 32})["SECRET_KEY"] == "x" * 32

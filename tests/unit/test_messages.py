@@ -191,3 +191,22 @@ def test_known_traits_come_first_and_long_values_are_left_out():
         ("seats", "12"),
         ("zeta", "z"),
     ]
+
+
+def test_digest_alert_lists_each_answer_once_and_counts_the_rest():
+    many = [Answer(**{**ANSWER.__dict__, "response_id": str(i)}) for i in range(3)]
+    slack = messages.slack_digest(
+        many, site="Acme", title="Daily alert digest, Tue 1 Dec 2026 (UTC)", more=4, link="L"
+    )
+    assert slack["text"] == "Daily alert digest, Tue 1 Dec 2026 (UTC): 7 answers"
+    sections = [b for b in slack["blocks"] if b["type"] == "section"]
+    assert len(sections) == 3
+    assert sections[0]["text"]["type"] == "plain_text"
+    assert sections[0]["accessory"]["url"] == ANSWER.link
+    assert "… and 4 more" in slack["blocks"][-2]["elements"][0]["text"]
+    email = messages.alert_digest_email(
+        many, site="Acme", title="Daily alert digest", more=4, link="L", manage_link="M"
+    )
+    assert email.subject == "Daily alert digest: 7 answers"
+    for part in (email.text, email.html):
+        assert part.count("After payment") == 3 and "4 more" in part

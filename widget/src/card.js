@@ -24,16 +24,15 @@ function adoptStyles(root, nonce) {
   }
 }
 
-/** The collector's theme as custom properties that the stylesheet falls back to. */
-function applyTheme(card, { accent, radius }) {
-  const set = (name, value) => card.style.setProperty(name, value);
-  if (/^#[0-9a-f]{6}$/i.test(accent)) {
-    const rgb = parseInt(accent.slice(1), 16);
-    set('--ta', accent);
-    // dark text on light accents (perceived brightness, 0–255)
-    set('--tf', (rgb >> 16) * 0.3 + ((rgb >> 8) & 255) * 0.59 + (rgb & 255) * 0.11 > 170 ? '#111' : '#fff');
-  }
-  if (radius >= 0) set('--tr', radius + 'px');
+/** The collector's theme as custom properties that the stylesheet falls back to. The colours on
+ * the accent come computed by the collector (WCAG contrast), so one rule serves every page. */
+function applyTheme(card, theme) {
+  const set = (name, value) => value && card.style.setProperty(name, value);
+  set('--ta', theme.accent);
+  set('--tf', theme.accent_text);
+  set('--to', theme.ring);
+  set('--tod', theme.ring_dark);
+  if (theme.radius >= 0) set('--tr', theme.radius + 'px');
 }
 
 /**
@@ -91,8 +90,15 @@ export function mountCard(prompt, options = {}) {
     score = value;
     options.onScore(value);
     group.setAttribute('aria-readonly', true);
-    const text = h('textarea', { maxlength: 2000, rows: 3, placeholder: t.placeholder, 'aria-labelledby': 'f' });
+    // No maxlength: it cuts a pasted text silently. Near the limit a counter shows; past it, Send waits.
+    const text = h('textarea', { rows: 3, placeholder: t.placeholder, 'aria-labelledby': 'f' });
+    const count = h('p', { class: 'k', 'aria-live': 'polite' });
     const send = h('button', { class: 'p' }, t.send);
+    text.oninput = () => {
+      const n = text.value.trim().length;
+      count.textContent = n > 1800 ? n + ' / 2000' : '';
+      text.toggleAttribute('aria-invalid', (send.disabled = n > 2000));
+    };
     const skip = h('button', {}, t.skip);
     skip.onclick = thank;
     send.onclick = () => {
@@ -100,7 +106,7 @@ export function mountCard(prompt, options = {}) {
       if (comment) options.onComment(comment);
       thank();
     };
-    card.append(h('p', { id: 'f', class: 'f' }, prompt.followup || t.placeholder), text, h('div', { class: 'a' }, send, skip));
+    card.append(h('p', { id: 'f', class: 'f' }, prompt.followup || t.placeholder), text, count, h('div', { class: 'a' }, send, skip));
   };
 
   const last = scale.points.length - 1;

@@ -19,6 +19,12 @@ function start() {
   if (!anonymousId) store.set(anonKey, (anonymousId = uuid()));
   const listeners = { response: [], shown: [], dismissed: [] };
   const outbox = createOutbox(host, siteKey);
+  // A refusal that every call would get again (no key, a secret key, origin, unknown key, identity)
+  // is said once; later calls resolve to the same error without a request.
+  let dead = !siteKey
+    ? warn('data-site-key is missing: copy the tag from the Install page') || { code: 'no_site_key' }
+    : /^sk_/.test(siteKey) &&
+      (warn('data-site-key is a secret key (sk_…): it must never be in a page. Rotate it and use the public key pk_…') || { code: 'secret_key' });
   let booted;
   let taken; // at most one prompt per page view
 
@@ -27,13 +33,15 @@ function start() {
 
   // Session and events are reads: not queued. A prompt in the answer is shown after its delay.
   async function ask(what, path, extra) {
-    if (!siteKey) return warn('data-site-key is missing'), { prompt: null, error: { code: 'no_site_key' } };
+    if (dead) return { prompt: null, error: dead };
     if (taken) return { prompt: null, reason: 'already_shown' };
     const body = { site_key: siteKey, user_id: user.id, user_hash: user.hash, anonymous_id: anonymousId, traits: user.traits, locale: user.locale, ...extra };
     const res = await request(host, 'POST', path, body);
     if (res.status !== 200) {
+      const error = (res.data && res.data.error) || { code: 'network_error' };
       warnRefused(what, res);
-      return { prompt: null, error: (res.data && res.data.error) || { code: 'network_error' } };
+      if (res.status === 401 || res.status === 403) dead = error;
+      return { prompt: null, error };
     }
     const answer = res.data || { prompt: null };
     const { prompt } = answer;
@@ -88,6 +96,7 @@ function start() {
       user.hash = options.userHash;
       user.traits = options.traits;
       user.locale = options.locale || user.locale;
+      if (dead && /^identity/.test(dead.code)) dead = 0; // a new identity may pass
       // a signed-in user may have a prompt waiting that the backend triggered
       return booted && ask('session', '/v1/widget/session');
     },
@@ -125,7 +134,7 @@ function start() {
 
   for (const args of (stub && stub.q) || []) fiilis(...args);
   booted = true;
-  if (siteKey) {
+  if (!dead) {
     ask('session', '/v1/widget/session');
     outbox.retry();
     addEventListener('online', outbox.retry);

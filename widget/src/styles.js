@@ -18,6 +18,7 @@ export const CSS = `
 .c {
   --a:var(--fiilis-accent,var(--ta,#4f46e5));
   --af:var(--fiilis-accent-fg,var(--tf,#fff));
+  --o:var(--fiilis-ring,var(--to,#4f46e5));
   --ln:#0f172a24;
   --hv:#0f172a0a;
   position: relative;
@@ -34,6 +35,7 @@ export const CSS = `
 :host([data-dark]) .c {
   --ln:#ffffff24;
   --hv:#ffffff12;
+  --o:var(--fiilis-ring,var(--tod,#f4f4f5));
   background: var(--fiilis-bg, #1c1c21);
   color: var(--fiilis-fg, #f4f4f5);
   box-shadow: 0 18px 44px -12px #000000b3;
@@ -53,7 +55,7 @@ button, textarea {
 button { font-weight: 500; cursor: pointer }
 button:hover { background: var(--hv) }
 :focus { outline: 0 }
-:focus-visible { outline: 2px solid var(--a); outline-offset: 2px }
+:focus-visible { outline: 2px solid var(--o); outline-offset: 2px }
 
 .x { position: absolute; top: 10px; inset-inline-end: 10px; width: 28px; height: 28px; padding: 0; border: 0; font: 300 22px/1 sans-serif; opacity: .7 }
 .x:hover { opacity: 1 }
@@ -65,6 +67,11 @@ button:hover { background: var(--hv) }
 .s button:hover { border-color: var(--a) }
 [aria-readonly] { pointer-events: none } /* the score is sent: no hover, no second pick */
 .p, [aria-checked=true] { background: var(--a) !important; border-color: var(--a); color: var(--af) }
+/* the picked score stands out from the card even when the accent does not (3:1) */
+[aria-checked=true] { box-shadow: 0 0 0 2px var(--o) }
+.p:disabled { opacity: .5; cursor: default }
+.k { margin: 4px 0 0; font-size: 12px; text-align: end }
+.k:empty { display: none }
 .l { display: flex; justify-content: space-between; gap: 16px; margin-top: 8px; font-size: 12px; line-height: 1.3; opacity: .64 }
 .l :last-child { text-align: end }
 
@@ -95,6 +102,7 @@ textarea::placeholder { color: inherit; opacity: .5 }
   :host([data-pos]) { inset: auto 0 0 !important }
   .c { width: 100%; padding: 20px 16px max(16px, env(safe-area-inset-bottom)); border-width: 1px 0 0; border-radius: 16px 16px 0 0 }
   .s button, .a button { height: 44px }
+  textarea { font-size: 16px } /* iOS zooms into a smaller field */
   .n { justify-content: center }
   .n button { flex: 0 0 calc((100% - 20px) / 6) }
   .x { top: 6px; inset-inline-end: 6px; width: 44px; height: 44px }

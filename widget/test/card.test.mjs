@@ -72,7 +72,7 @@ test('Enter picks the focused score; the follow-up appears under the read-only s
   assert.equal(radios[8].getAttribute('aria-checked'), 'true');
   assert.equal(root.querySelector('[role=radiogroup]').getAttribute('aria-readonly'), 'true');
   const text = root.querySelector('textarea');
-  assert.equal(text.getAttribute('maxlength'), '2000');
+  assert.equal(text.getAttribute('maxlength'), null, 'a maxlength would cut a pasted text silently');
   assert.equal(root.getElementById(text.getAttribute('aria-labelledby')).textContent, PROMPT.followup);
   assert.equal(root.activeElement, radios[8], 'focus stays put; the comment box is the next Tab stop');
   const focusable = [...root.querySelectorAll('button, textarea')].filter((el) => el.getAttribute('tabindex') !== '-1');
@@ -145,17 +145,47 @@ test('built-in strings follow the prompt locale, unknown locales fall back to En
   assert.equal(de.root.querySelector('.x').getAttribute('aria-label'), 'Close');
 });
 
-test('the theme sets the corner, the mode and the accent', () => {
-  const { handle, root } = preview({ ...PROMPT, theme: { accent: '#fde047', position: 'top-left', mode: 'dark', radius: 4 } });
+test('the theme sets the corner, the mode, the accent and the colours the collector computed for it', () => {
+  const theme = { accent: '#fde047', accent_text: '#111111', ring: '#0f172a', ring_dark: '#fde047', position: 'top-left', mode: 'dark', radius: 4 };
+  const { handle, root } = preview({ ...PROMPT, theme });
   assert.equal(handle.host.getAttribute('data-pos'), 'top-left');
   assert.ok(handle.host.hasAttribute('data-dark'));
   const card = root.querySelector('.c');
   assert.equal(card.style.getPropertyValue('--ta'), '#fde047');
-  assert.equal(card.style.getPropertyValue('--tf'), '#111', 'dark text on a light accent');
+  assert.equal(card.style.getPropertyValue('--tf'), '#111111', 'text on the accent, as sent');
+  assert.equal(card.style.getPropertyValue('--to'), '#0f172a');
+  assert.equal(card.style.getPropertyValue('--tod'), '#fde047');
   assert.equal(card.style.getPropertyValue('--tr'), '4px');
   const light = preview({ ...PROMPT, theme: { mode: 'light' } });
   assert.equal(light.handle.host.getAttribute('data-pos'), 'bottom-right');
   assert.ok(!light.handle.host.hasAttribute('data-dark'));
+  assert.equal(light.root.querySelector('.c').style.getPropertyValue('--tf'), '', 'the stylesheet default');
+});
+
+test('near the 2000 character limit a counter shows; past it Send waits and nothing is cut', () => {
+  const { root, radios } = preview(PROMPT);
+  radios[3].click();
+  const text = root.querySelector('textarea');
+  const count = root.querySelector('.k');
+  const send = root.querySelector('.p');
+  const type = (value) => {
+    text.value = value;
+    text.dispatchEvent(new text.ownerDocument.defaultView.Event('input'));
+  };
+  type('a'.repeat(1500));
+  assert.equal(count.textContent, '');
+  type('a'.repeat(1950));
+  assert.equal(count.textContent, '1950 / 2000');
+  assert.equal(count.getAttribute('aria-live'), 'polite');
+  assert.equal(send.disabled, false);
+  type('a'.repeat(2100));
+  assert.equal(text.value.length, 2100, 'the text stays as typed or pasted');
+  assert.equal(count.textContent, '2100 / 2000');
+  assert.equal(send.disabled, true);
+  assert.ok(text.hasAttribute('aria-invalid'));
+  type('a'.repeat(2000));
+  assert.equal(send.disabled, false);
+  assert.ok(!text.hasAttribute('aria-invalid'));
 });
 
 test('styles are adopted by the shadow root, resisting the page CSS', () => {

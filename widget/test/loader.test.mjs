@@ -275,13 +275,47 @@ test('on() returns a function that removes the listener; unknown events warn', a
   assert.match(page.warnings.at(-1), /clicked/);
 });
 
-test('without a site key nothing is sent, and calls warn', async () => {
+test('without a site key nothing is sent, and it is said once', async () => {
   const page = open({ attrs: {} });
   await tick();
   assert.equal(page.calls.length, 0);
   const answer = await page.window.fiilis.track('x');
   assert.equal(answer.error.code, 'no_site_key');
+  assert.equal(page.warnings.length, 1);
   assert.match(page.warnings[0], /data-site-key/);
+});
+
+test('a secret key in data-site-key is refused before any request, with one warning', async () => {
+  const page = open({ attrs: { 'data-site-key': 'sk_live_abc' } });
+  await tick();
+  await page.window.fiilis.track('invoice.paid');
+  page.document.querySelector('#pay').click();
+  await tick();
+  assert.equal(page.calls.length, 0);
+  assert.equal(page.warnings.length, 1);
+  assert.match(page.warnings[0], /^\[fiilis\] .*secret key.*pk_/);
+});
+
+test('a refused origin or site key is said once; later calls send nothing', async () => {
+  const refusal = { error: { code: 'origin_not_allowed', message: 'The origin https://app.acme.test is not allowed for pk_test: add it under Settings → Allowed origins.' } };
+  const page = open({ answer: () => [403, refusal] });
+  await tick();
+  const answer = await page.window.fiilis.track('invoice.paid');
+  assert.equal(answer.error.code, 'origin_not_allowed');
+  assert.equal(page.calls.length, 1);
+  assert.equal(page.warnings.length, 1);
+  assert.match(page.warnings[0], /403 origin_not_allowed.*https:\/\/app\.acme\.test.*Settings → Allowed origins/);
+});
+
+test('after an identity refusal a new identify() asks again', async () => {
+  let signed = false;
+  const refusal = { error: { code: 'identity_mismatch', message: 'user_hash is not the HMAC.' } };
+  const page = open({ attrs: { 'data-site-key': 'pk_test', 'data-user-id': 'u1', 'data-user-hash': 'bad' }, answer: () => (signed ? [200, { prompt: null }] : [403, refusal]) });
+  await tick();
+  signed = true;
+  await page.window.fiilis.identify('u1', { userHash: 'good' });
+  assert.equal(page.calls.length, 2);
+  assert.equal(page.calls[1].body.user_hash, 'good');
 });
 
 test('a prompt whose answer still waits in the queue is not asked again', async () => {

@@ -1,0 +1,117 @@
+"""The survey editor and the settings form keep what they are given and say plainly what is wrong."""
+
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import html
+import re
+
+# the dashboard tests' fixtures (account, user) are used by name
+from tests.api.test_dashboard import account, text, token, user  # noqa: F401
+
+
+def form_fields(page: str) -> dict[str, str]:
+    """The form as the browser would post it back: every named input with its value."""
+    fields = {}
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        name = re.search(r'\bname="([^"]+)"', tag)
+        if not name or re.search(r'type="(radio|checkbox|submit)"', tag):
+            continue
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    for name, checked in re.findall(r'<input[^>]*name="(kind|active)"[^>]*?( checked)?[ />]', page):
+        if checked:
+            fields[name] = "on" if name == "active" else fields.get(name, "")
+    return fields
+
+
+def test_an_edit_of_the_name_keeps_german_and_french_texts(user, site):
+    made = user.post(
+        "/v1/surveys",
+        headers=site.auth,
+        json={
+            "kind": "csat",
+            "question": {"en": "How was it?", "de": "Wie war es?", "fr": "C'était comment ?"},
+            "followup": {"en": "Why?", "de": "Warum?"},
+            "trigger_events": ["invoice.paid"],
+        },
+    )
+    survey_id = made.get_json()["id"]
+    path = f"/dashboard/surveys/{survey_id}"
+    page = text(user.get(path))
+    assert 'id="question_de"' in page and 'id="question_fr"' in page  # shown, so kept
+    fields = form_fields(page)
+    assert fields["question_de"] == "Wie war es?"
+    fields.update(name="Invoices", active="on", csrf_token=token(user, path))
+    resp = user.post(path, data=fields)
+    assert resp.status_code == 302, text(resp)
+    got = user.get(f"/v1/surveys/{survey_id}", headers=site.auth).get_json()
+    assert got["name"] == "Invoices"
+    assert got["question"] == {"en": "How was it?", "de": "Wie war es?", "fr": "C'était comment ?"}
+    assert got["followup"] == {"en": "Why?", "de": "Warum?"}
+
+
+def post_new(user, **fields):
+    data = {
+        "kind": "csat",
+        "question_en": "How was it?",
+        "sample_rate": "1",
+        "delay_ms": "0",
+        "recontact_days": "90",
+        "dismiss_snooze_days": "30",
+        "priority": "0",
+        "active": "on",
+        **fields,
+        "csrf_token": token(user, "/dashboard/surveys/new"),
+    }
+    return user.post("/dashboard/surveys/new", data=data)
+
+
+def test_a_trigger_with_a_space_is_a_field_error_not_two_events(user):
+    resp = post_new(user, trigger_events="invoice paid, ticket.closed")
+    assert resp.status_code == 422
+    page = text(resp)
+    assert re.search(r'id="trigger_events"[^>]*aria-invalid="true"', page)
+    error = re.search(r'id="trigger_events-error">.*?<span>(.*?)</span>', page, re.S).group(1)
+    assert "one word" in error and "invoice.paid" in error
+    assert 'value="invoice paid, ticket.closed"' in page  # as typed
+
+
+def test_events_are_split_on_commas_and_lines_only(user, site):
+    resp = post_new(user, trigger_events="invoice.paid,ticket.closed\nplan.upgraded")
+    assert resp.status_code == 302
+    survey_id = resp.headers["Location"].split("/")[-1].split("?")[0]
+    got = user.get(f"/v1/surveys/{survey_id}", headers=site.auth).get_json()
+    assert got["trigger_events"] == ["invoice.paid", "ticket.closed", "plan.upgraded"]
+
+
+def test_messages_read_as_sentences(user):
+    page = text(post_new(user, delay_ms="900000", question_en="", sample_rate="5"))
+    assert "At most 10 minutes" in page
+    assert "less than or equal" not in page and "600000." not in page.replace("600000 ms", "")
+    assert "An English text is required" in page
+    assert "`" not in re.sub(r"<code>.*?</code>", "", page)
+
+
+def test_a_sample_rate_under_one_percent_warns_how_rarely_it_asks(user):
+    resp = post_new(user, sample_rate="0.002")
+    survey_page = user.get(resp.headers["Location"])
+    assert "About 1 in 500 eligible users will be asked." in text(survey_page)
+    page = text(post_new(user, sample_rate="0.5", name="Half"))
+    assert "eligible users will be asked" not in page
+
+
+def test_the_settings_origin_list_names_the_bad_line(user):
+    data = {
+        "name": "Acme",
+        "allowed_origins": "https://app.acme.test\nhttps://admin.acme.test\nnot a url",
+        "cooldown_days": "7",
+        "default_locale": "en",
+        "csrf_token": token(user, "/dashboard/settings"),
+    }
+    resp = user.post("/dashboard/settings", data=data)
+    assert resp.status_code == 422
+    page = text(resp)
+    assert "Line 3 (not a url):" in page
+    assert re.search(r'id="allowed_origins"[^>]*aria-invalid="true"', page)
