@@ -316,8 +316,17 @@ def measure(factory: str, env: dict, key: str, args, root: Path = ROOT) -> dict:
         half = run_wrk(port, key, args.seconds, args.connections, pause)
         return {**got, "half_p99_ms": half["p99_ms"], "half_rps": half["rps"]}
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """gunicorn's graceful stop, then a kill: a loaded machine may take a while to finish."""
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @contextlib.contextmanager
