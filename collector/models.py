@@ -242,12 +242,13 @@ class IdempotencyKey(Base):
 
 
 class Account(Base):
-    """A dashboard login, bound to one site."""
+    """A dashboard login. Which sites it sees, and its role on each, are its memberships."""
 
     __tablename__ = "accounts"
     __table_args__ = (UniqueConstraint("email"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The site the account was first made for; what it may see and do is in ``Membership``.
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -312,3 +313,68 @@ class AccountDigest(Base):
     last_period_end: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# -- the team: memberships, invites, audit trail, saved views -------------------------------------
+
+
+class Membership(Base):
+    """One account's role on one site: ``admin`` (settings, keys, team), ``editor`` (surveys,
+    follow-up) or ``viewer`` (reads)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (Index(None, "site_id", "role"),)
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[str] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invite(Base):
+    """An invitation by e-mail to join sites with a role; its link works once, until it expires."""
+
+    __tablename__ = "invites"
+    __table_args__ = (Index(None, "site_id", "accepted_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(8))
+    invited_by: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """Who changed a site's settings, keys or team, what, and when."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "site_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    actor: Mapped[str | None] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedView(Base):
+    """A named set of the Responses page's filters, one account's own, per site."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("account_id", "site_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

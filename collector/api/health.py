@@ -1,12 +1,18 @@
-"""Liveness and readiness, and the OpenAPI document: no key needed."""
+"""Liveness and readiness, the OpenAPI document, and ``/`` (to the dashboard): no key needed."""
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 from sqlalchemy import text
 
 from collector import db, openapi
 from collector.errors import APIError
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/")
+def home():
+    """Whoever opens the collector's address in a browser wants the dashboard."""
+    return redirect(url_for("dashboard.overview"))
 
 
 @bp.get("/healthz")

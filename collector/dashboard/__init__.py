@@ -16,14 +16,13 @@ from flask import Blueprint, Flask, g, make_response, redirect, render_template,
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from collector.dashboard import auth, charts, forms, inbox
+from collector.dashboard import access, auth, charts, forms, inbox
 from collector.errors import http_error, status_of
 from collector.services.failures import Refused
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "dashboard"
-PUBLIC_ENDPOINTS = {"dashboard.login"}
 
 CSP = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
@@ -35,8 +34,18 @@ CSP = (
 def _guard():
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         auth.check_csrf()
-    if auth.load_account() is None and request.endpoint not in PUBLIC_ENDPOINTS:
+    rule = access.needs(request.endpoint, request.method)
+    account = auth.load_account()
+    if rule == access.PUBLIC:
+        return None
+    if account is None:
         return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
+    if rule == access.ACCOUNT:
+        return None
+    if g.site is None:
+        return error_page(403, message=NO_SITE)
+    if not access.allowed(g.role, request.endpoint, request.method):
+        return error_page(403, message=_not_for(g.role))
     return None
 
 
@@ -77,6 +86,7 @@ for _name, _function in {
     "band_of": inbox.band_of,
     "safe_back": auth.safe_next,
     "band_word": lambda kind, band: inbox.BAND_WORD[kind][band],
+    "can": lambda endpoint, method="POST": access.allowed(g.get("role"), endpoint, method),
 }.items():
     bp.add_app_template_global(_function, _name)
 
@@ -94,7 +104,12 @@ def tag_lines(tag: str) -> str:
 
 @bp.context_processor
 def _who():
-    return {"account": g.get("account"), "site": g.get("site")}
+    return {
+        "account": g.get("account"),
+        "site": g.get("site"),
+        "role": g.get("role"),
+        "sites": g.get("sites", []),
+    }
 
 
 EXPIRED = (
@@ -102,6 +117,20 @@ EXPIRED = (
     "The page was open for too long, or it came from somewhere else. "
     "Go back, reload the page and try again.",
 )
+NO_SITE = (
+    "You are not on any site",
+    "This account is no longer on the team of any site. Ask an admin to invite you again.",
+)
+
+
+def _not_for(role: str | None) -> tuple[str, str]:
+    return (
+        "Not allowed for your role",
+        f"Your role on this site ({role}) does not allow this. An admin of the site can "
+        "change your role on the Team page.",
+    )
+
+
 MESSAGES = {
     400: ("That did not work", "Something in the address is not valid. Go back and try again."),
     404: ("Not found", "There is nothing here, or it belongs to another site."),
@@ -151,6 +180,8 @@ def init_app(app: Flask) -> None:
         site,
         surveys,
         tags,
+        team,
+        triage,
     )
 
     app.session_interface = auth.DashboardSession()

@@ -19,7 +19,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from collector import db
-from collector.models import Account, Site
+from collector.models import Account
 from collector.services import accounts
 
 LIFETIME = timedelta(days=14)
@@ -110,7 +110,8 @@ def log_out() -> None:
 
 
 def load_account() -> Account | None:
-    """The logged-in account (and ``g.site``), or ``None``."""
+    """The logged-in account, or ``None``; sets ``g.site`` (the site chosen in the switcher, else
+    the first), ``g.role`` on it and ``g.sites``, every site of the account with its role."""
     account_id = session.get("account_id")
     if not isinstance(account_id, int):
         return None
@@ -125,8 +126,21 @@ def load_account() -> Account | None:
     if stored != prints[-1]:
         session["fingerprint"] = prints[-1]
     g.account = account
-    g.site = db.session().get(Site, account.site_id)
+    g.sites = accounts.sites_of(db.session(), account)
+    chosen = session.get("site_id")
+    current = next((pair for pair in g.sites if pair[0].id == chosen), None)
+    if current is None and g.sites:
+        current = g.sites[0]
+    g.site, g.role = current if current else (None, None)
     return account
+
+
+def choose_site(site_id: str) -> bool:
+    """Switch the session to ``site_id``; ``False`` when the account is not on that site."""
+    if not any(site.id == site_id for site, _ in g.get("sites", ())):
+        return False
+    session["site_id"] = site_id
+    return True
 
 
 def safe_next(target: str | None) -> str | None:

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from collector import db
+from collector.domain.roles import ROLES
 from collector.services import accounts
 from collector.services.failures import Refused
 
@@ -25,33 +26,40 @@ def user_group() -> None:
     confirmation_prompt=True,
     help="Asked twice, hidden, when not given.",
 )
+@click.option(
+    "--role",
+    type=click.Choice(ROLES[::-1]),
+    default="admin",
+    show_default=True,
+    help="admin: settings, keys, team; editor: surveys, follow-up; viewer: reads.",
+)
 @with_appcontext
-def user_create(email: str, public_key: str, password: str) -> None:
-    """Create a dashboard account that sees and manages one site."""
+def user_create(email: str, public_key: str, password: str, role: str) -> None:
+    """Create a dashboard account on one site with a role (admin unless told)."""
     from collector.cli import site_by_key
 
     site = site_by_key(public_key)
     try:
-        account = accounts.create(db.session(), site, email=email, password=password)
+        account = accounts.create(db.session(), site, email=email, password=password, role=role)
     except Refused as e:
         raise click.ClickException(e.message) from None
-    click.echo(f"Account {account.email} can now log in to the dashboard of {site.name}.")
+    click.echo(f"Account {account.email} can now log in to the dashboard of {site.name} as {role}.")
 
 
 @user_group.command("list")
 @click.option("--site", "public_key", help="Only this site's accounts (pk_…).")
 @with_appcontext
 def user_list(public_key: str | None) -> None:
-    """List dashboard accounts: e-mail, site, last login."""
+    """List dashboard accounts: e-mail, site, last login, role (one line per site)."""
     from collector.cli import site_by_key
 
     site = site_by_key(public_key) if public_key else None
     listed = accounts.listed(db.session(), site)
     if not listed:
         click.echo("No dashboard accounts yet: fiilis user create --email … --site pk_…")
-    for account, site_name in listed:
+    for account, site_name, role in listed:
         seen = f"{account.last_login_at:%Y-%m-%d %H:%M} UTC" if account.last_login_at else "never"
-        click.echo(f"{account.email}  {site_name}  last login {seen}")
+        click.echo(f"{account.email}  {site_name}  last login {seen}  ({role})")
 
 
 @user_group.command("set-password")

@@ -80,6 +80,11 @@ def plan(surveys: list[Survey], filters: dict, *, band: str | None, order: str) 
     return phases
 
 
+def total(db: Session, site: Site, phases: list[dict]) -> int:
+    """How many responses the phases hold in all (they never overlap: one per band, or one)."""
+    return sum(results.count(db, site, filters) for filters in phases)
+
+
 def _encode(state: dict) -> str:
     raw = json.dumps(state, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

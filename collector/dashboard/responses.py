@@ -11,14 +11,22 @@ from marshmallow import ValidationError
 
 from collector import db
 from collector.api.responses import followup_patch, response_filter
-from collector.dashboard import bp, forms, inbox
+from collector.dashboard import auth, bp, forms, inbox
 from collector.dashboard.surveys import site_surveys
 from collector.models import utcnow
-from collector.services import results
+from collector.services import accounts, results, triage
 
 PAGE_SIZE = 25
+#: Comments longer than this are cut at a word in the table; the response's page has them whole.
+CLIP_AT = 240
 HAS_COMMENT = {"yes": True, "no": False, "any": None}
 DEFAULTS = {"order": "low_first", "has_comment": "yes"}
+STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "closed": "Closed"}
+
+
+def team_emails() -> list[str]:
+    """Who may own a follow-up: the site's team, by e-mail."""
+    return [person.email for person, _ in accounts.team(db.session(), g.site)]
 
 
 def _choices() -> dict:
@@ -33,6 +41,8 @@ def _choices() -> dict:
         "since": args.get("since", ""),
         "until": args.get("until", ""),
         "user_id": args.get("user_id", ""),
+        "q": args.get("q", "").strip()[:200],
+        "owner": args.get("owner", "").strip()[:254],
         "tag": args.get("tag", ""),
     }
     if chosen["has_comment"] not in HAS_COMMENT:
@@ -53,6 +63,11 @@ def _filters(chosen: dict) -> dict:
     filters = response_filter.load({k: v for k, v in raw.items() if v})
     if HAS_COMMENT[chosen["has_comment"]] is not None:
         filters["has_comment"] = HAS_COMMENT[chosen["has_comment"]]
+    if chosen["q"]:
+        filters["search"] = chosen["q"]
+    if chosen["owner"]:
+        owner = chosen["owner"]
+        filters["owner"] = {"me": g.account.email, "nobody": ""}.get(owner, owner)
     return filters
 
 
@@ -75,9 +90,10 @@ def responses():
         found = inbox.page(
             db.session(), g.site, phases, limit=PAGE_SIZE, cursor=request.args.get("cursor")
         )
+        total = inbox.total(db.session(), g.site, phases)
     except ValidationError as e:
         errors = forms.errors(e.normalized_messages())
-        found = inbox.Page()
+        found, total = inbox.Page(), 0
     by_id = {s.id: s for s in listed}
     query = {k: v for k, v in chosen.items() if v and DEFAULTS.get(k) != v}
     return render_template(
@@ -92,7 +108,12 @@ def responses():
         first_page=request.args.get("cursor") is not None,
         query=query,
         everyone={k: v for k, v in query.items() if k != "user_id"},
-        active=len([k for k in query if k != "order"]),
+        active=len([k for k in query if k not in ("order", "q")]),
+        clip_at=CLIP_AT,
+        total=total,
+        owners=team_emails(),
+        views=triage.views(db.session(), g.account, g.site),
+        statuses=[(s, STATUS_LABELS.get(s, s)) for s in results.FOLLOWUP_STATUSES],
     )
 
 
@@ -130,6 +151,10 @@ def response(response_id: str):
 
 def _render_response(view, errors=None, values=None, status=200, *, tag_error=None, tag_text=None):
     survey = results.survey_of(db.session(), g.site, view.survey_id)
+    owners = team_emails()
+    # An owner set through the API may be someone off the team: still shown as the owner.
+    if view.followup_owner and view.followup_owner not in owners:
+        owners.append(view.followup_owner)
     page = render_template(
         "dashboard/response.html",
         section="responses",
@@ -140,10 +165,12 @@ def _render_response(view, errors=None, values=None, status=200, *, tag_error=No
         errors=errors or {},
         values=values,
         saved=request.args.get("saved") == "1",
+        back=request.values.get("back"),
+        owners=owners,
+        statuses=[(s, STATUS_LABELS.get(s, s)) for s in results.FOLLOWUP_STATUSES],
         tagged=request.args.get("tagged") == "1",
         tag_error=tag_error,
         tag_text=", ".join(view.tags) if tag_text is None else tag_text,
-        back=request.args.get("back"),
     )
     return page, status
 
@@ -156,10 +183,23 @@ def follow_up(response_id: str):
         "followup_owner": form.get("owner", "").strip() or None,
         "followup_note": form.get("note", "").strip() or None,
     }
+    view = results.get(db.session(), g.site, response_id)
     try:
         changes = followup_patch.load(data)
     except ValidationError as e:
-        view = results.get(db.session(), g.site, response_id)
         return _render_response(view, forms.errors(e.normalized_messages()), data, 422)
+    owner = changes.get("followup_owner")
+    if owner and owner != view.followup_owner and owner not in team_emails():
+        errors = {"followup_owner": "Pick someone on the team of this site."}
+        return _render_response(view, errors, data, 422)
     results.update_followup(db.session(), g.site, response_id, changes, actor=g.account.email)
-    return redirect(url_for("dashboard.response", response_id=response_id, saved=1))
+    # Back to the same list afterwards: the filters it had are in ``back``.
+    back = auth.safe_next(form.get("back"))
+    return redirect(
+        url_for(
+            "dashboard.response",
+            response_id=response_id,
+            saved=1,
+            **({"back": back} if back else {}),
+        )
+    )

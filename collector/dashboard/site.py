@@ -11,7 +11,7 @@ from collector.dashboard import bp, forms
 from collector.dashboard.surveys import site_surveys
 from collector.domain.snippet import QUEUE_STUB, script_tag
 from collector.schemas import SiteSchema
-from collector.services import sites
+from collector.services import audit, sites
 
 site_schema = SiteSchema()
 
@@ -59,6 +59,8 @@ def _render_settings(values=None, errors=None, revealed=None, saved=False, statu
         errors=errors or {},
         revealed=revealed,
         saved=saved,
+        trail=audit.recent(db.session(), g.site),
+        actions=audit.ACTIONS,
     )
     return page, status
 
@@ -93,6 +95,9 @@ def save_settings():
         return _render_settings(values, found, status=422)
     # A theme change merges into the stored theme, as PATCH /v1/site does.
     changes["theme"] = {**(g.site.theme or {}), **changes.get("theme", {})}
+    diff = audit.settings_diff(g.site, changes)
+    if diff:  # committed with the change by ``sites.update``
+        audit.record(db.session(), g.site, g.account.email, "settings.updated", changes=diff)
     sites.update(db.session(), g.site, changes)
     return redirect(url_for("dashboard.settings", saved=1) + "#site-settings")
 
@@ -113,11 +118,13 @@ def _bad_origin_lines(messages: dict, form) -> dict[str, str]:
 
 @bp.post("/settings/secret-key")
 def rotate_secret_key():
+    audit.record(db.session(), g.site, g.account.email, "secret_key.rotated")
     secret = sites.rotate_secret_key(db.session(), g.site)
     return _render_settings(revealed={"what": "secret key", "value": secret})
 
 
 @bp.post("/settings/identity-secret")
 def rotate_identity_secret():
+    audit.record(db.session(), g.site, g.account.email, "identity_secret.rotated")
     secret = sites.rotate_identity_secret(db.session(), g.site)
     return _render_settings(revealed={"what": "identity secret", "value": secret})

@@ -1,4 +1,4 @@
-"""Dashboard accounts: one e-mail and password per person, bound to one site."""
+"""Dashboard accounts: one e-mail and password per person, and their role on each site."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from collector.db import uow
-from collector.models import Account, Site, utcnow
+from collector.domain.roles import ROLES
+from collector.models import Account, Membership, Site, utcnow
 from collector.services.failures import Conflict, Invalid
 
 MIN_PASSWORD = 10
@@ -22,24 +22,54 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create(db: Session, site: Site, *, email: str, password: str) -> Account:
-    """A new account for ``site``; 422 for an e-mail already taken or a short password."""
+def check_email(email: str) -> str:
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
         raise Invalid("invalid_email", "This is not an e-mail address.", param="email")
+    return email
+
+
+def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise Invalid(
             "weak_password",
             f"A password has at least {MIN_PASSWORD} characters.",
             param="password",
         )
-    password_hash = generate_password_hash(password, method="scrypt")  # before the lock, as above
-    with uow(db, write=True):
-        if by_email(db, email) is not None:
-            raise Conflict("email_taken", "An account with this e-mail exists.", param="email")
-        account = Account(site_id=site.id, email=email, password_hash=password_hash)
-        db.add(account)
-        return account
+    return password
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise Invalid("invalid_role", "A role is admin, editor or viewer.", param="role")
+    return role
+
+
+def new(db: Session, site: Site, *, email: str, password: str, role: str) -> Account:
+    """An account on ``site`` with ``role``, added to the session (the caller commits)."""
+    email = check_email(email)
+    check_password(password)
+    check_role(role)
+    if by_email(db, email) is not None:
+        raise Conflict("email_taken", "An account with this e-mail exists.", param="email")
+    account = Account(
+        site_id=site.id,
+        email=email,
+        password_hash=generate_password_hash(password, method="scrypt"),
+    )
+    db.add(account)
+    db.flush()
+    db.add(Membership(account_id=account.id, site_id=site.id, role=role))
+    return account
+
+
+def create(db: Session, site: Site, *, email: str, password: str, role: str = "admin") -> Account:
+    """A new account for ``site``; 422 for a bad e-mail, a short password or an unknown role,
+    409 for an e-mail already taken."""
+    account = new(db, site, email=email, password=password, role=role)
+    db.commit()
+    return account
 
 
 def by_email(db: Session, email: str) -> Account | None:
@@ -52,18 +82,22 @@ def get(db: Session, account_id: int) -> Account | None:
 
 def authenticate(db: Session, email: str, password: str) -> Account | None:
     """The account for this e-mail and password, with its login time recorded; else ``None``."""
-    # The password is checked outside the writing transaction: scrypt takes a while, and on
-    # SQLite every other writer would wait for it.
-    with uow(db, write=False):
-        account = by_email(db, email)
+    account = by_email(db, email)
     if account is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(account.password_hash, password):
         return None
-    with uow(db, write=True):
-        account.last_login_at = utcnow()
+    account.last_login_at = utcnow()
+    db.commit()
     return account
+
+
+def set_password(db: Session, account: Account, password: str) -> None:
+    """A new password; every session of the account ends (the fingerprint changes)."""
+    account.password_hash = generate_password_hash(check_password(password), method="scrypt")
+    account.session_epoch += 1
+    db.commit()
 
 
 def fingerprint(account: Account, secret: str) -> str:
@@ -75,31 +109,75 @@ def fingerprint(account: Account, secret: str) -> str:
 
 def end_sessions(db: Session, account: Account) -> None:
     """Void every session of this account, including copies of its cookie elsewhere."""
-    with uow(db, write=True):
-        account.session_epoch += 1
+    account.session_epoch += 1
+    db.commit()
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(
-            "weak_password",
-            f"A password has at least {MIN_PASSWORD} characters.",
-            param="password",
+# -- memberships ---------------------------------------------------------------------------------
+
+
+def sites_of(db: Session, account: Account) -> list[tuple[Site, str]]:
+    """The sites this account is on, with its role there, by name."""
+    stmt = (
+        select(Site, Membership.role)
+        .join(Membership, Membership.site_id == Site.id)
+        .where(Membership.account_id == account.id)
+        .order_by(Site.name, Site.id)
+    )
+    return [(site, role) for site, role in db.execute(stmt)]
+
+
+def role_on(db: Session, account: Account, site_id: str) -> str | None:
+    return db.scalar(
+        select(Membership.role).where(
+            Membership.account_id == account.id, Membership.site_id == site_id
         )
+    )
 
 
-def set_password(db: Session, account: Account, password: str) -> None:
-    """A new password; every session made with the old one is void (the fingerprint changes)."""
-    check_password(password)
-    password_hash = generate_password_hash(password, method="scrypt")  # before the write lock
-    with uow(db, write=True):
-        account.password_hash = password_hash
-        account.session_epoch += 1
+def team(db: Session, site: Site) -> list[tuple[Account, Membership]]:
+    """Everyone on the site with their membership, by e-mail."""
+    stmt = (
+        select(Account, Membership)
+        .join(Membership, Membership.account_id == Account.id)
+        .where(Membership.site_id == site.id)
+        .order_by(Account.email)
+    )
+    return [(account, membership) for account, membership in db.execute(stmt)]
 
 
-def listed(db: Session, site: Site | None = None) -> list[tuple[Account, str]]:
-    """Accounts with their site's name, by site then e-mail; of one site when given."""
-    stmt = select(Account, Site.name).join(Site, Site.id == Account.site_id)
+def admins_of(db: Session, site: Site) -> list[str]:
+    """The e-mail addresses of the site's admins (whom to tell about the site itself)."""
+    stmt = (
+        select(Account.email)
+        .join(Membership, Membership.account_id == Account.id)
+        .where(Membership.site_id == site.id, Membership.role == "admin")
+        .order_by(Account.email)
+    )
+    return list(db.scalars(stmt))
+
+
+def join(db: Session, account: Account, site: Site, role: str) -> Membership:
+    """Put ``account`` on ``site`` with ``role`` (a new role if it is already there); no commit."""
+    check_role(role)
+    membership = db.get(Membership, (account.id, site.id))
+    if membership is None:
+        membership = Membership(account_id=account.id, site_id=site.id, role=role)
+        db.add(membership)
+    else:
+        membership.role = role
+    return membership
+
+
+def listed(db: Session, site: Site | None = None) -> list[tuple[Account, str, str]]:
+    """Accounts with the name of each site they are on and their role there, by site then
+    e-mail; of one site when given."""
+    stmt = (
+        select(Account, Site.name, Membership.role)
+        .join(Membership, Membership.account_id == Account.id)
+        .join(Site, Site.id == Membership.site_id)
+    )
     if site is not None:
-        stmt = stmt.where(Account.site_id == site.id)
-    return [(a, name) for a, name in db.execute(stmt.order_by(Site.name, Account.email))]
+        stmt = stmt.where(Membership.site_id == site.id)
+    rows = db.execute(stmt.order_by(Site.name, Account.email))
+    return [(a, name, role) for a, name, role in rows]

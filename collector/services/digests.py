@@ -13,7 +13,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from collector.domain import digests, messages, scale
-from collector.models import Account, AccountDigest, Response, Site, Survey, utcnow
+from collector.models import Account, AccountDigest, Membership, Response, Site, Survey, utcnow
 from collector.services import notices, results
 from collector.services.failures import Invalid
 
@@ -181,7 +181,11 @@ def _query(survey: Survey, period: digests.Period) -> results.MetricsQuery:
 def due(db: Session, now: datetime) -> list[tuple[Account, AccountDigest, digests.Period]]:
     """Every opted-in account whose digest is due at ``now``, with its period."""
     out = []
-    rows = db.execute(select(Account, AccountDigest).join(AccountDigest)).all()
+    # Only while the account is still on the team of its site: a removed member gets none.
+    member = and_(Membership.account_id == Account.id, Membership.site_id == Account.site_id)
+    rows = db.execute(
+        select(Account, AccountDigest).join(AccountDigest).join(Membership, member)
+    ).all()
     for account, row in rows:
         period = digests.due(
             row.frequency,

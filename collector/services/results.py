@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from collector import pagination
@@ -15,7 +15,7 @@ from collector.db import uow
 from collector.domain import keys
 from collector.domain.periods import INTERVALS
 from collector.models import FollowupChange, Response, Site, Survey, utcnow
-from collector.services import surveys, tagging
+from collector.services import search, surveys, tagging
 from collector.services.failures import NotFound
 
 FOLLOWUP_STATUSES = ("open", "in_progress", "closed")
@@ -66,6 +66,14 @@ def filtered(db: Session, site: Site, filters: dict) -> Any:
         stmt = stmt.where(or_(*matches) if matches else false())
     if filters.get("followup_status"):
         stmt = stmt.where(Response.followup_status == filters["followup_status"])
+    if filters.get("search") and search.terms(filters["search"]):
+        stmt = stmt.where(search.matches(db, filters["search"]))
+    if filters.get("owner") is not None:
+        # "" is "nobody": the dashboard's filter for follow-ups no one has taken.
+        owner = filters["owner"]
+        stmt = stmt.where(
+            Response.followup_owner == owner if owner else Response.followup_owner.is_(None)
+        )
     if filters.get("tag"):
         stmt = stmt.where(Response.id.in_(tagging.tagged(site.id, filters["tag"])))
     if filters.get("has_comment") is True:
@@ -89,6 +97,11 @@ def list_page(db: Session, site: Site, filters: dict, *, limit: int, cursor: str
     kinds = kinds_of(db, {r.survey_id for r in items})
     tags = tagging.tags_of(db, [r.id for r in items])
     return [ResponseView(r, kinds[r.survey_id], tags=tags[r.id]) for r in items], more
+
+
+def count(db: Session, site: Site, filters: dict) -> int:
+    """How many of the site's responses pass ``filters`` (the list's total)."""
+    return db.scalar(select(func.count()).select_from(filtered(db, site, filters).subquery()))
 
 
 def histories(db: Session, response_ids: list[str]) -> dict[str, list[FollowupChange]]:

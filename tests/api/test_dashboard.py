@@ -459,7 +459,7 @@ def test_following_up_persists_and_shows_in_the_api_with_its_history(user, site,
         path,
         data={
             "status": "in_progress",
-            "owner": "Anna",
+            "owner": "anna@acme.test",
             "note": "Called them",
             "csrf_token": token(user, path),
         },
@@ -468,7 +468,7 @@ def test_following_up_persists_and_shows_in_the_api_with_its_history(user, site,
     got = user.get(f"/v1/responses/{response_id}", headers=site.auth).get_json()
     assert (got["followup_status"], got["followup_owner"], got["followup_note"]) == (
         "in_progress",
-        "Anna",
+        "anna@acme.test",
         "Called them",
     )
     assert got["followup_history"][-1]["actor"] == "anna@acme.test"

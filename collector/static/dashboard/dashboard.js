@@ -77,6 +77,30 @@ function foldOnPhones() {
   }
 }
 
+// The bulk bar: "select all on this page" and a count of what is selected. Without JavaScript
+// each row's box still works; only the shortcut and the count are missing.
+function bulkSelection() {
+  const form = $('#bulk');
+  if (!form) return;
+  const boxes = $$('input[name="ids"][form="bulk"]');
+  const all = $('[data-select-all]');
+  const count = $('[data-selected-count]', form);
+  const hint = count.textContent;
+  const update = () => {
+    const n = boxes.filter((b) => b.checked).length;
+    count.textContent = n ? `${n} selected` : hint;
+    all.checked = n === boxes.length;
+    all.indeterminate = n > 0 && n < boxes.length;
+  };
+  all.hidden = false;
+  all.addEventListener('change', () => {
+    for (const box of boxes) box.checked = all.checked;
+    update();
+  });
+  for (const box of boxes) box.addEventListener('change', update);
+  update();
+}
+
 function focusFirstError() {
   const invalid = $('[aria-invalid="true"]');
   if (invalid) invalid.focus({ preventScroll: false });
@@ -131,5 +155,6 @@ menu();
 copyButtons();
 colourReadout();
 foldOnPhones();
+bulkSelection();
 focusFirstError();
 preview();

@@ -1,0 +1,68 @@
+"""Which role each dashboard page and form needs: one table, read before every request.
+
+An endpoint missing from the table is closed to everyone (403), and the suite walks the route map
+against this table, so a page added without a rule fails the tests rather than opening silently.
+"""
+
+from __future__ import annotations
+
+from collector.domain import roles
+
+PUBLIC = "public"  # no login: the login page, accepting an invitation, resetting a password
+ACCOUNT = "account"  # any logged-in account, even one on no site any more (to log out)
+
+#: endpoint → {method: what it needs}; HEAD is read as GET.
+RULES: dict[str, dict[str, str]] = {
+    "dashboard.login": {"GET": PUBLIC, "POST": PUBLIC},
+    "dashboard.logout": {"POST": ACCOUNT},
+    "dashboard.not_found": {"GET": ACCOUNT},
+    "dashboard.switch_site": {"POST": ACCOUNT},
+    "dashboard.overview": {"GET": "viewer"},
+    "dashboard.responses": {"GET": "viewer"},
+    "dashboard.responses_csv": {"GET": "viewer"},
+    "dashboard.response": {"GET": "viewer"},
+    "dashboard.follow_up": {"POST": "editor"},
+    "dashboard.bulk": {"POST": "editor"},
+    "dashboard.response_tags": {"POST": "editor"},
+    "dashboard.save_view": {"POST": "viewer"},
+    "dashboard.delete_view": {"POST": "viewer"},
+    "dashboard.surveys": {"GET": "viewer"},
+    "dashboard.new_survey": {"GET": "editor"},
+    "dashboard.create_survey": {"POST": "editor"},
+    "dashboard.edit_survey": {"GET": "viewer"},
+    "dashboard.update_survey": {"POST": "editor"},
+    "dashboard.archive_survey": {"POST": "editor"},
+    "dashboard.install": {"GET": "viewer"},
+    "dashboard.settings": {"GET": "admin"},
+    "dashboard.save_settings": {"POST": "admin"},
+    "dashboard.rotate_secret_key": {"POST": "admin"},
+    "dashboard.rotate_identity_secret": {"POST": "admin"},
+    # Alerts post to a Slack webhook (a credential) or mail addresses: set up by admins; the
+    # digest is one's own.
+    "dashboard.connections": {"GET": "viewer"},
+    "dashboard.create_alert": {"POST": "admin"},
+    "dashboard.toggle_alert": {"POST": "admin"},
+    "dashboard.delete_alert": {"POST": "admin"},
+    "dashboard.save_digest": {"POST": "viewer"},
+    "dashboard.team": {"GET": "admin"},
+    "dashboard.change_role": {"POST": "admin"},
+    "dashboard.remove_member": {"POST": "admin"},
+}
+
+CLOSED = "closed"
+
+
+def needs(endpoint: str | None, method: str) -> str:
+    """What a request needs: PUBLIC, ACCOUNT, a role, or CLOSED when the table has no rule."""
+    method = "GET" if method == "HEAD" else method
+    return RULES.get(endpoint or "", {}).get(method, CLOSED)
+
+
+def allowed(role: str | None, endpoint: str, method: str = "POST") -> bool:
+    """Whether an account with ``role`` on the current site may use ``endpoint``."""
+    rule = needs(endpoint, method)
+    if rule in (PUBLIC, ACCOUNT):
+        return True
+    if rule == CLOSED:
+        return False
+    return roles.allows(role, rule)
