@@ -168,7 +168,7 @@ def uow(db: Session, *, write: bool) -> Iterator[Session]:
 
     A read made on the session before (an API key looked up, a site for the origin check) is
     ended first, so that the unit of work begins its own transaction, writing or not; changes
-    made outside a unit of work are refused. Inside another unit of work this one joins it (a
+    the caller made before it join it instead. Inside another unit of work this one joins it (a
     write only inside a writing one): the outermost commits.
     """
     outer = db.info.get(_OPEN)
@@ -177,9 +177,9 @@ def uow(db: Session, *, write: bool) -> Iterator[Session]:
             raise RuntimeError("a writing unit of work cannot run inside a reading one")
         yield db
         return
-    if db.new or db.dirty or db.deleted:
-        raise RuntimeError("changes made outside a unit of work")
-    if db.in_transaction():
+    # Changes the caller added first (an audit record of this very change) join this unit of
+    # work in the transaction already begun; a mere read is ended so that this one begins anew.
+    if db.in_transaction() and not (db.new or db.dirty or db.deleted):
         db.commit()
     db.info[_OPEN] = write
     try:

@@ -35,6 +35,7 @@ class SiteSettings:
     """What the browser API needs of a site on every call."""
 
     id: str
+    public_key: str = ""
     allowed_origins: tuple[str, ...] = ()
     identity_secret: str
     require_identity: bool = False

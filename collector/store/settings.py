@@ -13,7 +13,8 @@ from collector.models import Site, Survey
 _SITES, _SURVEYS = Site.__table__, Survey.__table__
 _site, _s = _SITES.c, _SURVEYS.c
 _SITE_COLUMNS = (
-    *(_site.id, _site.allowed_origins, _site.identity_secret, _site.require_identity),
+    *(_site.id, _site.public_key, _site.allowed_origins, _site.identity_secret),
+    _site.require_identity,
     *(_site.cooldown_days, _site.default_locale, _site.theme),
 )
 _SITE_BY_PUBLIC_KEY = select(*_SITE_COLUMNS).where(_site.public_key == bindparam("key"))
@@ -48,6 +49,7 @@ def _site_of(row) -> SiteSettings | None:
         return None
     return SiteSettings(
         id=row.id,
+        public_key=row.public_key,
         allowed_origins=row.allowed_origins or (),
         identity_secret=row.identity_secret,
         require_identity=row.require_identity,
