@@ -18,9 +18,16 @@ $(STAMP):
 	  $(PY) -m pip install -q --disable-pip-version-check -e ./sdk_python 2>&1 | grep -v '^WARNING: Location' || true; fi
 	@$(PY) -c "import collector, flask_limiter, psycopg, pytest" && rm -f $(VENV)/.installed-* && touch $@
 
+# The demo with its background worker (webhooks, mail); stopping the demo stops the worker.
+# The demo's alerts post to its own page server on loopback, and wait 20 s for a comment.
+run: export FIILIS_ENV = development
+run: export FIILIS_ALLOW_PRIVATE_WEBHOOKS = 1
+run: export FIILIS_ALERT_GRACE_SECONDS ?= 20
 run: $(STAMP)
-	FIILIS_ENV=development $(VENV)/bin/fiilis db upgrade
-	FIILIS_ENV=development $(VENV)/bin/fiilis demo --port $(PORT)
+	$(VENV)/bin/fiilis db upgrade
+	$(VENV)/bin/fiilis worker --workers 1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(VENV)/bin/fiilis demo --port $(PORT)
 
 $(WIDGET_DEPS): widget/package-lock.json
 	cd widget && npm ci --no-audit --no-fund --loglevel=error
@@ -54,6 +61,7 @@ bench: $(STAMP)
 	$(PY) bench/metrics.py
 	$(PY) bench/ingest.py --breakdown
 	$(PY) bench/widget_latency.py
+	$(PY) bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -13,13 +13,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict | None = None) -> Flask:
     """The application factory: configuration from ``FIILIS_*`` env vars, then ``config``."""
-    from collector import cli, clock, dashboard, db, errors, limits
+    from collector import cli, clock, dashboard, db, errors, jobs, limits
     from collector import config as settings
-    from collector.api import answer, bundle, health, v1, widget
+    from collector.api import answer, body, bundle, health, v1, widget
+    from collector.domain import storable
     from collector.services import settings_cache
 
     app = Flask(__name__, instance_relative_config=True)
     app.json.sort_keys = False  # answers keep the schema's field order: id first, as documented
+    # A page shows what is stored; a lone surrogate stored by an older version must not break it.
+    app.jinja_env.finalize = storable.printable_value
     conf = settings.from_env()
     conf.update(config or {})
     app.config.update(settings.resolve(conf, app.instance_path, app.logger.warning))
@@ -27,9 +30,12 @@ def create_app(config: dict | None = None) -> Flask:
     _request_ids(app)  # first: every later hook, the rate limiter's included, can name the request
     clock.init_app(app)
     db.init_app(app)
+    jobs.init_app(app)
     settings_cache.init_app(app)
     errors.init_app(app)
+    body.init_app(app)  # before the limiter: its key functions read the body parsed here
     limits.init_app(app)
+    body.init_refusals(app)  # after it: a refused request still counts against the limit
 
     app.register_blueprint(v1.management)
     app.register_blueprint(health.bp)

@@ -184,6 +184,7 @@ def init_app(app) -> None:
         user_group,
         purge,
         import_group,
+        worker,
     ):
         app.cli.add_command(group)
 
@@ -417,6 +418,25 @@ def snippet(public_key: str, base_url: str | None, user_id: str | None, locale: 
             locale=locale,
         )
     )
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Threads running jobs.")
+@click.option("--no-periodic", is_flag=True, help="Leave the periodic jobs (sweep …) to another.")
+@with_appcontext
+def worker(workers: int, no_periodic: bool) -> None:
+    """Run the background worker: deliveries, mail and the periodic jobs (DESIGN §10)."""
+    import logging
+
+    from collector import jobs
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    huey = jobs.queue(current_app).huey
+    click.echo(f"Worker on {type(huey.storage).__name__} queue {huey.name!r}, {workers} threads.")
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic)
+    consumer.run()
 
 
 if __name__ == "__main__":

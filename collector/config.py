@@ -18,10 +18,18 @@ ENV_KEYS = {
     "RATELIMIT_WIDGET": "FIILIS_RATELIMIT_WIDGET",
     "RATELIMIT_WIDGET_PER_IP": "FIILIS_RATELIMIT_WIDGET_PER_IP",
     "RATELIMIT_MANAGEMENT": "FIILIS_RATELIMIT_MANAGEMENT",
+    "RATELIMIT_AUTH_FAILURES": "FIILIS_RATELIMIT_AUTH_FAILURES",
     "PUBLIC_URL": "FIILIS_PUBLIC_URL",
     "TRUSTED_PROXIES": "FIILIS_TRUSTED_PROXIES",
+    # Background work, mail and webhooks (DESIGN §10-§12)
+    "QUEUE_URL": "FIILIS_QUEUE_URL",
+    "SMTP_URL": "FIILIS_SMTP_URL",
+    "MAIL_FROM": "FIILIS_MAIL_FROM",
     "ALLOW_PRIVATE_WEBHOOKS": "FIILIS_ALLOW_PRIVATE_WEBHOOKS",
+    "WEBHOOK_RETRY_SCHEDULE": "FIILIS_WEBHOOK_RETRY_SCHEDULE",
+    "MAIL_RETRY_SCHEDULE": "FIILIS_MAIL_RETRY_SCHEDULE",
     "ALERT_GRACE_SECONDS": "FIILIS_ALERT_GRACE_SECONDS",
+    "MAIL_FOLDER": "FIILIS_MAIL_FOLDER",
 }
 
 DEFAULTS = {
@@ -34,11 +42,30 @@ DEFAULTS = {
     "RATELIMIT_WIDGET": "300/minute",
     "RATELIMIT_WIDGET_PER_IP": "3000/minute",
     "RATELIMIT_MANAGEMENT": "1200/minute",
+    # Failed authentications (401) on the management API per client IP.
+    "RATELIMIT_AUTH_FAILURES": "30/minute",
     "PUBLIC_URL": None,
     "TRUSTED_PROXIES": 0,
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    # Webhook and Slack URLs may name loopback, private and link-local addresses (development).
+    # Background work: redis://… or sqlite:///path; default a SQLite file next to the database.
+    "QUEUE_URL": None,
+    "QUEUE_NAME": "fiilis",
+    #: an outbox event not dispatched this many seconds after its enqueue is enqueued again
+    "OUTBOX_SWEEP_AFTER": 120,
+    "OUTBOX_KEEP_DAYS": 30,
+    # Mail: smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; without it, .eml files in dev.
+    "SMTP_URL": None,
+    "MAIL_FROM": "Fiilis <fiilis@localhost>",
+    "MAIL_FOLDER": None,  # development mail (.eml files); default instance/mail
+    #: seconds between tries of a mail that met a temporary failure
+    "MAIL_RETRY_SCHEDULE": [60, 300, 1800, 7200, 21600],
     "ALLOW_PRIVATE_WEBHOOKS": False,
+    #: seconds between tries of a webhook delivery, each jittered (DESIGN §11)
+    "WEBHOOK_RETRY_SCHEDULE": [5, 300, 1800, 7200, 18000, 36000, 36000],
+    #: seconds of failing without one success before a webhook is turned off (3 days)
+    "WEBHOOK_DISABLE_AFTER": 3 * 86400,
+    #: seconds a receiver has to answer (DESIGN §11: 10)
+    "WEBHOOK_TIMEOUT": 10.0,
     # How long an instant alert waits for the comment that usually follows the score.
     "ALERT_GRACE_SECONDS": 120,
     # Seconds before each new try of an alert that did not reach Slack or the mail server.
@@ -67,8 +94,15 @@ def from_env(environ: os._Environ | dict = os.environ) -> dict:
             k.strip() for k in config["SECRET_KEY_FALLBACKS"].split(",") if k.strip()
         ]
     config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"] or 0)
+    for key in ("MAIL_RETRY_SCHEDULE", "WEBHOOK_RETRY_SCHEDULE"):
+        if isinstance(config[key], str):
+            config[key] = seconds_list(config[key], ENV_KEYS[key])
     if isinstance(config["ALLOW_PRIVATE_WEBHOOKS"], str):
-        config["ALLOW_PRIVATE_WEBHOOKS"] = config["ALLOW_PRIVATE_WEBHOOKS"].lower() in ("1", "true")
+        config["ALLOW_PRIVATE_WEBHOOKS"] = config["ALLOW_PRIVATE_WEBHOOKS"].lower() in (
+            "1",
+            "true",
+            "yes",
+        )
     config["ALERT_GRACE_SECONDS"] = float(config["ALERT_GRACE_SECONDS"])
     key = environ.get("FIILIS_SECRET_KEY")
     if key and len(key) < MIN_SECRET_KEY and config["ENV"] != "development":
@@ -78,6 +112,17 @@ def from_env(environ: os._Environ | dict = os.environ) -> dict:
             "print(secrets.token_urlsafe(48))'`."
         )
     return config
+
+
+def seconds_list(text: str, name: str) -> list[float]:
+    """``"5,300,1800"`` → ``[5.0, 300.0, 1800.0]``."""
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"{name} must be seconds separated by commas, e.g. 5,300,1800") from None
+    if not values or any(v < 0 for v in values):
+        raise ConfigError(f"{name} must be seconds separated by commas, e.g. 5,300,1800")
+    return values
 
 
 def resolve(config: dict, instance_path: str, log) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -139,7 +140,12 @@ def setup(session: Session, instance: Path, origins: list[str]) -> tuple[dict, d
     """Make (or find) the demo site and its three surveys; seed history once. Idempotent."""
     k = demo_keys(session, instance)
     site = sites.by_public_key(session, k["public_key"])
-    sites.update(session, site, {"allowed_origins": origins, "theme": {"accent": "#4f46e5"}})
+    # What was changed in Settings stays: the demo's origins are added, a theme is set only once.
+    kept = list(site.allowed_origins or [])
+    changes = {"allowed_origins": kept + [o for o in origins if o not in kept]}
+    if not (site.theme or {}).get("accent"):
+        changes["theme"] = {**(site.theme or {}), "accent": "#4f46e5"}
+    sites.update(session, site, changes)
     existing = {
         s.kind: s.id
         for s in session.scalars(select(Survey).where(Survey.site_id == site.id))
@@ -299,6 +305,7 @@ def host_app(
             fresh=f"visitor-{random.randrange(10**6):06d}",
             lang=request.args.get("lang") or "en",
             triggered=request.args.get("triggered"),
+            reason=request.args.get("reason"),
             collector_url=collector_url,
         )
 
@@ -308,10 +315,11 @@ def host_app(
 
         user = request.form.get("user") or USERS[0][0]
         with Fiilis(api_key=k["secret_key"], base_url=collector_url) as client:
-            prompt = client.prompts.create(
-                user_id=user, survey=survey_ids["nps"], channel="widget", force=True
-            )
+            # no force: the fatigue rules hold, as they would for a customer's backend
+            prompt = client.prompts.create(user_id=user, survey=survey_ids["nps"], channel="widget")
         query = {"user": user, "triggered": prompt.status}
+        if prompt.reason:
+            query["reason"] = prompt.reason
         if request.form.get("lang"):
             query["lang"] = request.form["lang"]
         return redirect(url_for("index", **query))
@@ -361,24 +369,30 @@ def demo(host: str, port: int, page_port: int | None) -> None:
     collector_url = f"http://{host}:{port}"
     page_url = f"http://{host}:{page_port}"
     origins = [page_url, f"http://localhost:{page_port}"]
-    k, survey_ids = setup(db.session(), Path(app.instance_path), origins)
-    app.config.setdefault("PUBLIC_URL", collector_url)
     try:
         manifest()  # fail now, not on the first page view, if the widget is not built
     except FileNotFoundError:
         raise click.ClickException(
             "The widget is not built: run `npm ci && npm run build` in widget/."
         ) from None
-
+    # Both ports are taken before anything is written: a start that fails changes nothing.
+    for at in (port, page_port):
+        try:  # as werkzeug binds, but it would print a paragraph and exit
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((host, at))
+        except OSError as e:
+            raise click.ClickException(
+                f"Cannot listen on {host}:{at} ({e.strerror}): pass --port or --page-port."
+            ) from None
+    page_app: dict = {}
     servers = [
-        make_server(host, port, app, threaded=True),
-        make_server(
-            host,
-            page_port,
-            host_app(collector_url, k, survey_ids, inbox=demo_alerts(app, page_url, k)),
-            threaded=True,
-        ),
+        make_server(host, at, wsgi, threaded=True)
+        for at, wsgi in ((port, app), (page_port, lambda *a: page_app["app"](*a)))
     ]
+    k, survey_ids = setup(db.session(), Path(app.instance_path), origins)
+    app.config.setdefault("PUBLIC_URL", collector_url)
+    page_app["app"] = host_app(collector_url, k, survey_ids, inbox=demo_alerts(app, page_url, k))
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo("Fiilis demo is running")

@@ -8,6 +8,7 @@ newest first, so answering 2 with a comment on the demo page shows the alert a m
 from __future__ import annotations
 
 import json
+import re
 import threading
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -52,8 +53,18 @@ def mails(folder: Path) -> list[dict]:
     return out
 
 
+_LINK = re.compile(r"<([^|>]+)\|([^>]*)>")
+
+
+def slack_text(text: str) -> str:
+    """mrkdwn as Slack shows it: ``<url|label>`` is its label, ``*bold*`` loses its stars."""
+    shown = _LINK.sub(lambda m: m.group(2), text).replace("*", "")
+    return shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def register(host: Flask, *, instance: Path, mail_folder: Path) -> None:
     """Add the Slack stand-in and the inbox page to the demo page's app."""
+    host.add_template_filter(slack_text, "slack_text")
 
     @host.post("/slack/<path:channel>")
     def slack_hook(channel: str):

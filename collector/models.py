@@ -378,3 +378,99 @@ class SavedView(Base):
     name: Mapped[str] = mapped_column(String(80))
     query: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- outbox (DESIGN §10) -------------------------------------------------------------------------
+
+
+class OutboxEvent(Base):
+    """A change that must reach the outside, written in the transaction that made it.
+
+    ``data`` (the API's own object) is filled in when the event is dispatched and kept from then
+    on, so that every delivery and replay of one event carries the same body.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # The sweep: events not dispatched whose last enqueue is old.
+        Index(None, "dispatched_at", "enqueued_at"),
+        Index(None, "site_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # evt_…
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(64))  # the response the event is about
+    data: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: when delivery was last put on the queue (the commit itself counts as the first time)
+    enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dispatched_at: Mapped[datetime | None]
+
+
+# -- webhooks (DESIGN §11) -----------------------------------------------------------------------
+
+
+class WebhookEndpoint(Base):
+    """Where a site's events are POSTed, signed (Standard Webhooks).
+
+    The signing secret is not stored: it is derived from the collector's secret key and a random
+    ``secret_salt`` (HMAC), so a copy of the database alone cannot sign. ``secret_key_id`` names
+    the key it was derived with (a fingerprint), so that it keeps working while that key is one
+    of ``FIILIS_SECRET_KEY_FALLBACKS``. After a rotation the previous secret also signs until
+    ``previous_until``.
+    """
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index(None, "site_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # whk_…
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(String(200))
+    events: Mapped[list[Any]] = mapped_column(default=list)
+    filter: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: why the collector turned it off: ``gone`` (410), ``failing`` (3 days); none when by hand
+    disabled_reason: Mapped[str | None] = mapped_column(String(16))
+    secret_salt: Mapped[str] = mapped_column(String(64))
+    secret_key_id: Mapped[str] = mapped_column(String(16))
+    previous_salt: Mapped[str | None] = mapped_column(String(64))
+    previous_key_id: Mapped[str | None] = mapped_column(String(16))
+    previous_until: Mapped[datetime | None]
+    #: first failure since the last success; three days of it turn the endpoint off
+    failing_since: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: its tries, their outcome, and when the next one is due."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id"),
+        Index(None, "endpoint_id", "created_at", "id"),
+        # The sweep: pending deliveries whose try is overdue.
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # dlv_…
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|succeeded|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: tries before the current round (a replay starts a new round of the schedule)
+    round_start: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    #: a worker sending it now holds it until then (another enqueue of it waits)
+    leased_until: Mapped[datetime | None]
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_ms: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    #: the last tries, newest last: ``[{at, status, ms, error}]``
+    log: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    delivered_at: Mapped[datetime | None]

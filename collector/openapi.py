@@ -7,7 +7,7 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from collector import __version__
 
@@ -32,6 +32,11 @@ ERROR = {
 }
 
 
+#: A character of any input string: not NUL. The door (``collector.api.body``) also refuses a lone
+#: surrogate, which a JSON Schema pattern cannot portably say (it is not a Unicode character).
+STORABLE_TEXT = r"[^\u0000]"
+
+
 def doc(
     summary: str,
     *,
@@ -39,6 +44,7 @@ def doc(
     query: Schema | None = None,
     response: Schema | None = None,
     status: int = 200,
+    also: tuple[int, ...] = (),
     content_type: str = "application/json",
     body_types: tuple[str, ...] = ("application/json",),
     tag: str | None = None,
@@ -53,6 +59,7 @@ def doc(
             "query": query,
             "response": response,
             "status": status,
+            "also": also,
             "content_type": content_type,
             "body_types": body_types,
             "tag": tag,
@@ -68,12 +75,41 @@ def _schema_name(schema: Schema) -> str:
     return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
 
 
+class _Plugin(MarshmallowPlugin):
+    """apispec's marshmallow plugin, plus what our fields and schemas state beyond marshmallow's
+    own validators: a field's or schema's ``openapi`` attribute (JSON Schema keywords for a rule
+    written in Python, such as "at least one of"), the refused text of every input string, and
+    the keys of a ``Dict``."""
+
+    def init_spec(self, spec):
+        super().init_spec(spec)
+        self.converter.add_attribute_function(_field_extras)
+
+    def schema_helper(self, name, _, schema=None, **kwargs):
+        json_schema = super().schema_helper(name, _, schema=schema, **kwargs)
+        extra = getattr(schema if isinstance(schema, type) else type(schema), "openapi", None)
+        if json_schema is not None and extra:
+            json_schema.update(extra)
+        return json_schema
+
+
+def _field_extras(self, field, ret=None, **kwargs) -> dict:
+    extra = dict(getattr(field, "openapi", None) or {})
+    ret = {**(ret or {}), **extra}
+    if isinstance(field, fields.String) and not field.dump_only and "pattern" not in ret:
+        low, high = ret.get("minLength", 0), ret.get("maxLength")
+        extra["pattern"] = f"^{STORABLE_TEXT}{{{low},{'' if high is None else high}}}$"
+    if isinstance(field, fields.Dict) and field.key_field is not None and not field.dump_only:
+        extra["propertyNames"] = self.field2property(field.key_field)
+    return extra
+
+
 def build(app: Flask) -> dict:
     spec = APISpec(
         title="Fiilis collector API",
         version=__version__,
-        openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        openapi_version="3.1.0",
+        plugins=[_Plugin(schema_name_resolver=_schema_name)],
         info={"description": "CSAT, CES and NPS feedback: the management and browser APIs."},
     )
     spec.components.security_scheme(
@@ -104,10 +140,17 @@ def _operation(rule, meta: dict, method: str) -> dict:
         "description": "Error",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+    if meta["content_type"] == "text/html":
+        # A page's own failures (an unknown or expired link) are pages too; input refused at the
+        # door keeps the JSON shape.
+        error["content"]["text/html"] = {"schema": {"type": "string"}}
     op: dict = {
         "summary": meta["summary"],
         "operationId": f"{method.lower()}_{rule.endpoint.replace('.', '_')}",
-        "responses": {str(meta["status"]): ok, "default": error},
+        "responses": {
+            **{str(code): ok for code in (meta["status"], *meta["also"])},
+            "default": error,
+        },
         "parameters": [
             {"in": "path", "name": arg, "required": True, "schema": {"type": "string"}}
             for arg in sorted(rule.arguments)

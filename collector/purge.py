@@ -1,12 +1,18 @@
-"""``fiilis purge``: apply each site's ``retention_days`` (run it daily, e.g. from cron)."""
+"""Retention: each site's ``retention_days``, applied daily by the worker and by ``fiilis purge``."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from collector import db
+from collector import db, jobs
 from collector.services import users
+
+
+@jobs.periodic(jobs.crontab(minute="41", hour="2"))
+def purge_daily() -> int:
+    """The worker applies retention once a day; how many responses it deleted."""
+    return sum(p.responses for p in users.purge(db.session()))
 
 
 @click.command("purge")

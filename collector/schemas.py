@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from collector.domain import scale
+from collector.domain import origins, scale
 
 LOCALES = ("en", "fi", "sv")
 EVENT_NAME = re.compile(r"^[a-z0-9_.:-]{1,64}$")
@@ -33,38 +32,52 @@ def LocaleTexts(*, max_length: int = 300, **kwargs) -> fields.Dict:
         if "en" not in value:
             raise ValidationError("An English text is required: it is the fallback for the others.")
 
-    return fields.Dict(
+    texts = fields.Dict(
         keys=fields.Str(validate=validate.Regexp(LOCALE_TAG, error="Not a locale such as fi.")),
         values=fields.Str(validate=validate.Length(1, max_length)),
         validate=[has_en, validate.Length(1, 20)],
         **kwargs,
     )
+    texts.openapi = {"required": ["en"], "maxProperties": 20}
+    return texts
 
 
 class Origin(fields.Str):
-    """A web origin, normalised: scheme://host[:port], lower case, no path."""
+    """A web origin, as a browser spells it (``collector.domain.origins``): punycode, lower case,
+    no default port, no path."""
+
+    openapi = {
+        "pattern": r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?"
+        r"(\.[A-Za-z][A-Za-z0-9]{0,30})*(:[1-9][0-9]{0,3})?$",
+        "description": "scheme://host[:port]; stored in punycode, lower case, no default port",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValidationError(
-                "An origin is scheme://host[:port], e.g. https://app.example.com."
-            )
-        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-            raise ValidationError("An origin has no path, query, fragment or user.")
+        text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            port = parts.port
-        except ValueError:
-            raise ValidationError("The port is not a number.") from None
-        default = {"http": 80, "https": 443}[parts.scheme]
-        host = parts.hostname.lower()
-        if ":" in host:
-            host = f"[{host}]"
-        return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+            return origins.normalise(text)
+        except origins.NotAnOrigin as e:
+            raise ValidationError(str(e)) from None
+
+
+_SCALAR = {"type": ["string", "number", "boolean"], "pattern": r"^[^\u0000]*$"}
 
 
 class TargetingRuleSchema(Schema):
+    #: What ``_value_fits_op`` checks, for the OpenAPI document.
+    openapi = {
+        "oneOf": [
+            {"properties": {"op": {"enum": ["gte", "lte"]}, "value": {"type": "number"}}},
+            {
+                "properties": {
+                    "op": {"const": "in"},
+                    "value": {"type": "array", "minItems": 1, "items": _SCALAR},
+                }
+            },
+            {"properties": {"op": {"enum": ["eq", "neq"]}, "value": _SCALAR}},
+        ]
+    }
+
     trait = fields.Str(required=True, validate=validate.Length(1, 64))
     op = fields.Str(required=True, validate=validate.OneOf(["eq", "neq", "in", "gte", "lte"]))
     value = fields.Raw(required=True)
@@ -104,7 +117,10 @@ class SurveySchema(Schema):
     question = LocaleTexts(required=True)
     followup = LocaleTexts(allow_none=True, load_default=None)
     trigger_events = fields.List(
-        EventName(), load_default=list, validate=validate.Length(0, 20, error="At most 20 events.")
+        EventName(),
+        load_default=list,
+        validate=validate.Length(0, 20, error="At most 20 events."),
+        metadata={"uniqueItems": True},
     )
     delay_ms = fields.Int(
         load_default=0, validate=validate.Range(0, 600_000, error="At most 10 minutes (600000 ms).")
@@ -121,14 +137,17 @@ class SurveySchema(Schema):
     max_responses = fields.Int(
         allow_none=True,
         load_default=None,
-        validate=validate.Range(1, error="At least 1, or empty for no limit."),
+        # Below the database's integers: 2**63 was a 500.
+        validate=validate.Range(
+            1, 100_000_000, error="From 1 to 100000000, or empty for no limit."
+        ),
     )
     priority = fields.Int(
         load_default=0, validate=validate.Range(-1000, 1000, error="From -1000 to 1000.")
     )
     active = fields.Bool(load_default=True)
     scale = fields.Method("_scale", dump_only=True)
-    archived_at = fields.AwareDateTime(dump_only=True)
+    archived_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 

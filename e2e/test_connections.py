@@ -13,6 +13,7 @@ from collector import db
 from collector.domain import messages
 from collector.models import Site
 from collector.services import accounts, alerts
+from collector.webhooks import service as webhooks
 from e2e.conftest import SCREENSHOTS
 from e2e.test_dashboard import PASSWORD, axe_violations, log_in
 from tests.factories import Rows
@@ -115,6 +116,17 @@ def test_connections_page_has_no_axe_violations(
                 "active": False,
             },
         )
+        webhooks.create(
+            db.session(),
+            owner,
+            {
+                "url": "https://93.184.216.34/fiilis",
+                "events": ["response.created"],
+                "filter": {},
+                "active": True,
+                "description": "CRM sync",
+            },
+        )
     context = browser.new_context(
         bypass_csp=True, color_scheme=scheme, viewport={"width": width, "height": 900}
     )
@@ -127,6 +139,9 @@ def test_connections_page_has_no_axe_violations(
         assert axe_violations(page) == []
         device = "desktop" if width > 600 else "phone"
         keep(page, f"connections-{device}-{scheme}", full_page=True)
+        page.get_by_role("link", name="Deliveries to https://93.184.216.34/fiilis").click()
+        expect(page.get_by_role("heading", name="Webhook deliveries")).to_be_visible()
+        assert axe_violations(page) == []
     finally:
         context.close()
 

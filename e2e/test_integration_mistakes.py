@@ -260,3 +260,36 @@ def test_the_comment_counter_near_the_limit_and_16px_on_phones(page, open_host, 
     page.get_by_role("button", name="Send").click()
     rows = wait_for(lambda: [r for r in responses(site, survey["id"]) if r.get("comment")])
     assert len(rows[0]["comment"]) == 1999  # nothing cut
+
+
+# -- navigation ---------------------------------------------------------------------------------
+
+
+def test_a_tracked_link_to_another_page_shows_the_card_there_once(page, host, collector, site):
+    survey = make_survey(site, "csat", delay_ms=800)
+    user = "walker1"
+    next_page = host.add("/receipt", embed(collector, site, user_id=user, body="<h1>Receipt</h1>"))
+    link = f'<a id="pay" href="{next_page}" data-fiilis-track="invoice.paid">Pay invoice</a>'
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(host.add("/invoice", embed(collector, site, user_id=user, body=link)))
+    page.wait_for_function("window.fiilis && window.fiilis.version")
+    page.click("#pay")
+    page.wait_for_url(next_page)
+    expect(page.get_by_role("heading", name="Receipt")).to_be_visible()
+    expect(card(page)).to_be_visible(timeout=10_000)
+    expect(card(page)).to_have_count(1)
+    page.get_by_role("radio", name="4", exact=True).click()
+    rows = wait_for(lambda: responses(site, survey["id"]))
+    assert [(r["score"], r["event"]) for r in rows] == [(4, "invoice.paid")]
+
+    # never shown twice: the next page view, and the one after, ask nothing
+    for _ in range(2):
+        page.goto(next_page)
+        page.wait_for_function("window.fiilis && window.fiilis.version")
+        page.wait_for_timeout(1500)
+        expect(card(page)).to_have_count(0)
+    prompts = site.api.get(f"/v1/users/{user}").json()["prompts"]
+    assert len(prompts) == 1 and prompts[0]["status"] == "answered"
+    assert len(responses(site, survey["id"])) == 1
+    assert errors == []

@@ -60,7 +60,9 @@ def test_a_dismissed_card_is_recorded_and_not_shown_again(open_host, site):
     expect(card(page)).to_have_count(0)
 
     def dismissed():
-        body = site.api.get("/v1/users/u9/eligibility", params={"survey": survey["id"]}).json()
+        body = site.api.get(
+            "/v1/eligibility", params={"user_id": "u9", "survey": survey["id"]}
+        ).json()
         return body if body["reason"] == "dismissed_recently" else None
 
     body = wait_for(dismissed)

@@ -55,7 +55,8 @@ def pytest_sessionstart(session):
 def pytest_generate_tests(metafunc):
     if "backend" not in metafunc.fixturenames:
         return
-    both = "/tests/api/" in str(metafunc.definition.path) and _pg_reachable()
+    path = str(metafunc.definition.path)
+    both = ("/tests/api/" in path or "/tests/contract/" in path) and _pg_reachable()
     metafunc.parametrize(
         "backend", ["sqlite", "postgresql"] if both else ["sqlite"], scope="session"
     )
@@ -116,13 +117,16 @@ def database_url(migrated, tmp_path):
 
 
 @pytest.fixture
-def app_config(database_url):
+def app_config(database_url, tmp_path):
     return {
         "TESTING": True,
         "ENV": "production",
         "SECRET_KEY": "test-secret-key",
         "DATABASE_URL": database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Each test has its own job queue and mail folder; tests/jobs.py runs a worker on it.
+        "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}",
+        "MAIL_FOLDER": str(tmp_path / "mail"),
     }
 
 
@@ -171,3 +175,34 @@ def site(make_site):
 @pytest.fixture
 def other_site(make_site):
     return make_site(name="Other Corp", origins=("https://other.example.org",))
+
+
+@pytest.fixture
+def worker(app):
+    """The app's job queue run by a real huey consumer in this process (tests/workers.py)."""
+    from tests.workers import Worker
+
+    running = Worker(app).start()
+    yield running
+    running.stop()
+    running.raise_errors()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on localhost that keeps what it receives (tests/smtp.py)."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP server on localhost that keeps what it receives (tests/receivers.py)."""
+    from tests.receivers import Receiver
+
+    server = Receiver().start()
+    yield server
+    server.stop()

@@ -57,3 +57,19 @@ def delete(alert_id: str):
     return deleted_schema.dump(
         {"id": alerts.delete(db.session(), current_site(), alert_id), "deleted": True}
     )
+
+
+test_sent_schema = Schema.from_dict(
+    {"id": fields.Str(required=True), "sent": fields.Bool(required=True)}, name="AlertTestSent"
+)()
+
+
+@bp.post("/<alert_id>/test")
+@doc(
+    "Send a sample alert to the alert's Slack channel or addresses now (502 says why it failed)",
+    response=test_sent_schema,
+    tag="alerts",
+)
+def test(alert_id: str):
+    alerts.send_test(db.session(), current_site(), alert_id)
+    return test_sent_schema.dump({"id": alert_id, "sent": True})

@@ -22,6 +22,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 from flask.wrappers import Response
 
+from collector.domain import origins
 from collector.errors import APIError
 from collector.models import Site
 
@@ -52,7 +53,7 @@ def check(site: Site | None) -> None:
     if site is None:
         return
     allowed = site.allowed_origins or []
-    if normalise(origin) in allowed or (not allowed and dev):
+    if origins.same(origin, allowed) or (not allowed and dev):
         g.cors_origin = origin
         return
     raise APIError(
@@ -61,11 +62,6 @@ def check(site: Site | None) -> None:
         f"The origin {origin} is not allowed for {site.public_key}: add it under Settings → "
         "Allowed origins in the dashboard (or PATCH /v1/site allowed_origins).",
     )
-
-
-def normalise(origin: str) -> str:
-    """Browsers already send ``scheme://host[:port]`` without default ports; only case varies."""
-    return origin.strip().lower().rstrip("/")
 
 
 def preflight() -> Response:

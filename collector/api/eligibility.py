@@ -1,4 +1,8 @@
-"""``/v1/users/<user_id>/eligibility``: why a user was or was not asked, rule by rule."""
+"""``/v1/eligibility?user_id=…&survey=…``: why a user was or was not asked, rule by rule.
+
+Not below ``/v1/users/<user_id>``: a user id there is the whole rest of the path (ids may hold
+``/``), so nothing else may live below it, or ``u1/eligibility`` would name two things.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +15,25 @@ from collector.api.prompt_schemas import EligibilityQuerySchema, EligibilitySche
 from collector.openapi import doc
 from collector.services import explain
 
-bp = Blueprint("eligibility", __name__, url_prefix="/users")
+bp = Blueprint("eligibility", __name__)
 
 eligibility_query = EligibilityQuerySchema()
 eligibility_schema = EligibilitySchema()
 
 
-@bp.get("/<path:user_id>/eligibility")
+@bp.get("/eligibility")
 @doc(
     "Every rule of who gets asked, for this user and survey",
     query=eligibility_query,
     response=eligibility_schema,
     tag="users",
 )
-def get(user_id: str):
+def get():
     q = query(eligibility_query)
     found = explain.why(
         db.session(),
         current_site(),
-        user_id,
+        q["user_id"],
         q["survey"],
         clock.now(),
         origin=q["origin"],

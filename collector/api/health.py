@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, jsonify, redirect, url_for
 from sqlalchemy import text
 
-from collector import db, openapi
+from collector import db, limits, openapi
 from collector.errors import APIError
 
 bp = Blueprint("health", __name__)
@@ -22,12 +22,21 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
+    """200 while the database answers: ``ready``, or ``degraded`` when the rate-limit store does
+    not (requests are then served, limited per process); 503 when the database does not."""
     try:
         db.session().execute(text("SELECT 1"))
     except Exception as e:  # any driver error means "not ready"
         current_app.logger.warning("readiness check failed: %s", e)
         raise APIError(503, "database_unavailable", "The database does not answer.") from e
-    return {"status": "ready", "database": db.engine().dialect.name}
+    store = limits.store_state(current_app)
+    if not store["reachable"]:
+        current_app.logger.warning("rate-limit store %s does not answer", store["kind"])
+    return {
+        "status": "ready" if store["reachable"] else "degraded",
+        "database": db.engine().dialect.name,
+        "rate_limit_store": store,
+    }
 
 
 @bp.get("/v1/openapi.json")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -22,6 +22,8 @@ GROUP_BY = re.compile(r'^(event|tag|trait:[^"\\\x00-\x1f]{1,64})$')
 
 class TimeZone(fields.Str):
     """An IANA time zone name such as ``Europe/Helsinki``."""
+
+    openapi = {"enum": sorted(available_timezones())}
 
     def _deserialize(self, value, attr, data, **kwargs):
         name = super()._deserialize(value, attr, data, **kwargs)

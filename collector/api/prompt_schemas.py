@@ -9,6 +9,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from collector.domain.eligibility import ORIGINS, REASONS
+from collector.openapi import STORABLE_TEXT
 from collector.schemas import EVENT_NAME, ThemeSchema
 from collector.services.visits import SHOW_EVENT
 
@@ -18,6 +19,7 @@ MAX_VALUE = 200
 MAX_COMMENT = 2000
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$")
 ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+STORABLE = f"^{STORABLE_TEXT}*$"
 
 
 class ScalarMap(fields.Dict):
@@ -27,6 +29,17 @@ class ScalarMap(fields.Dict):
     def __init__(self, max_items: int, **kwargs):
         super().__init__(keys=fields.Str(validate=validate.Length(1, 64)), **kwargs)
         self.max_items = max_items
+        self.openapi = {  # what _deserialize checks, for the OpenAPI document
+            "maxProperties": max_items,
+            "additionalProperties": {
+                "nullable": True,
+                "anyOf": [
+                    {"type": "string", "maxLength": MAX_VALUE, "pattern": STORABLE},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                ],
+            },
+        }
 
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
@@ -72,7 +85,10 @@ def _locale():
 
 def _url():
     return fields.Str(
-        allow_none=True, load_default=None, validate=[validate.Length(1, 2048), _page_url]
+        allow_none=True,
+        load_default=None,
+        validate=[validate.Length(1, 2048), _page_url],
+        metadata={"pattern": f"^https?://{STORABLE_TEXT}{{0,2040}}$"},
     )
 
 
@@ -112,7 +128,16 @@ class VisitSchema(Schema):
 class EventSchema(VisitSchema):
     """An event from the page (``POST /v1/widget/events``); ``$show`` names its ``survey_id``."""
 
-    event = fields.Str(required=True, validate=validate.Length(1, 64))
+    openapi = {
+        "if": {"properties": {"event": {"const": SHOW_EVENT}}, "required": ["event"]},
+        "then": {"required": ["survey_id"], "properties": {"survey_id": {"type": "string"}}},
+    }
+
+    event = fields.Str(
+        required=True,
+        validate=validate.Length(1, 64),
+        metadata={"pattern": rf"^(\$show|{EVENT_NAME.pattern[1:-1]})$"},
+    )
     props = ScalarMap(MAX_PROPS, allow_none=True, load_default=None)
     url = _url()
     survey_id = _optional_str(length=(1, 40))
@@ -239,6 +264,7 @@ class PromptSchema(Schema):
 
 
 class EligibilityQuerySchema(Schema):
+    user_id = fields.Str(required=True, validate=validate.Length(1, 200))
     survey = fields.Str(required=True, validate=validate.Length(1, 40))
     origin = fields.Str(
         load_default=None,

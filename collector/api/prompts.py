@@ -42,6 +42,7 @@ def idempotency_key() -> str | None:
     body=trigger_schema,
     response=trigger_answer,
     status=201,
+    also=(200,),
     tag="prompts",
 )
 def create():

@@ -39,6 +39,8 @@ class Instant(fields.Str):
     (its midnight) or a date-time without offset in the request's time zone.
     """
 
+    openapi = {"anyOf": [{"format": "date"}, {"format": "date-time"}]}
+
     def _deserialize(self, value, attr, data, **kwargs):
         raw = _SPACED_OFFSET.sub(
             r"\1+\2", super()._deserialize(value, attr, data, **kwargs).strip()
@@ -162,6 +164,8 @@ def _tag_list(description: str) -> fields.List:
 
 
 class FollowupPatchSchema(Schema):
+    openapi = {"minProperties": 1}
+
     followup_status = fields.Str(validate=validate.OneOf(results.FOLLOWUP_STATUSES))
     followup_owner = fields.Str(allow_none=True, validate=validate.Length(1, 200))
     followup_note = fields.Str(allow_none=True, validate=validate.Length(1, 5000))

@@ -1,7 +1,9 @@
 """``/v1/users/<user_id>``: export everything held about a user, or erase it.
 
-User ids come from the host app and may hold ``/``, ``@`` or ``:`` (``anon:<uuid>``), so the route
-takes the rest of the path; percent-encoded ids (``a%2Fb``) arrive decoded the same way.
+User ids come from the host app and may hold ``/``, ``@`` or ``:`` (``anon:<uuid>``): in a path the
+id is the whole rest of it, percent-encoded (``a%2Fb``, decoded before routing like ``a/b``), and
+nothing else lives below ``/v1/users/`` (eligibility is ``/v1/eligibility?user_id=…``), so every
+path there names one user.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from collector.api import (
     site,
     surveys,
     users,
+    webhooks,
 )
 from collector.api.auth import require_secret_key
 
@@ -28,5 +29,6 @@ for child in (
     metrics.bp,
     users.bp,
     alerts.bp,
+    webhooks.bp,
 ):
     management.register_blueprint(child)

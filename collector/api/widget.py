@@ -10,7 +10,7 @@ from flask import Blueprint, g, request
 
 from collector import clock, db, store
 from collector.api import cors
-from collector.api.body import json_body, peek
+from collector.api.body import json_body, parsed
 from collector.api.prompt_schemas import (
     CommentSchema,
     EventSchema,
@@ -53,7 +53,9 @@ bp.after_request(cors.headers)
 def _claimed_site() -> SiteSettings | None:
     """The site the body speaks for, read leniently: the handler validates the body in full. A
     prompt token is verified here, once: its claims (``g.token_claims``) name the site."""
-    body = peek() or {}
+    body = parsed()
+    if not isinstance(body, dict):
+        return None
     if isinstance(body.get("site_key"), str):
         return store.work().site_by_public_key(body["site_key"])
     if isinstance(body.get("token"), str):
@@ -147,6 +149,7 @@ def dismissed(prompt_id: str):
     body=response_create,
     response=widget_response,
     status=201,
+    also=(200,),
     body_types=BODY_TYPES,
     tag="browser",
     auth="site_key",

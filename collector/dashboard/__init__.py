@@ -176,6 +176,7 @@ def init_app(app: Flask) -> None:
         connections,
         login,
         overview,
+        people,
         responses,
         site,
         surveys,

@@ -14,6 +14,9 @@ ACCOUNT = "account"  # any logged-in account, even one on no site any more (to l
 #: endpoint → {method: what it needs}; HEAD is read as GET.
 RULES: dict[str, dict[str, str]] = {
     "dashboard.login": {"GET": PUBLIC, "POST": PUBLIC},
+    "dashboard.accept_invite": {"GET": PUBLIC, "POST": PUBLIC},
+    "dashboard.forgot_password": {"GET": PUBLIC, "POST": PUBLIC},
+    "dashboard.reset_password": {"GET": PUBLIC, "POST": PUBLIC},
     "dashboard.logout": {"POST": ACCOUNT},
     "dashboard.not_found": {"GET": ACCOUNT},
     "dashboard.switch_site": {"POST": ACCOUNT},
@@ -43,10 +46,16 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.create_alert": {"POST": "admin"},
     "dashboard.toggle_alert": {"POST": "admin"},
     "dashboard.delete_alert": {"POST": "admin"},
+    "dashboard.test_alert": {"POST": "admin"},
+    # A webhook's delivery log shows its URL and what was sent: admins, like the webhooks API.
+    "dashboard.webhook_deliveries": {"GET": "admin"},
+    "dashboard.replay_delivery": {"POST": "admin"},
     "dashboard.save_digest": {"POST": "viewer"},
     "dashboard.team": {"GET": "admin"},
     "dashboard.change_role": {"POST": "admin"},
     "dashboard.remove_member": {"POST": "admin"},
+    "dashboard.invite": {"POST": "admin"},
+    "dashboard.revoke_invite": {"POST": "admin"},
 }
 
 CLOSED = "closed"

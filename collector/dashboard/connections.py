@@ -13,7 +13,7 @@ from collector.api.alert_schemas import AlertSchema
 from collector.dashboard import bp, forms
 from collector.dashboard.surveys import site_surveys
 from collector.domain.digests import WEEKDAYS
-from collector.errors import status_of
+from collector.errors import APIError, status_of
 from collector.services import alerts, digests
 from collector.services.failures import Invalid, Refused
 
@@ -24,6 +24,7 @@ NOTICES = {
     "paused": "Alert paused: nothing is sent until you resume it.",
     "resumed": "Alert resumed.",
     "deleted": "Alert deleted.",
+    "tested": "Test sent: look for it in the channel or the inbox.",
     "digest": "Digest saved.",
     "digest-off": "Digest turned off.",
 }
@@ -39,13 +40,14 @@ def _all_alerts() -> list:
         cursor = pagination.encode(items[-1].created_at, items[-1].id)
 
 
-def _render(values=None, errors=None, digest_errors=None, status=200):
+def _render(values=None, errors=None, digest_errors=None, test_failed=None, status=200):
     listed = site_surveys(include_archived=True)
     page = render_template(
         "dashboard/connections.html",
         section="connections",
         title="Connections",
         alerts=_all_alerts(),
+        webhooks=_all_webhooks(),
         surveys=listed,
         survey_names={s.id: s.name for s in listed},
         values=values or {"channel": "slack", "digest": "", "has_comment": ""},
@@ -56,6 +58,7 @@ def _render(values=None, errors=None, digest_errors=None, status=200):
         weekdays=WEEKDAYS,
         time_zones=TIME_ZONES,
         notice=NOTICES.get(request.args.get("done", "")),
+        test_failed=test_failed,
     )
     return page, status
 
@@ -84,6 +87,17 @@ def toggle_alert(alert_id: str):
     alerts.update(db.session(), g.site, alert_id, {"active": active})
     done = "resumed" if active else "paused"
     return redirect(url_for("dashboard.connections", done=done) + "#alerts")
+
+
+@bp.post("/connections/alerts/<alert_id>/test")
+def test_alert(alert_id: str):
+    try:
+        alerts.send_test(db.session(), g.site, alert_id)
+    except APIError as e:
+        if e.status != 502:
+            raise
+        return _render(test_failed=e.message, status=502)
+    return redirect(url_for("dashboard.connections", done="tested") + "#alerts")
 
 
 @bp.post("/connections/alerts/<alert_id>/delete")
@@ -150,3 +164,48 @@ def filter_summary(rule_filter: dict, survey_names: dict[str, str]) -> str:
 
 for _name, _function in {"shown_target": shown_target, "filter_summary": filter_summary}.items():
     bp.add_app_template_global(_function, _name)
+
+
+# -- webhooks: their delivery log and replay ------------------------------------------------------
+
+DELIVERIES_SHOWN = 50
+
+
+def _all_webhooks() -> list:
+    from collector.webhooks import service as webhooks
+
+    out, cursor = [], None
+    while True:
+        items, more = webhooks.list_page(db.session(), g.site, limit=100, cursor=cursor)
+        out += items
+        if not more:
+            return out
+        cursor = pagination.encode(items[-1].created_at, items[-1].id)
+
+
+@bp.get("/connections/webhooks/<webhook_id>")
+def webhook_deliveries(webhook_id: str):
+    from collector.webhooks import service as webhooks
+
+    endpoint = webhooks.get(db.session(), g.site, webhook_id)
+    items, more = webhooks.deliveries_page(
+        db.session(), g.site, webhook_id, limit=DELIVERIES_SHOWN, cursor=None
+    )
+    return render_template(
+        "dashboard/webhook_deliveries.html",
+        section="connections",
+        title="Webhook deliveries",
+        endpoint=endpoint,
+        deliveries=items,
+        more=more,
+        replayed=request.args.get("replayed"),
+    )
+
+
+@bp.post("/connections/webhooks/<webhook_id>/deliveries/<delivery_id>/retry")
+def replay_delivery(webhook_id: str, delivery_id: str):
+    from collector.webhooks import service as webhooks
+
+    webhooks.retry(db.session(), g.site, webhook_id, delivery_id)
+    target = url_for("dashboard.webhook_deliveries", webhook_id=webhook_id, replayed=delivery_id)
+    return redirect(target)

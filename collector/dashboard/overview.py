@@ -1,4 +1,4 @@
-"""Overview: each active survey's score, interval, trend, distribution and score by event.
+"""Overview: each survey's score (active ones first, then the paused), interval, trend, distribution and score by event.
 
 Every number is ``results.metrics`` (what ``GET /v1/metrics`` answers) for the chosen period.
 """
@@ -112,12 +112,13 @@ def overview():
     today = datetime.now(UTC).date()
     p, error = period(request.args, today)
     listed = site_surveys()
-    active = sorted((s for s in listed if s.active), key=lambda s: (-s.priority, s.created_at))
+    # Active surveys first; a paused one keeps its results here, after them, marked paused.
+    shown = sorted(listed, key=lambda s: (not s.active, -s.priority, s.created_at))
     try:
-        cards = [card(s, p) for s in active]
+        cards = [card(s, p) for s in shown]
     except (ValidationError, Refused):  # a period the metrics refuse (too many daily points)
         p, error = period({}, today)[0], "That period is too long for this interval."
-        cards = [card(s, p) for s in active]
+        cards = [card(s, p) for s in shown]
     return render_template(
         "dashboard/overview.html",
         section="overview",
@@ -127,5 +128,5 @@ def overview():
         periods=PERIODS,
         period_url=partial(_url, p),
         cards=cards,
-        inactive=len(listed) - len(active),
+        inactive=0,
     )

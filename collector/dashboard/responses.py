@@ -8,17 +8,20 @@ from itertools import chain
 from flask import Response as HTTPResponse
 from flask import g, redirect, render_template, request, stream_with_context, url_for
 from marshmallow import ValidationError
+from sqlalchemy import select
 
-from collector import db
+from collector import db, mail
 from collector.api.responses import followup_patch, response_filter
 from collector.dashboard import auth, bp, forms, inbox
 from collector.dashboard.surveys import site_surveys
-from collector.models import utcnow
+from collector.models import Survey, utcnow
 from collector.services import accounts, results, triage
 
 PAGE_SIZE = 25
 #: Comments longer than this are cut at a word in the table; the response's page has them whole.
 CLIP_AT = 240
+#: An owner's e-mail lists at most this many responses; its link opens them all.
+MAIL_LIST_MAX = 100
 HAS_COMMENT = {"yes": True, "no": False, "any": None}
 DEFAULTS = {"order": "low_first", "has_comment": "yes"}
 STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "closed": "Closed"}
@@ -192,7 +195,12 @@ def follow_up(response_id: str):
     if owner and owner != view.followup_owner and owner not in team_emails():
         errors = {"followup_owner": "Pick someone on the team of this site."}
         return _render_response(view, errors, data, 422)
-    results.update_followup(db.session(), g.site, response_id, changes, actor=g.account.email)
+    before = view.followup_owner  # the view reads the row, which the update changes
+    updated = results.update_followup(
+        db.session(), g.site, response_id, changes, actor=g.account.email
+    )
+    if owner and owner != before and owner != g.account.email:
+        mail_owner(owner, [updated])
     # Back to the same list afterwards: the filters it had are in ``back``.
     back = auth.safe_next(form.get("back"))
     return redirect(
@@ -203,3 +211,38 @@ def follow_up(response_id: str):
             **({"back": back} if back else {}),
         )
     )
+
+
+def mail_owner(owner: str, responses: list) -> None:
+    """One message to the new owner listing the responses just given to them (sent by the
+    worker, after the change is committed)."""
+    ids = {r.survey_id for r in responses}
+    surveys = {s.id: s for s in db.session().scalars(select(Survey).where(Survey.id.in_(ids)))}
+    items = []
+    for r in responses[:MAIL_LIST_MAX]:
+        survey = surveys[r.survey_id]
+        comment = " ".join((r.comment or "").split())
+        items.append(
+            {
+                "score": r.score,
+                "band": inbox.BAND_WORD[survey.kind][inbox.band_of(survey.kind, r.score)],
+                "survey": survey.name,
+                "user_id": r.user_id,
+                "comment": comment if len(comment) <= 200 else comment[:199].rstrip() + "…",
+                "url": url_for("dashboard.response", response_id=r.id, _external=True),
+            }
+        )
+    n = len(responses)
+    follow_ups = f"{n} follow-up{'s' if n != 1 else ''}"
+    message = mail.compose(
+        "assigned",
+        to=owner,
+        subject=f"{follow_ups} for you on {g.site.name}",
+        heading=f"{follow_ups} for you",
+        site_name=g.site.name,
+        actor=g.account.email,
+        items=items,
+        more=max(0, n - MAIL_LIST_MAX),
+        list_url=url_for("dashboard.responses", owner="me", has_comment="any", _external=True),
+    )
+    mail.send_later(message)

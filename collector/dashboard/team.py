@@ -8,8 +8,8 @@ from flask import abort, g, redirect, render_template, request, url_for
 from collector import db
 from collector.dashboard import auth, bp, error_page
 from collector.domain.roles import DESCRIPTIONS, ROLES
-from collector.errors import status_of
-from collector.services import accounts, team
+from collector.errors import APIError, status_of
+from collector.services import accounts, invites, team
 from collector.services.failures import Refused
 
 
@@ -30,6 +30,8 @@ def _render(error: str | None = None, status: int = 200, **extra):
         descriptions=DESCRIPTIONS,
         error=error,
         done=request.args.get("done"),
+        pending=invites.pending(db.session(), g.site),
+        admin_sites=[site for site, role in g.sites if role == "admin"],
         **extra,
     )
     return page, status
@@ -71,3 +73,33 @@ def switch_site():
     if not auth.choose_site(request.form.get("site", "")):
         return error_page(404)
     return redirect(auth.safe_next(request.form.get("next")) or url_for("dashboard.overview"))
+
+
+@bp.post("/team/invite")
+def invite():
+    form = request.form
+    chosen = set(form.getlist("sites")) or {g.site.id}
+    # Only sites where the inviter is an admin, whatever the form says.
+    targets = [site for site, role in g.sites if role == "admin" and site.id in chosen]
+    if len(targets) != len(chosen):
+        abort(403)
+    values = {"email": form.get("email", ""), "role": form.get("role", "editor"), "sites": chosen}
+    try:
+        invites.invite(
+            db.session(),
+            targets,
+            email=values["email"],
+            role=values["role"],
+            actor=g.account.email,
+            link_for=lambda token: url_for("dashboard.accept_invite", token=token, _external=True),
+        )
+    except APIError as e:
+        db.session().rollback()
+        return _render(e.message, e.status, values=values, field=e.param)
+    return redirect(url_for("dashboard.team", done="invited") + "#invite")
+
+
+@bp.post("/team/invites/<invite_id>/revoke")
+def revoke_invite(invite_id: str):
+    invites.revoke(db.session(), g.site, invite_id, actor=g.account.email)
+    return redirect(url_for("dashboard.team", done="revoked") + "#pending")

@@ -8,7 +8,7 @@ from flask import flash, g, redirect, request, url_for
 
 from collector import db
 from collector.dashboard import auth, bp, error_page
-from collector.dashboard.responses import STATUS_LABELS, team_emails
+from collector.dashboard.responses import STATUS_LABELS, mail_owner, team_emails
 from collector.errors import status_of
 from collector.services import results, tagging, triage
 from collector.services.failures import Refused
@@ -51,6 +51,9 @@ def bulk():
             return error_page(404)
         flash(e.message, "error")
         return redirect(_back())
+    owner = changes.get("followup_owner")
+    if owner and owner != g.account.email and changed:
+        mail_owner(owner, changed)
     what = []
     if tag:
         what.append(f"tagged {tag.lower()}")

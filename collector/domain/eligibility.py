@@ -2,7 +2,7 @@
 
 The service layer fills :class:`SurveyRules`, :class:`History` and :class:`Ask` from its queries;
 :func:`decide` answers whether to open a new prompt, and :func:`explain` shows every rule's outcome
-(``GET /v1/users/<id>/eligibility``). Both walk the same rule list, so they cannot disagree.
+(``GET /v1/eligibility?user_id=<id>``). Both walk the same rule list, so they cannot disagree.
 
 The rules, in order; the first that fails is the ``reason``:
 

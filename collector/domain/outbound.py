@@ -23,8 +23,9 @@ def address_refusal(address: str) -> str | None:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return "is not an IP address"
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if ip.version == 6:
+        # ::ffff:127.0.0.1 is 127.0.0.1; 6to4 (2002:7f00:1::) and Teredo carry IPv4 too.
+        ip = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None) or ip
     if ip.is_unspecified:  # 0.0.0.0 and :: reach this host
         return "is not a public address"
     if ip.is_loopback:

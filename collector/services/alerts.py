@@ -77,3 +77,13 @@ def delete(db: Session, site: Site, alert_id: str) -> str:
     db.delete(rule)
     db.commit()
     return alert_id
+
+
+def send_test(db: Session, site: Site, alert_id: str) -> None:
+    """Send a sample alert now, paused or not; ``APIError`` 502 when the target refused it."""
+    from collector import alerting  # the sending side lives with the worker's jobs
+
+    rule = get(db, site, alert_id)
+    channel, target, name = rule.channel, rule.target, site.name
+    db.rollback()  # no transaction held while waiting for Slack or the mail server
+    alerting.send_test(channel, target, name)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from collector import outbox
 from collector.db import uow
 from collector.domain import keys, scale
 from collector.domain.tokens import Claims
@@ -53,6 +54,8 @@ def answer(work: Work, claims: Claims, data: dict, now: datetime) -> tuple[Store
             # Off every scale (and perhaps too big for an integer column): never sent to the
             # database.
             stored = tx.answers.store(**given) if score in scale.ANY else None
+            if stored is not None:  # what must reach the outside, in the answer's transaction
+                work.record("response.created", claims.site_id, response_id, now)
     except IntegrityError as refused:
         # A racing or repeated submission stops here, on the unique prompt_id (or the response
         # id), and the stored response decides.
@@ -126,6 +129,7 @@ def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Res
             )
         response.comment = comment_text(data.get("comment"))
         response.updated_at = now
+        outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     return response
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from collector.db import reading_session
+from collector.domain import spreadsheet
 from collector.models import (
     ResponseTag,
     Site,
@@ -120,13 +121,13 @@ def _tag_list(db: Session, response_id):
 
 def _csv_text(rows) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, **spreadsheet.WRITER_OPTIONS)
     buffer.write("\ufeff")  # the BOM makes Excel read UTF-8 (ä, ö, å)
-    writer.writerow(CSV_COLUMNS)
+    buffer.write(",".join(CSV_COLUMNS) + "\r\n")  # plain names: only cells are quoted
     for count, row in enumerate(rows, 1):
         *cells, tags = row
-        tag_cell = neutralise(",".join(sorted((tags or "").split(","))))
-        writer.writerow([*(_csv_cell(v) for v in cells), tag_cell])
+        tag_cell = ",".join(sorted((tags or "").split(",")))
+        writer.writerow([*(spreadsheet.cell(v) for v in cells), spreadsheet.cell(tag_cell)])
         if count % _CSV_BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)

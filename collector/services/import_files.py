@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+from collector.domain import jsontext
 from collector.services.importing import ItemError
 
 _CHUNK = 64 * 1024
@@ -71,13 +72,13 @@ def _one_line(number: int, line: str) -> Iterator[tuple[int, Any]]:
     if not line:
         return
     try:
-        yield number, json.loads(line)
+        yield number, jsontext.loads(line)
     except ValueError as e:
         yield number, ItemError(None, f"Not valid JSON: {e.msg} (column {e.colno}).")
 
 
 def _array(stream, decoder, first) -> Iterator[tuple[int, Any]]:
-    parse = json.JSONDecoder().raw_decode
+    parse = jsontext.raw_decode
     texts = _decoded(stream, decoder, first)
     buffer, pos, line, done = "", 0, 1, False
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from collector import outbox
 from collector.db import uow
 from collector.domain import keys, scale, texts
 from collector.domain.tokens import TokenError
@@ -129,11 +130,13 @@ def _score_link(db: Session, token: str, raw_score: str, now: datetime, lang: st
         db.add(response)
         db.flush()
         _answered(link.prompt, now)
+        outbox.record(db, "response.created", response.site_id, response.id, now=now)
     elif response.score != score:
         if not open_for_comment(response, now):
             return link.page("done", 409, response, notice="final")
         response.score = score
         response.updated_at = now
+        outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     return link.at(response, now)
 
 
@@ -150,6 +153,7 @@ def comment(db: Session, token: str, comment: str, now: datetime, *, lang: str |
             return link.page("comment", 422, response, notice="too_long")
         response.comment = comment_text(comment)
         response.updated_at = now
+        outbox.record(db, "response.updated", response.site_id, response.id, now=now)
         return link.page("done", 200, response)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from collector import pagination
+from collector import outbox, pagination
 from collector.db import uow
 from collector.domain import keys
 from collector.domain.periods import INTERVALS
@@ -169,6 +169,7 @@ def update_followup(
                     created_at=now,
                 )
             )
+            outbox.record(db, "followup.updated", site.id, response.id, now=now)
         return get(db, site, response_id)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from collector import outbox
 from collector.domain import keys, tags
 from collector.models import Response, ResponseTag, Site, utcnow
 from collector.services.failures import Invalid, NotFound
@@ -110,6 +111,7 @@ def tag_responses(
             )
         if gone or new:
             rows[rid].updated_at = now
+            outbox.record(db, "response.updated", site.id, rid, now=now)
     if commit:
         db.commit()
     return after

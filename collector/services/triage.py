@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from collector import outbox
 from collector.models import Account, FollowupChange, Response, SavedView, Site, utcnow
 from collector.services.failures import Invalid, NotFound
 
@@ -55,6 +56,7 @@ def bulk_followup(
                 created_at=now,
             )
         )
+        outbox.record(db, "followup.updated", site.id, response.id, now=now)
         changed.append(response)
     db.commit()
     return changed

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from collector import db
+from collector import db, outbox
 from collector.db import uow
 from collector.domain import keys
 from collector.domain.widget import SiteSettings, SurveySettings
@@ -54,6 +54,10 @@ class Work:
         with uow(self.session, write=write) as db:
             conn = db.connection()
             yield Tx(Settings(conn), Visitors(conn), Prompts(conn), Answers(conn))
+
+    def record(self, type_: str, site_id: str, subject_id: str, now) -> None:
+        """An outbox event (``collector.outbox``) in the open unit of work's transaction."""
+        outbox.record(self.session, type_, site_id, subject_id, now=now)
 
     def site_by_public_key(self, public_key: str) -> SiteSettings | None:
         """What cannot be a public key is not looked up (nor remembered)."""

@@ -176,3 +176,24 @@ def test_export_errors_come_in_the_json_error_shape(client, site, other_site, ap
     resp = client.get("/v1/responses.csv?limit=5", headers=site.auth)
     assert resp.status_code == 422
     assert resp.get_json()["error"]["param"] == "limit"
+
+
+def test_every_user_text_is_neutralised_the_same_way_followup_included(client, site, rows):
+    survey = rows.survey("csat")
+    made = rows.response(
+        survey,
+        1,
+        at=T0,
+        comment="ok;=1+1",
+        user_id=" =cmd",
+        url="\n=1",
+        followup_owner="＝HYPERLINK()",
+        followup_note=" @SUM(A1)",
+    )
+    resp = export(client, site)
+    raw = resp.get_data().decode("utf-8-sig")
+    assert '"ok;=1+1"' in raw  # quoted: a reader splitting on ";" keeps it one cell
+    [row] = table(resp)
+    assert row["id"] == made
+    assert (row["comment"], row["user_id"], row["url"]) == ("ok;=1+1", "' =cmd", "'\n=1")
+    assert (row["followup_owner"], row["followup_note"]) == ("'＝HYPERLINK()", "' @SUM(A1)")

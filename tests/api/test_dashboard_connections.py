@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -153,3 +154,66 @@ def test_an_unknown_time_zone_is_refused(user):
     )
     assert resp.status_code == 422
     assert 'id="tz-error"' in resp.get_data(as_text=True)
+
+
+def test_send_a_test_posts_a_sample_and_shows_slacks_refusal(user, app):
+    from tests.slack import SlackStandIn
+
+    app.config["ALLOW_PRIVATE_WEBHOOKS"] = True  # the stand-in is on loopback
+    slack = SlackStandIn().start()
+    try:
+        post(user, "/dashboard/connections/alerts", channel="slack", target=slack.url)
+        alert_id = re.search(r"/dashboard/connections/alerts/(alr_\w+)/test", page(user)).group(1)
+        resp = post(user, f"/dashboard/connections/alerts/{alert_id}/test")
+        assert "Test sent" in page(user, resp.headers["Location"])
+        assert len(slack.wait_for(1)) == 1
+        slack.answer_with(403, "invalid_token")
+        resp = post(user, f"/dashboard/connections/alerts/{alert_id}/test")
+        assert resp.status_code == 502
+        text = html.unescape(resp.get_data(as_text=True))
+        assert "The test was not delivered" in text and "invalid_token" in text
+    finally:
+        slack.stop()
+
+
+def test_webhooks_show_their_delivery_log_and_a_failed_one_is_replayed(
+    user, app, client, site, worker
+):
+    from tests.api.test_webhooks import answered
+    from tests.receivers import Receiver
+
+    app.config.update(ALLOW_PRIVATE_WEBHOOKS=True, WEBHOOK_RETRY_SCHEDULE=[0.2])
+    prompting_survey = client.post(
+        "/v1/surveys",
+        json={"kind": "csat", "question": {"en": "How?"}, "trigger_events": ["invoice.paid"]},
+        headers=site.auth,
+    ).get_json()
+    receiver = Receiver().start()
+    try:
+        receiver.answer(500)  # every try fails, until the receiver is fixed
+        made = client.post(
+            "/v1/webhooks",
+            json={"url": receiver.url(), "events": ["response.created"]},
+            headers=site.auth,
+        ).get_json()
+        answered(client, site, 2)
+        worker.drain(timeout=30)
+        text = page(user)
+        assert receiver.url() in text and "response.created" in text
+        log = page(user, f"/dashboard/connections/webhooks/{made['id']}")
+        assert "Failed" in log and "500" in log
+        delivery_id = re.search(r"/deliveries/(dlv_\w+)/retry", log).group(1)
+        receiver.answer(200)
+
+        resp = post(
+            user, f"/dashboard/connections/webhooks/{made['id']}/deliveries/{delivery_id}/retry"
+        )
+        assert resp.status_code == 302
+        worker.drain(timeout=30)
+        got = receiver.wait_for(3)  # the failed tries, then the replay
+        assert {r.headers["webhook-id"] for r in got} == {got[0].headers["webhook-id"]}
+        log = page(user, resp.headers["Location"])
+        assert "Replay queued" in log and "Delivered" in log and "Failed" not in log
+    finally:
+        receiver.stop()
+    assert prompting_survey["id"]

@@ -8,7 +8,7 @@ import html
 import re
 
 # the dashboard tests' fixtures (account, user) are used by name
-from tests.api.test_dashboard import account, text, token, user  # noqa: F401
+from tests.api.test_dashboard import account, rows, text, token, user  # noqa: F401
 
 
 def form_fields(page: str) -> dict[str, str]:
@@ -115,3 +115,13 @@ def test_the_settings_origin_list_names_the_bad_line(user):
     page = text(resp)
     assert "Line 3 (not a url):" in page
     assert re.search(r'id="allowed_origins"[^>]*aria-invalid="true"', page)
+
+
+def test_a_paused_surveys_results_stay_on_the_overview(user, site, rows):
+    paused = rows.survey("csat", name="Old checkout", active=False)
+    rows.responses(paused, [{"score": s} for s in (5, 4, 2)])
+    rows.survey("nps", name="Relationship NPS")
+    page = text(user.get("/dashboard/"))
+    assert "Old checkout" in page and 'class="badge paused">Paused<' in page
+    assert page.index("Relationship NPS") < page.index("Old checkout")  # active ones first
+    assert 'data-n="3"' in page

@@ -159,3 +159,52 @@ def test_a_digest_is_due_once_per_period_at_the_accounts_hour(app, account):
         session.commit()
         assert digests.due(session, datetime(2026, 11, 30, 12, tzinfo=UTC)) == []
         assert isinstance(period, schedule.Period)
+
+
+def test_the_digest_arrives_by_smtp_with_the_metrics_numbers_in_both_parts_once(
+    app, client, site, account, smtp_server, worker
+):
+    from collector import alerting
+
+    app.config["SMTP_URL"] = smtp_server.url
+    rows = Rows(app, site)
+    csat = rows.survey("csat", name="Support CSAT")
+    for score, day in [(5, 23), (4, 24), (1, 25), (2, 26), (5, 27)]:
+        rows.response(csat, score, at=local(2026, 11, day, 9), comment=f"day {day}")
+    rows.response(csat, 1, at=local(2026, 11, 17, 9))  # the week before
+    with app.app_context():
+        session = db.session()
+        digests.subscribe(
+            session,
+            session.get(Account, account),
+            frequency="weekly",
+            weekday=0,
+            hour=8,
+            tz="Europe/Helsinki",
+            now=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+        assert alerting.send_account_digests(SEND_AT) == 1
+        assert alerting.send_account_digests(SEND_AT) == 0  # a second run or a second worker
+    worker.drain()
+    (message,) = smtp_server.wait_for(1)
+    assert message["To"] == "ada@acme.test"
+    assert message["Subject"] == (
+        "Weekly feedback digest for Acme: Mon 23 Nov – Sun 29 Nov 2026 (Europe/Helsinki)"
+    )
+    api = client.get(
+        "/v1/metrics",
+        query_string={
+            "survey": csat,
+            "since": "2026-11-23T00:00:00+02:00",
+            "until": "2026-11-30T00:00:00+02:00",
+        },
+        headers=site.auth,
+    ).get_json()
+    text = message.get_body(("plain",)).get_content()
+    html_part = message.get_body(("html",)).get_content()
+    for part in (text, html_part):
+        assert charts.format_score("csat", api["score"]) in part  # 60.0 %
+        assert charts.format_interval("csat", api["ci95"]) in part
+        assert f"{api['n']} answers" in part
+        assert "day 25" in part and "day 26" in part and "day 23" not in part
+    assert "Wed 25 Nov 2026 09:00 (Europe/Helsinki)" in text

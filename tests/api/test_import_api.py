@@ -173,7 +173,7 @@ def test_someone_who_answered_ten_days_ago_in_an_import_is_not_asked_again(clien
     send(client, site, lines(item(survey, 1, 4, days_ago=10, user_id="u1")))
     assert reason(client, site, user_id="u1") == "answered_recently"
     body = client.get(
-        f"/v1/users/u1/eligibility?survey={survey['id']}", headers=site.auth
+        f"/v1/eligibility?user_id=u1&survey={survey['id']}", headers=site.auth
     ).get_json()
     assert (body["eligible"], body["reason"]) == (False, "answered_recently")
     # Someone whose imported answer is older than the recontact period is asked.

@@ -230,7 +230,7 @@ def test_an_unusable_key_is_refused(client, site):
 def test_eligibility_lists_every_rule_in_order(client, site):
     survey = make_survey(client, site, targeting=[{"trait": "plan", "op": "eq", "value": "pro"}])
     call(client, "/v1/widget/session", visitor(site, "u42", traits={"plan": "pro"}))
-    resp = client.get(f"/v1/users/u42/eligibility?survey={survey['id']}", headers=site.auth)
+    resp = client.get(f"/v1/eligibility?user_id=u42&survey={survey['id']}", headers=site.auth)
     assert resp.status_code == 200
     body = resp.get_json()
     assert (body["user_id"], body["survey"], body["eligible"], body["reason"]) == (
@@ -259,7 +259,7 @@ def test_eligibility_says_why_a_user_was_not_asked(client, site):
     survey = make_survey(client, site)
     mark(client, ask(client, site, user_id="u42"), "dismissed")
     body = client.get(
-        f"/v1/users/u42/eligibility?survey={survey['id']}", headers=site.auth
+        f"/v1/eligibility?user_id=u42&survey={survey['id']}", headers=site.auth
     ).get_json()
     assert (body["eligible"], body["reason"]) == (False, "dismissed_recently")
     failed = [r["name"] for r in body["rules"] if not r["passed"]]
@@ -269,33 +269,34 @@ def test_eligibility_says_why_a_user_was_not_asked(client, site):
 def test_a_backend_only_survey_is_explained_as_a_backend_trigger(client, site):
     survey = make_survey(client, site, "nps", trigger_events=[])
     body = client.get(
-        f"/v1/users/u1/eligibility?survey={survey['id']}", headers=site.auth
+        f"/v1/eligibility?user_id=u1&survey={survey['id']}", headers=site.auth
     ).get_json()
     assert body["origin"] == "api"
     assert body["eligible"] is True
     skipped = [r["name"] for r in body["rules"] if r["skipped"]]
     assert skipped == ["event_not_trigger", "targeting_mismatch", "not_sampled"]
     as_event = client.get(
-        f"/v1/users/u1/eligibility?survey={survey['id']}&origin=event", headers=site.auth
+        f"/v1/eligibility?user_id=u1&survey={survey['id']}&origin=event", headers=site.auth
     ).get_json()
     assert (as_event["eligible"], as_event["reason"]) == (False, "event_not_trigger")
 
 
 def test_eligibility_needs_a_survey_of_this_site(client, site, other_site):
     theirs = make_survey(client, other_site)
-    assert_error(client.get("/v1/users/u1/eligibility", headers=site.auth), 422, param="survey")
-    resp = client.get(f"/v1/users/u1/eligibility?survey={theirs['id']}", headers=site.auth)
+    assert_error(client.get("/v1/eligibility?user_id=u1", headers=site.auth), 422, param="survey")
+    resp = client.get(f"/v1/eligibility?user_id=u1&survey={theirs['id']}", headers=site.auth)
     assert_error(resp, 404)
 
 
 def test_prompts_and_eligibility_need_the_secret_key(client, site):
     assert_error(client.post("/v1/prompts", json={}), 401)
-    assert_error(client.get("/v1/users/u1/eligibility?survey=srv_x"), 401)
+    assert_error(client.get("/v1/eligibility?user_id=u1&survey=srv_x"), 401)
 
 
 def test_eligibility_works_for_user_ids_with_slashes_and_colons(client, site):
     survey = make_survey(client, site)
-    for user_id, path in [("team/42", "team%2F42"), ("anon:ab-12", "anon:ab-12")]:
-        resp = client.get(f"/v1/users/{path}/eligibility?survey={survey['id']}", headers=site.auth)
+    for user_id in ("team/42", "anon:ab-12", "a/eligibility"):
+        query = {"user_id": user_id, "survey": survey["id"]}
+        resp = client.get("/v1/eligibility", query_string=query, headers=site.auth)
         assert resp.status_code == 200, resp.get_json()
         assert resp.get_json()["user_id"] == user_id

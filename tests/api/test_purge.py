@@ -94,3 +94,23 @@ def test_purge_without_any_retention_says_so(runner):
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0
     assert "nothing to purge" in result.output
+
+
+def test_the_worker_applies_retention_as_its_daily_job(app, world, worker):
+    from collector.purge import purge_daily
+
+    kept, forever, made = world
+    worker.run(purge_daily)
+    assert ids(app, Response, kept.site_id) == {made["recent_answer"], "late-answer"}
+    assert ids(app, Response, forever.site_id) == {made["other_old_answer"]}
+
+
+def test_the_daily_purge_is_a_periodic_job_of_the_worker(app):
+    from collector import jobs
+
+    huey = jobs.queue(app).huey
+    due = {t.name for t in huey.read_periodic(datetime(2026, 12, 1, 2, 41))}
+    assert "collector.purge.purge_daily" in due
+    assert "collector.purge.purge_daily" not in {
+        t.name for t in huey.read_periodic(datetime(2026, 12, 1, 2, 42))
+    }

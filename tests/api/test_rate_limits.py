@@ -148,3 +148,76 @@ def test_two_instances_sharing_redis_share_one_limit(app_config, site):
 
     apart = create_app({**shared, "RATELIMIT_KEY_PREFIX": f"fiilis-test-{uuid.uuid4().hex}"})
     assert session(apart.test_client(), site).status_code == 200
+
+
+def test_retry_after_is_sent_on_429_only(limited, site):
+    client = limited(RATELIMIT_WIDGET="2/minute")
+    ok = session(client, site)
+    assert ok.status_code == 200
+    assert "X-RateLimit-Remaining" in ok.headers
+    assert "Retry-After" not in ok.headers
+    refused = client.post("/v1/widget/session", json={}, headers={"Origin": ORIGIN})
+    assert refused.status_code == 422
+    assert "Retry-After" not in refused.headers
+    assert "Retry-After" not in session(client, site).headers  # the last one within the limit
+    resp = session(client, site)
+    assert_error(resp, 429, "rate_limited")
+    assert 0 < int(resp.headers["Retry-After"]) <= 60
+
+
+def test_a_created_answer_carries_no_retry_after(app_config, site):
+    client = create_app(app_config).test_client()
+    resp = client.post(
+        "/v1/surveys", json={"kind": "nps", "question": {"en": "Q?"}}, headers=site.auth
+    )
+    assert resp.status_code == 201
+    assert "Retry-After" not in resp.headers
+
+
+def test_made_up_secret_keys_from_one_address_meet_a_ceiling(app_config, site):
+    client = create_app({**app_config, "RATELIMIT_AUTH_FAILURES": "3/minute"}).test_client()
+    for _ in range(5):  # successes do not count
+        assert client.get("/v1/site", headers=site.auth).status_code == 200
+    for n in range(3):
+        fake = {"Authorization": f"Bearer sk_made_up_{n}"}
+        assert_error(client.get("/v1/site", headers=fake), 401, "invalid_api_key")
+    resp = client.get("/v1/site", headers={"Authorization": "Bearer sk_made_up_4"})
+    assert_error(resp, 429, "rate_limited")
+    assert "Retry-After" in resp.headers
+    assert_error(client.get("/v1/site"), 429)  # no key at all is a failure too
+    # Another address is not affected.
+    other = client.get("/v1/site", headers=site.auth, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200
+
+
+def test_with_redis_unreachable_requests_are_served_limited_per_process_and_readyz_says_so(
+    app_config, site, caplog
+):
+    # A closed port on this machine: connections are refused at once.
+    down = {**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"}
+    client = create_app({**down, "RATELIMIT_WIDGET": "3/minute"}).test_client()
+    assert [session(client, site).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert client.get("/v1/site", headers=site.auth).status_code == 200
+    created = client.post(
+        "/v1/surveys", json={"kind": "csat", "question": {"en": "Q?"}}, headers=site.auth
+    )
+    assert created.status_code == 201
+    assert "unreachable" in caplog.text
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["status"] == "degraded"
+    assert ready.get_json()["rate_limit_store"] == {
+        "kind": "redis",
+        "shared": True,
+        "reachable": False,
+    }
+
+
+def test_readyz_reports_a_reachable_shared_store(app_config):
+    _redis_or_skip()
+    client = create_app({**app_config, "RATELIMIT_STORAGE_URI": REDIS_URL}).test_client()
+    body = client.get("/readyz").get_json()
+    assert body["status"] == "ready"
+    assert body["rate_limit_store"] == {"kind": "redis", "shared": True, "reachable": True}
+    memory = create_app(app_config).test_client().get("/readyz").get_json()
+    assert memory["rate_limit_store"] == {"kind": "memory", "shared": False, "reachable": True}

@@ -60,3 +60,31 @@ def test_bad_site_settings_name_the_field_and_change_nothing(client, site):
 
 def test_each_key_sees_only_its_own_site(client, site, other_site):
     assert client.get("/v1/site", headers=other_site.auth).get_json()["id"] == other_site.site_id
+
+
+def test_an_internationalised_origin_is_stored_as_browsers_send_it_and_matches(app, client, site):
+    from sqlalchemy import update
+
+    from collector.models import Site
+    from tests.api.prompting import call, visitor
+
+    resp = client.patch(
+        "/v1/site", json={"allowed_origins": ["https://Bücher.example:443/"]}, headers=site.auth
+    )
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["allowed_origins"] == ["https://xn--bcher-kva.example"]
+    punycode = "https://xn--bcher-kva.example"
+    assert call(client, "/v1/widget/session", visitor(site), origin=punycode).status_code == 200
+    # An origin an older version stored in Unicode matches too.
+    with app.extensions["fiilis.sessionmaker"]() as db:
+        db.execute(
+            update(Site)
+            .where(Site.id == site.site_id)
+            .values(allowed_origins=["https://straße.example"])
+        )
+        db.commit()
+    app.extensions["fiilis.settings_cache"].clear()  # as after a restart, or the cache's TTL
+    resp = call(client, "/v1/widget/session", visitor(site), origin="https://xn--strae-oqa.example")
+    assert resp.status_code == 200, resp.get_json()
+    resp = call(client, "/v1/widget/session", visitor(site), origin="https://strasse.example")
+    assert resp.status_code == 403

@@ -210,3 +210,10 @@ def test_body_over_64_kb_is_refused_and_nothing_is_stored(client, site):
     resp = client.post("/v1/surveys", json=big, headers=site.auth)
     assert_error(resp, 413, "body_too_large")
     assert client.get("/v1/surveys", headers=site.auth).get_json()["data"] == []
+
+
+def test_a_quota_beyond_what_the_database_holds_is_refused(client, site):
+    body = {"kind": "nps", "question": {"en": "Q?"}, "max_responses": 2**63}
+    resp = client.post("/v1/surveys", json=body, headers=site.auth)
+    assert resp.status_code == 422, resp.get_data(as_text=True)[:300]
+    assert resp.get_json()["error"]["param"] == "max_responses"

@@ -18,6 +18,12 @@ from tests.factories import Rows
 EXPECTED = {
     ("dashboard.login", "GET"): "public",
     ("dashboard.login", "POST"): "public",
+    ("dashboard.accept_invite", "GET"): "public",
+    ("dashboard.accept_invite", "POST"): "public",
+    ("dashboard.forgot_password", "GET"): "public",
+    ("dashboard.forgot_password", "POST"): "public",
+    ("dashboard.reset_password", "GET"): "public",
+    ("dashboard.reset_password", "POST"): "public",
     ("dashboard.logout", "POST"): "account",
     ("dashboard.not_found", "GET"): "account",
     ("dashboard.switch_site", "POST"): "account",
@@ -49,6 +55,8 @@ EXPECTED = {
     ("dashboard.team", "GET"): "admin",
     ("dashboard.change_role", "POST"): "admin",
     ("dashboard.remove_member", "POST"): "admin",
+    ("dashboard.invite", "POST"): "admin",
+    ("dashboard.revoke_invite", "POST"): "admin",
 }
 ORDER = ["viewer", "editor", "admin"]
 
@@ -94,6 +102,7 @@ def test_each_route_is_allowed_or_403_for_each_role(app, site, role):
         "unknown": "nothing-here",
         "view_id": 1,
         "alert_id": "alr_nothing",
+        "invite_id": "inv_nothing",
     }
     wrong = []
     for rule, method in dashboard_routes(app):

@@ -365,3 +365,13 @@ def test_a_bulk_tag_that_is_not_a_tag_changes_nothing(app, site):
     assert 'role="alert"' in page
     got = editor.get(f"/v1/responses/{rid}", headers=site.auth).get_json()
     assert (got["tags"], got["followup_status"]) == ([], "open")
+
+
+def test_a_bulk_change_without_its_csrf_token_is_refused(app, site):
+    rows = Rows(app, site)
+    rid = rows.response(rows.survey("nps"), 3)
+    editor = logged_in(app, site, "eddie@acme.test", "editor")
+    resp = editor.post("/dashboard/responses/bulk", data={"ids": [rid], "status": "closed"})
+    assert resp.status_code == 400 and "This form has expired" in page_text(resp)
+    got = editor.get(f"/v1/responses/{rid}", headers=site.auth).get_json()
+    assert got["followup_status"] == "open"

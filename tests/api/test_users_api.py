@@ -186,3 +186,30 @@ def test_users_endpoints_need_a_key_and_a_sane_id(client, site, other_site, app)
     too_long = "x" * 201
     for method in (client.get, client.delete):
         assert_error(method(f"/v1/users/{too_long}", headers=site.auth), 422, param="user_id")
+
+
+def test_a_user_whose_id_ends_in_eligibility_is_exported_and_erased_like_any_other(
+    app, client, site, rows
+):
+    survey = rows.survey("nps")
+    rows.user("team/eligibility", {"plan": "pro"})
+    rows.response(survey, 9, user_id="team/eligibility", at=T0)
+    for path in ("/v1/users/team/eligibility", user_url("team/eligibility")):
+        resp = client.get(path, headers=site.auth)
+        assert resp.status_code == 200, resp.get_json()
+        assert resp.get_json()["user_id"] == "team/eligibility"
+        assert len(resp.get_json()["responses"]) == 1
+    resp = client.delete(user_url("team/eligibility"), headers=site.auth)
+    assert resp.get_json()["deleted"] == {"prompts": 1, "responses": 1, "users": 1}
+    assert held(app, site.site_id, "team/eligibility") == {
+        "users": 0,
+        "prompts": 0,
+        "responses": 0,
+        "followups": 0,
+    }
+
+
+def test_eligibility_is_not_below_a_users_path_and_cannot_be_deleted(client, site):
+    resp = client.delete("/v1/eligibility?user_id=u1", headers=site.auth)
+    assert_error(resp, 405)
+    assert set(resp.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}

@@ -76,3 +76,21 @@ def test_the_async_client_manages_alerts(async_sdk_factory):
     assert listed == [made.id]
     assert changed.filter.min_score == 9 and read == changed
     assert gone.id == made.id and gone.deleted is True
+
+
+def test_a_test_alert_reaches_the_channel_and_a_refusal_is_an_api_error(sdk, app):
+    from tests.slack import SlackStandIn
+
+    app.config["ALLOW_PRIVATE_WEBHOOKS"] = True  # the stand-in is on loopback
+    slack = SlackStandIn().start()
+    try:
+        alert = sdk.alerts.create(channel="slack", target=slack.url, active=False)
+        assert sdk.alerts.test(alert.id) == fiilis.AlertTest(id=alert.id, sent=True)
+        (sample,) = slack.wait_for(1)
+        assert "A test from Fiilis" in sample["text"]
+        slack.answer_with(404, "no_service")
+        with pytest.raises(fiilis.APIError) as caught:
+            sdk.alerts.test(alert.id)
+        assert caught.value.status == 502 and "no_service" in caught.value.message
+    finally:
+        slack.stop()

@@ -633,11 +633,11 @@ def test_user_ids_are_quoted_into_one_path_segment(user_id, raw_segment):
     client.users.eligibility(user_id, survey="srv_1")
 
     paths = [r.url.raw_path for r in server.requests]
-    assert paths == [
-        b"/v1/users/" + raw_segment,
-        b"/v1/users/" + raw_segment,
-        b"/v1/users/" + raw_segment + b"/eligibility?survey=srv_1",
-    ]
+    assert paths[:2] == [b"/v1/users/" + raw_segment, b"/v1/users/" + raw_segment]
+    # Eligibility takes the id in the query: below /v1/users/ the id is the whole rest of the path.
+    asked = server.requests[2].url
+    assert asked.path == "/v1/eligibility"
+    assert dict(asked.params) == {"user_id": user_id, "survey": "srv_1"}
     assert [r.method for r in server.requests] == ["GET", "DELETE", "GET"]
 
 
@@ -660,7 +660,7 @@ def test_eligibility_lists_every_rule():
 
     e = client.users.eligibility("u42", survey="srv_1", origin="api")
 
-    assert dict(server.last.url.params) == {"survey": "srv_1", "origin": "api"}
+    assert dict(server.last.url.params) == {"user_id": "u42", "survey": "srv_1", "origin": "api"}
     assert not e.eligible and e.reason == "answered_recently" and e.origin == "api"
     assert [(r.name, r.passed, r.skipped) for r in e.rules] == [
         ("survey_inactive", True, False),

@@ -49,6 +49,7 @@ class FakeWork:
         self.state = state or State()
         self.cache = SettingsCache()
         self.writes = 0
+        self.outbox: list[tuple[str, str, str]] = []
 
     @contextmanager
     def begin(self, *, write: bool):
@@ -60,6 +61,9 @@ class FakeWork:
             self.state.__dict__.update(saved)
             raise
         self.writes += write
+
+    def record(self, type_: str, site_id: str, subject_id: str, now) -> None:
+        self.outbox.append((type_, site_id, subject_id))
 
     def site_by_public_key(self, public_key: str) -> SiteSettings | None:
         site_id = self.state.public_keys.get(public_key)

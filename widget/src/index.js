@@ -14,6 +14,11 @@ function start() {
   const config = readConfig(script, location.href);
   const { host, siteKey } = config;
   const anonKey = 'fiilis:anon:' + siteKey;
+  // The event of a tracked link or form button whose page went away before its prompt could show:
+  // the next page view (same origin, within CARRY_MS) sends it again, and the collector hands back
+  // the prompt it opened for it. Cleared once that prompt shows or the answer says there is none.
+  const carryKey = 'fiilis:t:' + siteKey;
+  const CARRY_MS = 600e3;
   const user = { id: config.userId, hash: config.userHash, locale: config.locale };
   let anonymousId = store.get(anonKey);
   if (!anonymousId) store.set(anonKey, (anonymousId = uuid()));
@@ -47,6 +52,7 @@ function start() {
     const { prompt } = answer;
     // an answer or dismissal still waiting in the queue means this prompt was already handled here
     const handled = prompt && outbox.items().some((i) => i.group === prompt.id && !i.path.endsWith('/shown'));
+    if (!prompt && what == 'track') store.set(carryKey, '');
     if (prompt && !taken && !handled) {
       taken = true;
       setTimeout(() => {
@@ -60,12 +66,15 @@ function start() {
     return answer;
   }
 
+  const sendEvent = (event, props) => ask('track', '/v1/widget/events', { event: String(event), props, url: location.href });
+
   function open(prompt, preview) {
     const { id, token } = prompt;
     const base = '/v1/widget/prompts/' + encodeURIComponent(id);
     const responseId = uuid(); // one per prompt: a resent score can never count twice
     const send = (method, path, body) => preview || outbox.add(method, path, body, id);
     const tell = (name, value) => preview || emit(name, value);
+    preview || store.set(carryKey, '');
     let score;
     const card = mountCard(prompt, {
       locale: user.locale,
@@ -101,7 +110,8 @@ function start() {
       return booted && ask('session', '/v1/widget/session');
     },
     track(event, props) {
-      return ask('track', '/v1/widget/events', { event: String(event), props, url: location.href });
+      store.set(carryKey, JSON.stringify([event, props, Date.now()]));
+      return sendEvent(event, props);
     },
     show(surveyId) {
       return ask('show', '/v1/widget/events', { event: '$show', survey_id: surveyId, url: location.href });
@@ -132,10 +142,18 @@ function start() {
   fiilis.version = __VERSION__;
   window.fiilis = fiilis;
 
+  let carried; // read before this page's own calls can set it, carried once
+  try {
+    carried = JSON.parse(store.get(carryKey));
+  } catch {
+    // nothing carried over
+  }
+  store.set(carryKey, '');
   for (const args of (stub && stub.q) || []) fiilis(...args);
   booted = true;
   if (!dead) {
     ask('session', '/v1/widget/session');
+    if (carried && Date.now() - carried[2] < CARRY_MS) sendEvent(carried[0], carried[1]);
     outbox.retry();
     addEventListener('online', outbox.retry);
     addEventListener('pagehide', outbox.beacon);

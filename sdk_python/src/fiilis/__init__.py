@@ -5,6 +5,7 @@
 >>> client.prompts.create(user_id="u42", survey="srv_…", context={"ticket": "T-1"})
 """
 
+from fiilis import webhooks
 from fiilis._client import AsyncFiilis, Fiilis
 from fiilis._errors import (
     APIConnectionError,
@@ -23,6 +24,7 @@ from fiilis._identity import user_hash
 from fiilis._models import (
     Alert,
     AlertFilter,
+    AlertTest,
     Deleted,
     Eligibility,
     EligibilityRule,
@@ -41,10 +43,16 @@ from fiilis._models import (
     TargetingRule,
     UserExport,
     UserRecord,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookFilter,
 )
 from fiilis._pagination import AsyncPaginator, Paginator
 from fiilis._params import NOT_GIVEN, NotGiven
 from fiilis._version import __version__
+from fiilis.webhooks import WebhookVerificationError
 
 __all__ = [
     "NOT_GIVEN",
@@ -53,6 +61,7 @@ __all__ = [
     "APITimeoutError",
     "Alert",
     "AlertFilter",
+    "AlertTest",
     "AsyncFiilis",
     "AsyncPaginator",
     "AuthenticationError",
@@ -84,6 +93,13 @@ __all__ = [
     "UserExport",
     "UserRecord",
     "ValidationError",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookFilter",
+    "WebhookVerificationError",
     "__version__",
     "user_hash",
+    "webhooks",
 ]

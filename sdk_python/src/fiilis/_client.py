@@ -23,6 +23,7 @@ from fiilis.resources.responses import AsyncResponses, Responses
 from fiilis.resources.site import AsyncSiteResource, SiteResource
 from fiilis.resources.surveys import AsyncSurveys, Surveys
 from fiilis.resources.users import AsyncUsers, Users
+from fiilis.resources.webhooks import AsyncWebhooks, Webhooks
 
 __all__ = ["AsyncFiilis", "Fiilis"]
 
@@ -83,6 +84,7 @@ class Fiilis(_Configured):
     users: Users
     site: SiteResource
     alerts: Alerts
+    webhooks: Webhooks
 
     def __init__(
         self,
@@ -109,6 +111,7 @@ class Fiilis(_Configured):
         self.users = Users(core)
         self.site = SiteResource(core)
         self.alerts = Alerts(core)
+        self.webhooks = Webhooks(core)
 
     def with_options(
         self,
@@ -157,6 +160,7 @@ class AsyncFiilis(_Configured):
     users: AsyncUsers
     site: AsyncSiteResource
     alerts: AsyncAlerts
+    webhooks: AsyncWebhooks
 
     def __init__(
         self,
@@ -183,6 +187,7 @@ class AsyncFiilis(_Configured):
         self.users = AsyncUsers(core)
         self.site = AsyncSiteResource(core)
         self.alerts = AsyncAlerts(core)
+        self.webhooks = AsyncWebhooks(core)
 
     def with_options(
         self,

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 __all__ = [
     "Alert",
     "AlertFilter",
+    "AlertTest",
     "Deleted",
     "Eligibility",
     "EligibilityRule",
@@ -35,6 +36,11 @@ __all__ = [
     "TargetingRule",
     "UserExport",
     "UserRecord",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookFilter",
 ]
 
 M = TypeVar("M", bound="Model")
@@ -486,8 +492,93 @@ class Alert(Model):
 
 
 @dataclass(frozen=True)
+class AlertTest(Model):
+    """The answer to ``alerts.test``: the sample was delivered."""
+
+    id: str
+    sent: bool = True
+
+
+@dataclass(frozen=True)
 class Deleted(Model):
     """The answer to a delete: the object's id."""
 
     id: str
     deleted: bool = True
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookFilter(Model):
+    """Which responses a webhook gets: every condition given must hold."""
+
+    survey: str | None = None
+    min_score: int | None = None
+    max_score: int | None = None
+    has_comment: bool | None = None
+
+
+@dataclass(frozen=True)
+class Webhook(Model):
+    """An endpoint that gets the site's events, signed with the Standard Webhooks scheme.
+    ``secret`` (``whsec_…``) is there only when the webhook was just created or rotated: keep it.
+    ``disabled_reason`` says why the collector turned it off: ``gone`` (the receiver answered
+    410) or ``failing`` (3 days without a successful delivery)."""
+
+    id: str
+    url: str | None = None
+    description: str | None = None
+    events: list[str] = field(default_factory=list)
+    filter: WebhookFilter | None = None
+    active: bool = True
+    disabled_reason: str | None = None
+    secret: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WebhookAttempt(Model):
+    """One try of a delivery: when, the receiver's status (None: no answer), how long, why not."""
+
+    at: datetime | None = None
+    status: int | None = None
+    ms: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookDelivery(Model):
+    """One event for one webhook: ``pending`` (``next_attempt_at`` says when), ``succeeded``
+    or ``failed`` (the retry schedule is spent, or the webhook is off); replay it with
+    ``client.webhooks.retry``."""
+
+    id: str
+    webhook: str | None = None
+    event: str | None = None
+    event_type: str | None = None
+    status: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    response_status: int | None = None
+    response_ms: int | None = None
+    response_body: str | None = None
+    error: str | None = None
+    log: list[WebhookAttempt] = field(default_factory=list)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WebhookEvent(Model):
+    """A verified webhook event: ``id`` (``evt_…``, the same on every retry: deduplicate by
+    it), ``type`` (``response.created`` …), ``created_at`` and ``data``, the API's own object
+    (a response as ``client.responses.get`` reads it)."""
+
+    id: str
+    type: str
+    created_at: datetime | None = None
+    data: dict[str, Any] = field(default_factory=dict)

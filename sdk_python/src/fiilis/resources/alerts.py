@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from fiilis._core import Call
-from fiilis._models import Alert, AlertFilter, Deleted
+from fiilis._models import Alert, AlertFilter, AlertTest, Deleted
 from fiilis._pagination import AsyncPaginator, Paginator
 from fiilis._params import NOT_GIVEN, NotGiven, body, query, segment
 from fiilis.resources._base import AsyncResource, SyncResource
@@ -53,6 +53,11 @@ def _list(limit: int | None) -> Callable[[str | None], Call]:
 
 def _get(alert_id: str) -> Call:
     return Call("GET", f"/v1/alerts/{segment(alert_id, 'alert_id')}")
+
+
+def _test(alert_id: str) -> Call:
+    # Not repeated on a lost answer: a second try would post a second sample.
+    return Call("POST", f"/v1/alerts/{segment(alert_id, 'alert_id')}/test", idempotent=False)
 
 
 def _delete(alert_id: str) -> Call:
@@ -104,6 +109,11 @@ class Alerts(SyncResource):
         """Delete an alert: nothing more is sent for it."""
         return self._fetch(_delete(alert_id), Deleted)
 
+    def test(self, alert_id: str) -> AlertTest:
+        """Send a sample alert to its Slack channel or addresses now; raises ``APIError``
+        (status 502) with Slack's or the mail server's answer when it was not delivered."""
+        return self._fetch(_test(alert_id), AlertTest)
+
 
 class AsyncAlerts(AsyncResource):
     async def create(
@@ -145,3 +155,7 @@ class AsyncAlerts(AsyncResource):
     async def delete(self, alert_id: str) -> Deleted:
         """Delete an alert: nothing more is sent for it."""
         return await self._fetch(_delete(alert_id), Deleted)
+
+    async def test(self, alert_id: str) -> AlertTest:
+        """Send a sample alert now (see ``Fiilis.alerts.test``)."""
+        return await self._fetch(_test(alert_id), AlertTest)

@@ -18,8 +18,11 @@ def _path(user_id: str | int) -> str:
 
 
 def _eligibility(user_id: str | int, survey: str, origin: str | None, event: str | None) -> Call:
-    params = query(survey=required(survey, "survey"), origin=origin, event=event)
-    return Call("GET", f"{_path(user_id)}/eligibility", params=params)
+    # In the query, not below the user's path: there a user id is the whole rest of the path.
+    params = query(
+        user_id=user_key(user_id), survey=required(survey, "survey"), origin=origin, event=event
+    )
+    return Call("GET", "/v1/eligibility", params=params)
 
 
 class Users(SyncResource):

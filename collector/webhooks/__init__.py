@@ -1,0 +1,2 @@
+"""Webhooks (DESIGN §11): endpoints and their log (``service``), sending (``delivery``),
+outbound HTTP with its address guard (``outbound``)."""

@@ -1,0 +1,256 @@
+"""Instant alerts through the real worker: a Slack stand-in and an SMTP server on localhost get
+one message per matching answer, with the comment that followed within the grace period."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from collector import alerting, db
+from collector.models import AlertSend
+from tests.api import prompting
+from tests.slack import SlackStandIn
+
+GRACE = 1.0  # seconds; the default is two minutes
+
+
+@pytest.fixture
+def slack():
+    stand_in = SlackStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def alerting_app(app, smtp_server):
+    app.config.update(
+        ALERT_GRACE_SECONDS=GRACE,
+        ALLOW_PRIVATE_WEBHOOKS=True,  # the receivers are on loopback
+        ALERT_RETRY_SCHEDULE=[0.2, 0.2],
+        SMTP_URL=smtp_server.url,
+        PUBLIC_URL="https://feedback.acme.test",
+    )
+    return app
+
+
+def add_alert(client, site, **fields) -> dict:
+    resp = client.post("/v1/alerts", json=fields, headers=site.auth)
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()
+
+
+def answer(client, site, score: int, comment: str | None = None, user_id: str = "u1") -> str:
+    """Score in the widget, then (if given) the comment, as the browser sends them."""
+    prompt = prompting.ask(client, site, user_id=user_id)
+    resp = prompting.answer(client, prompt, score)
+    assert resp.status_code == 201, resp.get_json()
+    response_id = resp.get_json()["id"]
+    if comment is not None:
+        resp = prompting.call(
+            client,
+            f"/v1/widget/responses/{response_id}",
+            {"token": prompt["token"], "comment": comment},
+            method="PATCH",
+        )
+        assert resp.status_code == 200, resp.get_json()
+    return response_id
+
+
+def sends(app) -> list[AlertSend]:
+    with app.app_context():
+        return list(db.session().scalars(select(AlertSend)))
+
+
+def test_one_slack_message_per_detractor_with_the_comment_that_followed(
+    alerting_app, client, site, slack, worker
+):
+    survey = prompting.make_survey(client, site, "nps", name="Checkout NPS")
+    add_alert(client, site, channel="slack", target=slack.url, filter={"max_score": 6})
+
+    first = answer(client, site, 2, "The invoice page timed out", user_id="u1")
+    second = answer(client, site, 5, None, user_id="u2")
+    worker.drain(timeout=30)
+
+    got = slack.wait_for(2)
+    assert len(got) == 2
+    by_header = {m["blocks"][0]["text"]["text"]: m for m in got}
+    assert set(by_header) == {
+        "2 / 10 · Detractor · Checkout NPS",
+        "5 / 10 · Detractor · Checkout NPS",
+    }
+    with_comment = by_header["2 / 10 · Detractor · Checkout NPS"]
+    assert with_comment["blocks"][1]["text"]["text"] == "“The invoice page timed out”"
+    button = with_comment["blocks"][-1]["elements"][0]
+    assert button["url"] == f"https://feedback.acme.test/dashboard/responses/{first}"
+    assert by_header["5 / 10 · Detractor · Checkout NPS"]["blocks"][1]["text"]["text"] == (
+        "No comment."
+    )
+    assert {(s.response_id, s.status) for s in sends(alerting_app)} == {
+        (first, "sent"),
+        (second, "sent"),
+    }
+    assert survey["id"]
+
+
+def test_promoters_filtered_out_send_nothing(alerting_app, client, site, slack, worker):
+    prompting.make_survey(client, site, "nps")
+    add_alert(client, site, channel="slack", target=slack.url, filter={"max_score": 6})
+    answer(client, site, 10, "Love it", user_id="u1")
+    answer(client, site, 9, None, user_id="u2")
+    worker.drain(timeout=30)
+    time.sleep(0.3)
+    assert slack.messages == []
+    assert sends(alerting_app) == []
+
+
+def test_a_comment_after_the_alert_was_sent_sends_no_second_alert(
+    alerting_app, client, site, slack, worker
+):
+    prompting.make_survey(client, site, "nps")
+    add_alert(client, site, channel="slack", target=slack.url, filter={"max_score": 6})
+    prompt = prompting.ask(client, site)
+    response_id = prompting.answer(client, prompt, 1).get_json()["id"]
+    worker.drain(timeout=30)
+    assert len(slack.wait_for(1)) == 1
+    prompting.call(
+        client,
+        f"/v1/widget/responses/{response_id}",
+        {"token": prompt["token"], "comment": "Too late for the first message"},
+        method="PATCH",
+    )
+    worker.drain(timeout=30)
+    time.sleep(0.3)
+    assert len(slack.messages) == 1
+
+
+def test_two_workers_racing_on_one_response_send_one_alert(alerting_app, client, site, slack):
+    """The send task run twice at once (two workers, or a retry beside the first try)."""
+    import threading
+
+    prompting.make_survey(client, site, "nps")
+    alert = add_alert(client, site, channel="slack", target=slack.url)
+    response_id = answer(client, site, 3, "Meh")
+    outcomes: list[str] = []
+
+    def run():
+        with alerting_app.app_context():
+            outcomes.append(alerting.send_alert(alert["id"], response_id))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["already", "already", "already", "sent"]
+    assert len(slack.wait_for(1)) == 1
+    time.sleep(0.3)
+    assert len(slack.messages) == 1
+
+
+def test_slack_down_is_retried_and_delivered_once(alerting_app, client, site, slack, worker):
+    prompting.make_survey(client, site, "csat")
+    add_alert(client, site, channel="slack", target=slack.url, filter={"max_score": 2})
+    slack.answer_with(503, "service unavailable")
+    response_id = answer(client, site, 1, "Broken")
+    worker.drain(timeout=30)
+    assert len(slack.wait_for(1)) == 1
+    ((send,),) = [[s for s in sends(alerting_app) if s.response_id == response_id]]
+    assert (send.status, send.attempts) == ("sent", 2)
+
+
+def test_slack_refusing_the_message_is_failed_not_retried(
+    alerting_app, client, site, slack, worker
+):
+    prompting.make_survey(client, site, "csat")
+    add_alert(client, site, channel="slack", target=slack.url)
+    slack.answer_with(404, "no_service")
+    answer(client, site, 1)
+    worker.drain(timeout=30)
+    (send,) = sends(alerting_app)
+    assert (send.status, send.attempts) == ("failed", 1)
+    assert "404" in send.last_error and "no_service" in send.last_error
+    assert slack.messages == []
+
+
+def test_a_slack_url_pointing_at_loopback_is_refused_at_delivery_too(
+    alerting_app, client, site, slack, worker
+):
+    prompting.make_survey(client, site, "csat")
+    add_alert(client, site, channel="slack", target=slack.url)
+    alerting_app.config["ALLOW_PRIVATE_WEBHOOKS"] = False  # e.g. the flag was turned off since
+    answer(client, site, 1)
+    worker.drain(timeout=30)
+    (send,) = sends(alerting_app)
+    # Refused before connecting (plain http and loopback both need the flag), and not retried.
+    assert (send.status, send.attempts) == ("failed", 1)
+    assert "https://" in send.last_error
+    assert slack.messages == []
+
+
+def test_an_email_alert_arrives_with_text_and_html_parts(
+    alerting_app, client, site, smtp_server, worker
+):
+    prompting.make_survey(client, site, "csat", name="Support CSAT")
+    add_alert(
+        client,
+        site,
+        channel="email",
+        target="support@example.com, lead@example.com",
+        filter={"max_score": 2, "has_comment": True},
+    )
+    answer(client, site, 2, None, user_id="u-quiet")  # no comment: filtered out
+    response_id = answer(client, site, 1, "Nobody called me back", user_id="u-loud")
+    worker.drain(timeout=30)
+    (message,) = smtp_server.wait_for(1)
+    time.sleep(0.3)
+    assert len(smtp_server.messages) == 1
+    assert message["To"] == "support@example.com, lead@example.com"
+    assert message["Subject"] == "Dissatisfied 1 / 5 on Support CSAT: “Nobody called me back”"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "Nobody called me back" in part and "u-loud" in part
+        assert f"https://feedback.acme.test/dashboard/responses/{response_id}" in part
+
+
+def test_the_test_button_posts_a_sample_and_says_when_slack_refuses(
+    alerting_app, client, site, slack
+):
+    alert = add_alert(client, site, channel="slack", target=slack.url)
+    resp = client.post(f"/v1/alerts/{alert['id']}/test", headers=site.auth)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json() == {"id": alert["id"], "sent": True}
+    (sample,) = slack.wait_for(1)
+    assert sample["blocks"][0]["text"]["text"] == "2 / 10 · Detractor · A test from Fiilis"
+
+    slack.answer_with(403, "invalid_token")
+    resp = client.post(f"/v1/alerts/{alert['id']}/test", headers=site.auth)
+    assert resp.status_code == 502
+    assert "403" in resp.get_json()["error"]["message"]
+
+
+def test_daily_digest_alert_gathers_the_days_matching_answers_once(
+    alerting_app, client, site, slack
+):
+    from tests.factories import Rows
+
+    rows = Rows(alerting_app, site)
+    nps = rows.survey("nps", name="Checkout NPS")
+    add_alert(
+        client, site, channel="slack", target=slack.url, filter={"max_score": 6}, digest="daily"
+    )
+    day = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    rows.response(nps, 3, comment="Slow", at=day)
+    rows.response(nps, 10, comment="Great", at=day)
+    rows.response(nps, 1, at=datetime(2026, 11, 29, 12, tzinfo=UTC))  # the day before
+    at_eight = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    with alerting_app.app_context():
+        assert alerting.send_digest_alerts(at_eight) == 1
+        assert alerting.send_digest_alerts(at_eight) == 0  # a second run, or worker
+    (message,) = slack.wait_for(1)
+    assert message["blocks"][0]["text"]["text"] == "Daily alert digest, Mon 30 Nov 2026 (UTC)"
+    lines = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    assert lines == ["3 / 10 · Detractor · Checkout NPS · u1\n“Slow”"]

@@ -1,0 +1,65 @@
+"""`fiilis demo` started again, or failing to start: what was edited in Settings stays, and a
+start that cannot listen writes nothing."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+from collector import db
+from collector.demo import setup
+from collector.models import Site, Survey
+from collector.services import sites
+
+
+def test_a_restart_keeps_the_origins_and_theme_edited_in_settings(app, tmp_path):
+    demo_origins = ["http://127.0.0.1:5001", "http://localhost:5001"]
+    with app.app_context():
+        k, _ = setup(db.session(), tmp_path, demo_origins)
+        site = sites.by_public_key(db.session(), k["public_key"])
+        assert site.theme == {"accent": "#4f46e5"}
+        sites.update(
+            db.session(),
+            site,
+            {
+                "allowed_origins": [*site.allowed_origins, "https://app.mine.test"],
+                "theme": {"accent": "#ef4444", "position": "top-left"},
+            },
+        )
+    with app.app_context():
+        again, _ = setup(db.session(), tmp_path, demo_origins)
+        assert again["public_key"] == k["public_key"]
+        site = sites.by_public_key(db.session(), k["public_key"])
+        assert site.allowed_origins == [*demo_origins, "https://app.mine.test"]
+        assert site.theme == {"accent": "#ef4444", "position": "top-left"}
+
+
+def test_a_start_that_cannot_listen_changes_nothing(app_config, tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    env = {**os.environ, "FIILIS_ENV": "development", "FIILIS_DATABASE_URL": url}
+    cli = [sys.executable, "-m", "collector.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [*cli, "demo", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+    assert done.returncode == 2, done.stderr
+    assert f"Cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    from sqlalchemy import create_engine, func, select
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Site)) == 0
+        assert conn.scalar(select(func.count()).select_from(Survey)) == 0
+    engine.dispose()
