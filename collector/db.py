@@ -17,7 +17,7 @@ import stat
 import time
 from collections.abc import Iterator
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -214,7 +214,10 @@ def engine() -> Engine:
 def session() -> Session:
     """The request's session, made on first use."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["fiilis.sessionmaker"]()
+        # Outside a request (a job, the CLI) a transaction begun outside a unit of work writes, as
+        # the code there was written for; in a request it reads.
+        writes = {} if has_request_context() else {"execution_options": {_WRITES: True}}
+        g.db_session = current_app.extensions["fiilis.sessionmaker"](**writes)
     return g.db_session
 
 

@@ -87,13 +87,14 @@ def render(db: Session, event: OutboxEvent) -> dict | None:
     from collector.api.responses import response_schema  # the API's schema is the contract
     from collector.errors import APIError
     from collector.services import results
+    from collector.services.failures import NotFound
 
     site = db.get(Site, event.site_id)
     if site is None:
         return None
     try:
         view = results.get(db, site, event.subject_id)
-    except APIError:
+    except (APIError, NotFound):
         return None
     return response_schema.dump(view)
 
