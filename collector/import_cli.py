@@ -118,26 +118,14 @@ def import_delighted(file, survey_id: str, user_id_property: str | None, dry_run
         if why:
             raise click.ClickException(f"Nothing imported. {why.removeprefix('survey_type: ')}")
 
-    def items() -> Iterator[tuple[int, Any]]:
-        for line, obj in _chain(first, objects):
-            if isinstance(obj, importing.ItemError):
-                yield line, obj
-                continue
-            try:
-                yield (
-                    line,
-                    import_files.delighted_item(
-                        obj,
-                        survey=survey.id,
-                        kind=survey.kind,
-                        scale=(scale.min, scale.max),
-                        user_id_property=user_id_property,
-                    ),
-                )
-            except importing.ItemError as e:
-                yield line, e
-
-    report = _run(file, site, items(), source="delighted", dry_run=dry_run)
+    items = import_files.delighted_items(
+        _chain(first, objects),
+        survey=survey.id,
+        kind=survey.kind,
+        scale=(scale.min, scale.max),
+        user_id_property=user_id_property,
+    )
+    report = _run(file, site, items, source="delighted", dry_run=dry_run)
     if report.errors_count and not report.imported and not report.skipped_duplicates:
         raise SystemExit(1)
 

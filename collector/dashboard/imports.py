@@ -143,23 +143,13 @@ def _items(path: Path, kind: str, survey, form) -> _Stream:
         prop = form.get("user_id_property", "").strip() or None
 
         def delighted(file):
-            for line, obj in import_files.json_items(file):
-                if isinstance(obj, importing.ItemError):
-                    yield line, obj
-                    continue
-                try:
-                    yield (
-                        line,
-                        import_files.delighted_item(
-                            obj,
-                            survey=survey.id,
-                            kind=survey.kind,
-                            scale=(scale.min, scale.max),
-                            user_id_property=prop,
-                        ),
-                    )
-                except importing.ItemError as e:
-                    yield line, e
+            return import_files.delighted_items(
+                import_files.json_items(file),
+                survey=survey.id,
+                kind=survey.kind,
+                scale=(scale.min, scale.max),
+                user_id_property=prop,
+            )
 
         return _Stream(path, delighted)
     if kind != "csv":

@@ -291,6 +291,30 @@ DATE_FORMATS = (
 )
 
 
+def delighted_items(
+    objects: Iterator[tuple[int, Any]],
+    *,
+    survey: str,
+    kind: str,
+    scale: tuple[int, int],
+    user_id_property: str | None,
+) -> Iterator[tuple[int, Any]]:
+    """``(line, item)`` for each Delighted object of :func:`json_items`, or ``(line, ItemError)``
+    for a line that is not one, so a bad line is reported and the rest go on."""
+    for line, obj in objects:
+        if isinstance(obj, ItemError):
+            yield line, obj
+            continue
+        try:
+            item = delighted_item(
+                obj, survey=survey, kind=kind, scale=scale, user_id_property=user_id_property
+            )
+        except ItemError as e:
+            yield line, e
+        else:
+            yield line, item
+
+
 def parse_mapping(text: str) -> dict[str, str]:
     """``score=Score,created_at=Date,trait.plan=Plan`` → ``{field: column}``."""
     mapping: dict[str, str] = {}
