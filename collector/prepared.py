@@ -59,7 +59,31 @@ class Prepared:
         finally:
             cursor.close()
 
+    def many(self, conn: Connection, rows: list[Mapping[str, Any]]) -> None:
+        """The statement once per row, in one ``executemany`` of the driver (an INSERT of many
+        rows; PostgreSQL's driver sends them in one pipeline)."""
+        if not rows:
+            return
+        plan, cursor = self._cursor(conn)
+        try:
+            values = [plan.values(r) for r in rows]
+            with _driver_errors(plan.sql, values[0], conn.dialect, cursor):
+                cursor.executemany(plan.sql, values)
+        finally:
+            cursor.close()
+
     def _run(self, conn: Connection, params: Mapping[str, Any]):
+        plan, cursor = self._cursor(conn)
+        try:
+            values = plan.values(params)
+        except Exception:
+            cursor.close()
+            raise
+        with _driver_errors(plan.sql, values, conn.dialect, cursor):
+            cursor.execute(plan.sql, values)
+        return plan, cursor
+
+    def _cursor(self, conn: Connection):
         if not conn.in_transaction():
             # SQLAlchemy would begin one on its own; here a write would skip the SQLite writers'
             # queue, or be lost on PostgreSQL at the next rollback.
@@ -69,11 +93,7 @@ class Prepared:
         if plan is None:
             plan = _Plan(self.statement, self.keys, dialect)
             self._plans[(dialect.name, dialect.driver)] = plan
-        values = plan.values(params)
-        cursor = conn.connection.cursor()
-        with _driver_errors(plan.sql, values, dialect, cursor):
-            cursor.execute(plan.sql, values)
-        return plan, cursor
+        return plan, conn.connection.cursor()
 
 
 @contextmanager
@@ -134,3 +154,51 @@ class _Plan:
                     for proc, value in zip(processors, raw, strict=True)
                 )
         return self._converter
+
+
+class BulkInsert:
+    """Many rows into one table, every column given: PostgreSQL's ``COPY … FROM STDIN``, else
+    one ``executemany`` (:meth:`Prepared.many`). The values are converted by the columns' types
+    as SQLAlchemy would (UTC datetimes, JSON). COPY fires the table's triggers and checks its
+    constraints like an INSERT does; a violated one raises SQLAlchemy's ``IntegrityError``."""
+
+    def __init__(self, table, columns: tuple[str, ...]):
+        self.table = table
+        self.columns = columns
+        self.insert = Prepared(table.insert(), keys=columns)
+        self._copies: dict[tuple[str, str], tuple[str, list]] = {}
+
+    def run(self, conn: Connection, rows: list[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        dialect = conn.dialect
+        if dialect.name != "postgresql" or dialect.driver != "psycopg":
+            self.insert.many(conn, rows)
+            return
+        sql, processors = self._copy_plan(dialect)
+        if not conn.in_transaction():
+            raise RuntimeError("prepared statements run inside the session's transaction")
+        cursor = conn.connection.cursor()
+        try:
+            with _driver_errors(sql, None, dialect, cursor), cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(
+                        [
+                            row[name] if proc is None or row[name] is None else proc(row[name])
+                            for name, proc in processors
+                        ]
+                    )
+        finally:
+            cursor.close()
+
+    def _copy_plan(self, dialect: Dialect) -> tuple[str, list]:
+        key = (dialect.name, dialect.driver)
+        if key not in self._copies:
+            quote = dialect.identifier_preparer.quote
+            names = ", ".join(quote(self.table.c[name].name) for name in self.columns)
+            processors = [
+                (name, self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+                for name in self.columns
+            ]
+            self._copies[key] = (f"COPY {quote(self.table.name)} ({names}) FROM STDIN", processors)
+        return self._copies[key]

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 
 from collector.models import Response, User
+from collector.services import importing
 from tests.api.prompting import make_survey
 
 #: Delighted's API objects (``survey_response`` with ``person`` expanded), as an export holds them.
@@ -215,7 +216,7 @@ def test_an_import_killed_half_way_and_run_again_stores_every_row_once(
     proc.wait()
     assert 0 < stored < total, "the import was not caught half-way"
     half = count(database_url, func.count(Response.id))
-    assert half % 500 == 0  # whole batches, never half of one
+    assert half % importing.BATCH == 0  # whole batches, never half of one
 
     result = run(runner, "delighted", str(path), "--survey", survey["id"])
     assert result.exit_code == 0, result.output
