@@ -66,7 +66,7 @@ class Prepared:
             return
         plan, cursor = self._cursor(conn)
         try:
-            values = [plan.values(r) for r in rows]
+            values = plan.many_values(rows)
             with _driver_errors(plan.sql, values[0], conn.dialect, cursor):
                 cursor.executemany(plan.sql, values)
         finally:
@@ -128,6 +128,7 @@ class _Plan:
             for name, b in binds.items()
             if (proc := b.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         ]
+        self.bind_types = {name: type(b.type) for name, b in binds.items()}
         self.columns = list(getattr(statement, "exported_columns", ()))
         self.row = namedtuple("Row", [c.key for c in self.columns], rename=True)
         self._converter = None
@@ -137,6 +138,26 @@ class _Plan:
         for name, proc in self.bind_processors:
             values[name] = proc(values[name])
         return values if self.names is None else tuple(values[name] for name in self.names)
+
+    def many_values(self, rows: list[Mapping[str, Any]]) -> list:
+        """:meth:`values` of many rows. A value met again (an answer's time is in five columns)
+        is converted once: the conversions are pure, and columns of one type convert a value
+        alike."""
+        if self.names is None or self.fixed:
+            return [self.values(r) for r in rows]
+        processors = dict(self.bind_processors)
+        memos: dict[type, Callable[[Any, Any], Any]] = {}
+        order = []
+        for name in self.names:
+            proc = processors.get(name)
+            if proc is not None:
+                kind = self.bind_types[name]
+                proc = _memoised(proc, memos.setdefault(kind, {}))
+            order.append((name, proc))
+        return [
+            tuple([r[name] if proc is None else proc(r[name]) for name, proc in order])
+            for r in rows
+        ]
 
     def converter(self, dialect: Dialect, description) -> Callable[[tuple], tuple]:
         """Row values to Python types, made on the first result: some drivers' processors depend
@@ -154,6 +175,21 @@ class _Plan:
                     for proc, value in zip(processors, raw, strict=True)
                 )
         return self._converter
+
+
+def _memoised(proc: Callable[[Any], Any], seen: dict) -> Callable[[Any], Any]:
+    """``proc`` remembering its results in ``seen`` for one call: by type and value (datetimes,
+    strings; typed since ``1 == True``), a dict or list by identity (the rows of one call are
+    alive throughout, so one object is one value)."""
+
+    def convert(value):
+        key = id(value) if type(value) in (dict, list) else (type(value), value)
+        out = seen.get(key, seen)
+        if out is seen:
+            seen[key] = out = proc(value)
+        return out
+
+    return convert
 
 
 class BulkInsert:

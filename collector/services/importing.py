@@ -506,6 +506,10 @@ def _match_people(db: Session, conn, site: Site, items: list[_Item], now: dateti
     _INSERT_USERS.run(conn, new_people)
 
 
+#: An imported answer's context: none (one object for all, converted once per batch).
+_NO_CONTEXT: dict[str, Any] = {}
+
+
 def _insert(conn, site: Site, items: list[_Item], source: str, now: datetime) -> None:
     prompts, responses, tag_rows, notes = [], [], [], []
     for item in items:
@@ -523,7 +527,7 @@ def _insert(conn, site: Site, items: list[_Item], source: str, now: datetime) ->
                 "channel": "import",
                 "status": "answered",
                 "event": None,
-                "context": {},
+                "context": _NO_CONTEXT,
                 "traits": data["traits"],
                 "locale": data["locale"],
                 "url": None,
@@ -546,7 +550,7 @@ def _insert(conn, site: Site, items: list[_Item], source: str, now: datetime) ->
                 "locale": data["locale"],
                 "url": None,
                 "event": None,
-                "context": {},
+                "context": _NO_CONTEXT,
                 "traits": data["traits"],
                 "followup_status": "open",
                 "followup_owner": None,
