@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from collector.domain import keys, tags
+from collector.domain import keys, storable, tags
 from collector.domain.scales import Scale
 from collector.errors import first_field
 from collector.models import FollowupChange, Prompt, Response, ResponseTag, Site, Survey, User
@@ -331,6 +331,13 @@ def _check(db, site, line, raw, surveys, now, report) -> _Item | None:
             raise raw
         if not isinstance(raw, dict):
             raise ItemError(None, "An item is a JSON object.")
+        unstorable = storable.first_unstorable(raw)
+        if unstorable is not None:
+            param = storable.dotted(unstorable)
+            raise ItemError(
+                param,
+                f"{param}: holds a NUL byte or a lone UTF-16 surrogate, which cannot be stored.",
+            )
         data = quick_load(raw)
         if data is None:
             try:

@@ -146,6 +146,19 @@ def test_bad_rows_are_reported_with_line_and_field_and_the_rest_imported(
         assert prefix in result.output, result.output
 
 
+def test_a_delighted_row_holding_a_nul_byte_is_refused_alone(runner, client, site, tmp_path):
+    # PostgreSQL cannot store a NUL in text: the row is refused, not the batch nor the import.
+    survey = make_survey(client, site, "nps")
+    good = sample()[:3]
+    rows = [good[0], good[1] | {"comment": "Hyv\u00e4\u0000 palvelu"}, good[2]]
+    path = tmp_path / "nul.jsonl"
+    path.write_text("\n".join(map(json.dumps, rows)) + "\n")
+    result = run(runner, "delighted", str(path), "--survey", survey["id"])
+    assert result.exit_code == 0, result.output
+    assert "2 imported" in result.output and "1 refused" in result.output
+    assert "line 2 [comment]: comment: holds a NUL byte" in result.output
+
+
 def test_delighted_answers_of_another_kind_are_refused_with_a_clear_message(
     runner, client, site, tmp_path
 ):
