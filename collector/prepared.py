@@ -199,6 +199,12 @@ class BulkInsert:
     constraints like an INSERT does; a violated one raises SQLAlchemy's ``IntegrityError``."""
 
     def __init__(self, table, columns: tuple[str, ...]):
+        missing = [c.key for c in table.columns if c.default is not None and c.key not in columns]
+        if missing:
+            # As Prepared: Python-side defaults are not applied here; a new column must be given.
+            raise ValueError(
+                f"Python-side defaults are not applied here; pass {', '.join(missing)}"
+            )
         self.table = table
         self.columns = columns
         self.insert = Prepared(table.insert(), keys=columns)
