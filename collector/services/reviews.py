@@ -417,3 +417,14 @@ def tags_moved(
         key=lambda m: (m.change.verdict != comparison.BEYOND_CHANCE, -abs(m.change.difference))
     )
     return moves[:limit]
+
+
+def forget_responses(db: Session, site: Site, response_ids: list[str]) -> None:
+    """Erased answers leave the actions that linked them, in the erasure's transaction."""
+    gone = set(response_ids)
+    if not gone:
+        return
+    linked = select(Action).where(Action.site_id == site.id)
+    for action in db.scalars(linked):
+        if gone & set(action.response_ids or []):
+            action.response_ids = [r for r in action.response_ids if r not in gone]
