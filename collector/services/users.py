@@ -141,6 +141,7 @@ def purge(db: Session, *, now: datetime | None = None, dry_run: bool = False) ->
             db.rollback()
         else:
             counts = _delete(db, **where)
+            reviews.forget_missing_responses(db, site)
             db.commit()
         done.append(Purged(site.id, site.name, site.retention_days, cutoff, **counts))
     return done
