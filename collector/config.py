@@ -52,6 +52,9 @@ DEFAULTS = {
     "QUEUE_NAME": "fiilis",
     #: an outbox event not dispatched this many seconds after its enqueue is enqueued again
     "OUTBOX_SWEEP_AFTER": 120,
+    #: seconds a web process gathers the events it commits into one dispatch on the queue (one
+    #: queue write per window, not per answer); 0: one dispatch per commit, at once
+    "OUTBOX_DISPATCH_WINDOW": 1.0,
     "OUTBOX_KEEP_DAYS": 30,
     # Mail: smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; without it, .eml files in dev.
     "SMTP_URL": None,

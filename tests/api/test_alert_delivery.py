@@ -12,6 +12,8 @@ from sqlalchemy import select
 from collector import alerting, db
 from collector.models import AlertSend
 from tests.api import prompting
+from tests.receivers import Receiver
+from tests.resolver import names
 from tests.slack import SlackStandIn
 
 GRACE = 1.0  # seconds; the default is two minutes
@@ -188,6 +190,49 @@ def test_a_slack_url_pointing_at_loopback_is_refused_at_delivery_too(
     assert (send.status, send.attempts) == ("failed", 1)
     assert "https://" in send.last_error
     assert slack.messages == []
+
+
+def test_a_slack_name_pointed_at_loopback_after_it_was_saved_is_refused_at_delivery(
+    alerting_app, client, site, slack, worker
+):
+    alerting_app.config.update(ALLOW_PRIVATE_WEBHOOKS=False, DEV=True)  # http:// is fine in dev
+    name = "hooks.slack-stand-in.test"
+    url = slack.url.replace("127.0.0.1", name)
+    prompting.make_survey(client, site, "csat")
+    with names({name: ["93.184.216.34"]}):  # a public address when the alert is saved
+        add_alert(client, site, channel="slack", target=url)
+    with names({name: ["127.0.0.1"]}):  # the name points at the inside by the time it is sent
+        answer(client, site, 1)
+        worker.drain(timeout=30)
+    (send,) = sends(alerting_app)
+    assert (send.status, send.attempts) == ("failed", 1)
+    assert "loopback" in send.last_error
+    assert slack.messages == []
+
+
+def test_a_slack_message_goes_to_the_address_that_was_checked(alerting_app, client, site, worker):
+    # DNS rebinding: the name answers one address when it is checked before the POST and another
+    # when it is looked up again. The POST goes to the address checked, with the name as Host.
+    checked = Receiver(host="127.0.0.2").start()
+    rebound = Receiver(host="127.0.0.1", port=checked.port).start()
+    name = "hooks.slack-stand-in.test"
+    try:
+        prompting.make_survey(client, site, "csat")
+        with names({name: ["127.0.0.2"]}):
+            url = f"http://{name}:{checked.port}/services/T/B/X"
+            add_alert(client, site, channel="slack", target=url)
+        with names({name: ["127.0.0.2", "127.0.0.1"]}):  # first lookup, then every later one
+            answer(client, site, 1)
+            worker.drain(timeout=30)
+        [got] = checked.wait_for(1)
+        assert got.path == "/services/T/B/X"
+        assert got.headers["Host"] == f"{name}:{checked.port}"
+        assert "blocks" in got.json()
+        assert rebound.requests == []
+        assert [s.status for s in sends(alerting_app)] == ["sent"]
+    finally:
+        checked.stop()
+        rebound.stop()
 
 
 def test_an_email_alert_arrives_with_text_and_html_parts(
