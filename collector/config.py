@@ -73,6 +73,9 @@ DEFAULTS = {
     "ALERT_GRACE_SECONDS": 120,
     # Seconds before each new try of an alert that did not reach Slack or the mail server.
     "ALERT_RETRY_SCHEDULE": [5, 60, 300, 1800, 7200],
+    # Seconds a worker has for one alert send (Slack answers within 10 s; an e-mail takes a few
+    # 10-second SMTP steps) before the sweep takes the send for interrupted and tries again.
+    "ALERT_SEND_LEASE": 300,
     # The UTC hour digest alerts are sent at (weekly ones on Mondays).
     "DIGEST_HOUR": 8,
 }

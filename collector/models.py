@@ -293,11 +293,15 @@ class AlertSend(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     alert_id: Mapped[str] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
     response_id: Mapped[str] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(12), default="sending")  # sending | sent | failed
+    # sending | retry | sent | failed
+    status: Mapped[str] = mapped_column(String(12), default="sending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    #: while ``sending``: until when the worker that claimed it is taken to be at it; a send
+    #: still ``sending`` after that was interrupted (the worker died) and the sweep takes it up
+    leased_until: Mapped[datetime | None]
 
 
 class AccountDigest(Base):
