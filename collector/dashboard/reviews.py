@@ -41,6 +41,7 @@ class SurveyReview:
     change: comparison.Comparison
     low_comments: list
     low_total: int
+    tags: list = field(default_factory=list)
     done: list[DoneAction] = field(default_factory=list)
     open_actions: list = field(default_factory=list)
 
@@ -72,6 +73,7 @@ def _survey_review(survey, p, done_actions, open_actions, now) -> SurveyReview:
         change=reviews.period_change(session, survey, p.since, p.until),
         low_comments=comments,
         low_total=results.count(session, g.site, filters),
+        tags=reviews.tags_moved(session, survey, p.since, p.until),
         done=done,
         open_actions=[a for a in open_actions if a.survey_id == survey.id],
     )

@@ -576,6 +576,13 @@ def distribution(db: Session, survey: Survey, since: datetime, until: datetime) 
     return _total_counts(db, survey, since, until)
 
 
+def tag_counts(
+    db: Session, survey: Survey, since: datetime, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """The survey's answers in ``[since, until)`` per tag (``None``: untagged) and scale point."""
+    return _tag_counts(db, survey, since, until)
+
+
 def _funnel(
     db: Session, survey: Survey, since: datetime | None, until: datetime, answered: int
 ) -> dict:

@@ -373,3 +373,47 @@ def since_done(
 ) -> comparison.Comparison:
     """Everything answered since an action was done against the ``before`` that preceded it."""
     return change(db, survey, (done_at - before, done_at), (done_at, max(now, done_at)))
+
+
+@dataclass(frozen=True)
+class TagMove:
+    """How the share of a period's answers carrying ``tag`` moved (percentage points)."""
+
+    tag: str
+    before: int
+    after: int
+    change: comparison.Change
+
+
+def tags_moved(
+    db: Session, survey: Survey, since: date, until: date, *, limit: int = 5
+) -> list[TagMove]:
+    """The tags whose share of the survey's answers moved most between the period before
+    ``[since, until)`` and it: the ones beyond chance first, then by the size of the move."""
+    length = until - since
+    spans = [(since - length, since), (since, until)]
+    counted = []
+    for first, last in spans:
+        start, end = _midnight(first), _midnight(last)
+        n = sum(results.distribution(db, survey, start, end).values())
+        tags = {
+            tag: sum(points.values())
+            for tag, points in results.tag_counts(db, survey, start, end).items()
+            if tag is not None
+        }
+        counted.append((n, tags))
+    (n1, before), (n2, after) = counted
+    moves = [
+        TagMove(
+            tag,
+            before.get(tag, 0),
+            after.get(tag, 0),
+            comparison.share_difference(before.get(tag, 0), n1, after.get(tag, 0), n2),
+        )
+        for tag in sorted(set(before) | set(after))
+    ]
+    moves = [m for m in moves if m.change.difference is not None]
+    moves.sort(
+        key=lambda m: (m.change.verdict != comparison.BEYOND_CHANCE, -abs(m.change.difference))
+    )
+    return moves[:limit]
