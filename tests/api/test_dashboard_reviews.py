@@ -215,3 +215,21 @@ def test_the_tags_that_moved_show_their_share_before_and_now_with_a_verdict(app,
     assert '5 % <span class="muted">(5)</span>' in pdf and "30 %" in pdf
     assert "+25.0 points" in pdf and "Beyond chance" in pdf
     assert "+0.0 points" in login and "Within noise" in login
+
+
+def test_an_action_keeps_the_low_scores_that_led_to_it(app, editor, viewer, csat):
+    from collector.models import Response
+
+    with app.app_context():
+        low = db.session().query(Response).filter(Response.comment.is_not(None)).one().id
+    page = text(editor.get("/dashboard/review"))
+    assert f'<option value="{low}">1 · Invoice CSAT · The PDF never arrives</option>' in page
+    assert record(editor, **{"action-1-response_ids": low}).status_code == 302
+    with app.app_context():
+        action = db.session().query(Action).filter_by(title="Send the PDF again on failure").one()
+        assert action.response_ids == [low]
+    # Another site's answer (or a made-up id) saves nothing.
+    resp = record(editor, **{"action-2-response_ids": "rsp_not_ours"})
+    assert resp.status_code == 422 and "No such response" in text(resp)
+    with app.app_context():
+        assert db.session().query(Review).count() == 1

@@ -2,6 +2,7 @@
 time zone; its low-score comments and follow-ups are those of every site the account is on, in
 one e-mail."""
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -97,6 +98,8 @@ def test_digest_figures_equal_v1_metrics_for_the_same_period(app, client, site, 
     assert figures.response_rate == f"{api['response_rate'] * 100:.0f} %"
     delta = api["score"] - before["score"]
     assert figures.change.startswith(f"{delta:+.1f}".replace("-", "−") + " since the previous week")
+    # 4 answers against 3: the interval of the change is wide, and the digest says so.
+    assert re.search(r"\. Within noise \(95 % interval −\d+\.\d to \+\d+\.\d\)\.$", figures.change)
 
 
 def test_digest_lists_new_low_comments_and_the_accounts_open_followups(
