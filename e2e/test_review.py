@@ -118,8 +118,11 @@ def test_the_review_and_actions_pages_look_right_and_pass_axe(
 ):
     survey = seed(collector, site)
     due = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
+    newest_low = site.api.get("/v1/responses", params={"survey": survey, "max_score": 1})
+    low = newest_low.json()["data"][0]["id"]
     for title, owner in [("Resend the PDF", team["owner"]), ("Call two customers", None)]:
         body = {"title": title, "due_on": due, "survey": survey, "owner": owner}
+        body["response_ids"] = [low] if owner else []
         assert site.api.post("/v1/actions", json=body).status_code == 201
     late = {"title": "Fix the reminder mail", "due_on": "2026-01-05"}
     assert site.api.post("/v1/actions", json=late).status_code == 201

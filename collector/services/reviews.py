@@ -417,3 +417,25 @@ def tags_moved(
         key=lambda m: (m.change.verdict != comparison.BEYOND_CHANCE, -abs(m.change.difference))
     )
     return moves[:limit]
+
+
+def forget_responses(db: Session, site: Site, response_ids: list[str]) -> None:
+    """Erased answers leave the actions that linked them, in the erasure's transaction."""
+    gone = set(response_ids)
+    if not gone:
+        return
+    linked = select(Action).where(Action.site_id == site.id)
+    for action in db.scalars(linked):
+        if gone & set(action.response_ids or []):
+            action.response_ids = [r for r in action.response_ids if r not in gone]
+
+
+def forget_missing_responses(db: Session, site: Site) -> None:
+    """After a purge: the actions keep only the answers that still exist (a site has few
+    actions, so each linked list is checked, not the answers purged)."""
+    for action in db.scalars(select(Action).where(Action.site_id == site.id)):
+        if not action.response_ids:
+            continue
+        found = set(db.scalars(select(Response.id).where(Response.id.in_(action.response_ids))))
+        if len(found) != len(action.response_ids):
+            action.response_ids = [r for r in action.response_ids if r in found]

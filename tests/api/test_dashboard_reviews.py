@@ -228,6 +228,8 @@ def test_an_action_keeps_the_low_scores_that_led_to_it(app, editor, viewer, csat
     with app.app_context():
         action = db.session().query(Action).filter_by(title="Send the PDF again on failure").one()
         assert action.response_ids == [low]
+    listed = text(editor.get("/dashboard/actions"))
+    assert f'href="/dashboard/responses/{low}">answer 1' in listed
     # Another site's answer (or a made-up id) saves nothing.
     resp = record(editor, **{"action-2-response_ids": "rsp_not_ours"})
     assert resp.status_code == 422 and "No such response" in text(resp)
