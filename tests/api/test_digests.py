@@ -93,7 +93,7 @@ def test_digest_figures_equal_v1_metrics_for_the_same_period(app, client, site, 
     assert figures.n == api["n"]
     assert figures.score == charts.format_score("nps", api["score"])
     assert figures.interval == charts.format_interval("nps", api["ci95"])
-    assert figures.response_rate == f"{api['response_rate'] * 100:.0f} %"
+    assert figures.response_rate == numbers.rate(api["response_rate"])
     delta = api["score"] - before["score"]
     assert figures.change.startswith(f"{numbers.change('nps', delta)} since the previous week")
 
