@@ -3,7 +3,8 @@
 Fills a fresh SQLite file and a fresh PostgreSQL database (created and dropped here, on the server of
 ``FIILIS_TEST_DATABASE_URL`` or the local default) with one NPS survey's answers and their prompts,
 through the migrated schema with every index in place. Then times the API through the Flask test
-client: a weekly series, ``group_by=event``, and two more shapes for information. Each figure is the
+client: a weekly series, ``group_by=event``, and two more shapes for information; and
+``GET /v1/responses``'s first page against a page 90 % deep (its own baseline, goal ≤ 15 ms). Each figure is the
 median of a few runs after one warm-up; the baseline, timed in the same run, is a bare
 ``SELECT count(*)`` over the same answers.
 
@@ -37,6 +38,7 @@ from collector.services import sites  # noqa: E402
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DAYS = 365
 GOAL_MS = 300
+PAGE_GOAL_MS = 15  # any page of /v1/responses, however deep
 EVENTS = [
     "invoice.paid",
     "ticket.closed",
@@ -238,6 +240,47 @@ def measure(label: str, app, survey_id: str, secret: str, n: int, runs: int) -> 
         ms = median_ms(call, runs if in_goal else max(1, runs // 2))
         assert body["n"] == n, body["n"]
         out.append((label, name, ms, ms / base, in_goal))
+    return out + pages(label, app, client, auth, survey_id, n, runs)
+
+
+def pages(label: str, app, client, auth: dict, survey_id: str, n: int, runs: int) -> list[tuple]:
+    """``GET /v1/responses``: the first page (the baseline) against a page 90 % deep."""
+    from sqlalchemy import select
+
+    from collector import pagination
+    from collector.models import Response
+
+    with app.app_context():
+        from collector import db
+
+        deep = (
+            db.session()
+            .execute(
+                select(Response.created_at, Response.id)
+                .where(Response.survey_id == survey_id)
+                .order_by(Response.created_at.desc(), Response.id.desc())
+                .offset(int(n * 0.9))
+                .limit(1)
+            )
+            .one()
+        )
+    cursor = pagination.encode(deep.created_at, deep.id)
+    out = []
+    first_ms = None
+    for name, params in (
+        ("responses: first page", {}),
+        ("responses: page 90 % deep", {"cursor": cursor}),
+    ):
+
+        def call(params=params):
+            q = {"survey": survey_id, "limit": 20, **params}
+            resp = client.get("/v1/responses", query_string=q, headers=auth)
+            assert resp.status_code == 200, resp.get_data(as_text=True)
+            assert len(resp.get_json()["data"]) == 20
+
+        ms = median_ms(call, runs)
+        first_ms = first_ms or ms
+        out.append((label, name, ms, ms / first_ms, "pages"))
     return out
 
 
@@ -296,7 +339,10 @@ def main() -> None:
     print()
     print(f"{'database':<11} {'call':<32} {'ms':>8} {'× baseline':>11}  goal")
     for db_name, call, ms, ratio, in_goal in rows:
-        verdict = {None: "", False: "(info)"}.get(in_goal, "ok" if ms <= GOAL_MS else "OVER")
+        if in_goal == "pages":  # the first page is this row's baseline; goal ≤ 15 ms per page
+            verdict = "ok" if ms <= PAGE_GOAL_MS else "OVER"
+        else:
+            verdict = {None: "", False: "(info)"}.get(in_goal, "ok" if ms <= GOAL_MS else "OVER")
         ratio_text = "" if ratio is None else f"{ratio:.1f}"
         print(f"{db_name:<11} {call:<32} {ms:>8.1f} {ratio_text:>11}  {verdict}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
