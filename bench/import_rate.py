@@ -4,10 +4,16 @@ Writes a JSON-lines file of Delighted ``survey_response`` objects (person expand
 every tenth with a tag, every twentieth with a note; 50 000 people, so most rows match a person
 already stored), then runs the real CLI in a child process into a fresh SQLite file and a fresh
 PostgreSQL database (created and dropped here). Reports rows per second and the child's peak
-resident memory (``ru_maxrss``). To show that memory does not grow with the file, the same import
-of a file a tenth as long runs first: its peak is the baseline, taken in the same run.
+resident memory (``ru_maxrss``). Baselines, taken in the same run on the same database:
 
-    .venv/bin/python bench/import_rate.py [--rows 1000000] [--skip-postgres]
+- **memory**: the same import of a file a tenth as long runs first; the ratio of the two peaks
+  shows whether memory grows with the file (1.0: it does not);
+- **rate**: a bare load of the same tenth's rows (the same prompts, responses, people, tags and
+  notes, in transactions of 1000, by the driver's own ``executemany`` with values made ready
+  in advance), i.e. what the database costs with no reading, checking or matching at all. The
+  import's rate over it says how much the importer adds to the database's own work.
+
+    .venv/bin/python bench/import_rate.py [--rows 1000000] [--skip-postgres] [--skip-sqlite]
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +37,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from collector import create_app, db, migrate  # noqa: E402
+from collector.domain import keys  # noqa: E402
 from collector.services import sites, surveys  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -123,8 +131,141 @@ def postgres_database():
     return admin.set(database=name).render_as_string(hide_password=False), drop
 
 
-def measure(label: str, url_for, small: Path, large: Path, rows: int) -> dict:
+def bare_load(url: str, survey_id: str, path: Path) -> float:
+    """Seconds to store the file's rows with the driver's executemany and nothing else."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        site_id = conn.execute(text("SELECT site_id FROM surveys")).scalar()
+    engine.dispose()
+    sqlite = url.startswith("sqlite")
+    if sqlite:
+        import sqlite3
+
+        raw = sqlite3.connect(make_url(url).database, isolation_level=None)
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute("PRAGMA synchronous=NORMAL")
+        raw.execute("PRAGMA foreign_keys=ON")
+        mark, begin = "?", lambda: raw.execute("BEGIN IMMEDIATE")
+
+        def stamp(seconds):
+            return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+        as_json = json.dumps
+    else:
+        import psycopg
+        from psycopg.types.json import Jsonb
+
+        raw = psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+        mark, begin = "%s", lambda: None
+
+        def stamp(seconds):
+            return datetime.fromtimestamp(seconds, UTC)
+
+        as_json = Jsonb
+
+    def sql(table: str, columns: str) -> str:
+        n = columns.count(",") + 1
+        return f"INSERT INTO {table} ({columns}) VALUES ({', '.join([mark] * n)})"
+
+    prompts_sql = sql(
+        "prompts",
+        "id, site_id, survey_id, user_id, origin, channel, status, event, context, traits, "
+        "locale, url, created_at, expires_at, shown_at, answered_at, dismissed_at",
+    )
+    responses_sql = sql(
+        "responses",
+        "id, site_id, survey_id, prompt_id, user_id, score, comment, locale, url, event, "
+        "context, traits, followup_status, followup_owner, followup_note, source, external_id, "
+        "source_ref, created_at, updated_at",
+    )
+    users_sql = sql("users", "site_id, user_id, email, traits, created_at, last_seen_at")
+    tags_sql = sql("response_tags", "response_id, tag, site_id, survey_id")
+    notes_sql = sql("followup_changes", "response_id, status, owner, note, actor, created_at")
+    now = stamp(time.time())
+    people: set[str] = set()
+
+    def store(batch):
+        prompts, responses, users, tags, notes = [], [], [], [], []
+        for obj in batch:
+            who, at = obj["person"]["email"], stamp(obj["created_at"])
+            traits = as_json({**obj["person_properties"], "name": obj["person"]["name"]})
+            # Random ids as the importer makes them: ordered ones would flatter the database.
+            prompt_id, response_id = keys.new_id("prm"), keys.new_id("rsp")
+            prompts.append(
+                (
+                    *(prompt_id, site_id, survey_id, who, "import", "import", "answered", None),
+                    *(as_json({}), traits, None, None, at, at, at, at, None),
+                )
+            )
+            note = obj["notes"][0]["text"] if obj["notes"] else None
+            responses.append(
+                (
+                    *(response_id, site_id, survey_id, prompt_id, who, obj["score"]),
+                    *(obj["comment"] or None, None, None, None, as_json({}), traits, "open"),
+                    *(None, note, "delighted", obj["id"], obj["permalink"], at, now),
+                )
+            )
+            if who not in people:
+                people.add(who)
+                users.append((site_id, who, who, traits, now, at))
+            tags.extend((response_id, tag, site_id, survey_id) for tag in obj["tags"])
+            notes.extend(
+                (response_id, "open", None, x["text"], x["user_email"], stamp(x["created_at"]))
+                for x in obj["notes"]
+            )
+        begin()
+        cursor = raw.cursor()
+        for statement, rows in (
+            (users_sql, users),
+            (prompts_sql, prompts),
+            (responses_sql, responses),
+            (tags_sql, tags),
+            (notes_sql, notes),
+        ):
+            if rows:
+                cursor.executemany(statement, rows)
+        raw.commit() if not sqlite else raw.execute("COMMIT")
+
+    started = time.perf_counter()
+    with path.open() as lines:
+        batch = []
+        for line in lines:
+            batch.append(json.loads(line))
+            if len(batch) == 1000:
+                store(batch)
+                batch = []
+        if batch:
+            store(batch)
+    seconds = time.perf_counter() - started
+    raw.close()
+    return seconds
+
+
+def measure(label: str, url_for, one: Path, small: Path, large: Path, rows: int) -> dict:
     results = {}
+    url, drop = url_for()
+    try:
+        startup, _, _ = run_import(url, prepare(url), one)
+    finally:
+        drop()
+    results["startup_seconds"] = round(startup, 1)
+    print(f"{label:10} {'start-up':8} {1:>9} row   {startup:7.1f} s", flush=True)
+    url, drop = url_for()
+    try:
+        seconds = bare_load(url, prepare(url), small)
+    finally:
+        drop()
+    tenth = rows // 10
+    results["bare_executemany"] = {
+        "rows": tenth,
+        "seconds": round(seconds, 1),
+        "rows_per_s": round(tenth / seconds),
+    }
+    print(
+        f"{label:10} {'bare':8} {tenth:>9} rows  {seconds:7.1f} s  {tenth / seconds:8.0f} rows/s"
+        "  (driver executemany, nothing else)",
+        flush=True,
+    )
     for name, path, n in (("baseline", small, rows // 10), ("full", large, rows)):
         url, drop = url_for()
         try:
@@ -137,15 +278,30 @@ def measure(label: str, url_for, small: Path, large: Path, rows: int) -> dict:
             "rows": n,
             "seconds": round(seconds, 1),
             "rows_per_s": round(n / seconds),
+            # without the command's start-up (loading the collector), measured alone above
+            "rows_per_s_net": round(n / max(seconds - startup, 0.1)),
             "peak_rss_mib": round(rss_kib / 1024, 1),
         }
         print(
             f"{label:10} {name:8} {n:>9} rows  {seconds:7.1f} s  {n / seconds:8.0f} rows/s  "
+            f"({results[name]['rows_per_s_net']} net of start-up)  "
             f"peak RSS {rss_kib / 1024:6.1f} MiB",
             flush=True,
         )
     results["rss_ratio_full_to_tenth"] = round(
         results["full"]["peak_rss_mib"] / results["baseline"]["peak_rss_mib"], 2
+    )
+    results["rate_ratio_import_to_bare"] = round(
+        results["baseline"]["rows_per_s_net"] / results["bare_executemany"]["rows_per_s"], 2
+    )
+    results["rate_ratio_full_to_tenth"] = round(
+        results["full"]["rows_per_s"] / results["baseline"]["rows_per_s"], 2
+    )
+    print(
+        f"{label:10} peak RSS full/tenth {results['rss_ratio_full_to_tenth']}, "
+        f"rate import/bare {results['rate_ratio_import_to_bare']}, "
+        f"rate full/tenth {results['rate_ratio_full_to_tenth']}",
+        flush=True,
     )
     return results
 
@@ -158,7 +314,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fiilis-bench-import-") as tmp:
         tmp = Path(tmp)
-        small, large = tmp / "small.jsonl", tmp / "large.jsonl"
+        one, small, large = tmp / "one.jsonl", tmp / "small.jsonl", tmp / "large.jsonl"
+        write_file(one, 1)
         write_file(small, args.rows // 10)
         write_file(large, args.rows)
         print(
@@ -176,9 +333,11 @@ def main() -> None:
             ]
 
         if not args.skip_sqlite:
-            out["sqlite"] = measure("sqlite", sqlite_url, small, large, args.rows)
+            out["sqlite"] = measure("sqlite", sqlite_url, one, small, large, args.rows)
         if not args.skip_postgres:
-            out["postgresql"] = measure("postgresql", postgres_database, small, large, args.rows)
+            out["postgresql"] = measure(
+                "postgresql", postgres_database, one, small, large, args.rows
+            )
         print(json.dumps(out, indent=2))
 
 

@@ -10,6 +10,10 @@
   loses the race (a second event, a second worker, a retry) sends nothing. A send that failed
   before the receiver could have seen it is tried again on ``ALERT_RETRY_SCHEDULE``; a timeout
   after the request went out is not (Slack could have posted it), and neither is a refusal.
+- **A send interrupted by a dying worker** stays ``sending`` past its lease
+  (``ALERT_SEND_LEASE``); the sweep (every minute) tries it again as the next try of the retry
+  schedule. At least once: the alert is not lost; the price is a second message when the worker
+  died after the receiver took the message and before the worker wrote it down.
 - **Digest alerts** (``digest: daily | weekly``) gather the matching answers into one message at
   ``DIGEST_HOUR`` UTC (weekly ones on Mondays).
 - **Account digests**: every few minutes the accounts whose digest is due in their own time
@@ -26,7 +30,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,8 +100,15 @@ class _Claim:
 
 def _claim(db: Session, alert_id: str, response_id: str) -> _Claim | None:
     """The send, now ours (``sending``), committed; ``None`` when another has it or it is done."""
+    lease = utcnow() + timedelta(seconds=current_app.config["ALERT_SEND_LEASE"])
     try:
-        row = AlertSend(alert_id=alert_id, response_id=response_id, status="sending", attempts=1)
+        row = AlertSend(
+            alert_id=alert_id,
+            response_id=response_id,
+            status="sending",
+            attempts=1,
+            leased_until=lease,
+        )
         db.add(row)
         db.commit()
         return _Claim(row.id, 1)
@@ -114,7 +125,7 @@ def _claim(db: Session, alert_id: str, response_id: str) -> _Claim | None:
     taken = db.execute(
         update(AlertSend)
         .where(AlertSend.id == row.id, AlertSend.status == "retry")
-        .values(status="sending", attempts=row.attempts + 1)
+        .values(status="sending", attempts=row.attempts + 1, leased_until=lease)
     ).rowcount
     db.commit()
     return _Claim(row.id, row.attempts + 1) if taken else None
@@ -159,7 +170,7 @@ def send_alert(alert_id: str, response_id: str) -> str:
         return _failed(db, alert_id, response_id, claim, str(e), retry=True)
     except (_Refused, outbound.OutboundRefused) as e:
         return _failed(db, alert_id, response_id, claim, str(e), retry=False)
-    _record(db, claim, status="sent", sent_at=utcnow(), last_error=None)
+    _record(db, claim, status="sent", sent_at=utcnow(), last_error=None, leased_until=None)
     db.commit()
     return "sent"
 
@@ -207,7 +218,7 @@ def _failed(
 ) -> str:
     delays = current_app.config["ALERT_RETRY_SCHEDULE"]
     if retry and claim.attempts <= len(delays):
-        _record(db, claim, status="retry", last_error=why)
+        _record(db, claim, status="retry", last_error=why, leased_until=None)
         delay = delays[claim.attempts - 1] * random.uniform(0.8, 1.2)  # retries do not bunch up
         jobs.enqueue_after_commit(db, send_alert, alert_id, response_id, delay=delay)
         db.commit()
@@ -215,10 +226,63 @@ def _failed(
             "Alert %s about %s failed (%s); again in %.0f s", alert_id, response_id, why, delay
         )
         return "retrying"
-    _record(db, claim, status="failed", last_error=why)
+    _record(db, claim, status="failed", last_error=why, leased_until=None)
     db.commit()
     log.error("Alert %s about %s failed: %s", alert_id, response_id, why)
     return "failed"
+
+
+INTERRUPTED = "interrupted: the worker stopped while sending"
+
+
+@jobs.periodic(jobs.crontab(minute="*"))
+def sweep_alert_sends() -> int:
+    """Every minute: sends still ``sending`` past their lease were interrupted (the worker died
+    or was killed mid-send); each is tried again as the next try of the retry schedule, or
+    ``failed`` when none is left. How many were taken up."""
+    db = database.session()
+    now = utcnow()
+    lease = timedelta(seconds=current_app.config["ALERT_SEND_LEASE"])
+    stuck = db.execute(
+        select(AlertSend.id, AlertSend.alert_id, AlertSend.response_id, AlertSend.attempts)
+        .where(
+            AlertSend.status == "sending",
+            or_(
+                AlertSend.leased_until < now,
+                # claimed before sends had a lease
+                and_(AlertSend.leased_until.is_(None), AlertSend.created_at < now - lease),
+            ),
+        )
+        .limit(1000)
+    ).all()
+    delays = current_app.config["ALERT_RETRY_SCHEDULE"]
+    taken = 0
+    for row in stuck:
+        again = row.attempts <= len(delays)
+        # Only a send that is still stuck: a worker that finished meanwhile wrote its outcome.
+        changed = db.execute(
+            update(AlertSend)
+            .where(AlertSend.id == row.id, AlertSend.status == "sending")
+            .where(or_(AlertSend.leased_until < now, AlertSend.leased_until.is_(None)))
+            .values(
+                status="retry" if again else "failed",
+                last_error=INTERRUPTED,
+                leased_until=None,
+            )
+        ).rowcount
+        if not changed:
+            continue
+        taken += 1
+        if again:
+            jobs.enqueue_after_commit(db, send_alert, row.alert_id, row.response_id)
+        log.warning(
+            "Alert %s about %s was interrupted while sending; %s",
+            row.alert_id,
+            row.response_id,
+            "trying again" if again else "no tries left",
+        )
+    db.commit()
+    return taken
 
 
 def send_test(channel: str, target: str, site: str) -> None:
@@ -365,4 +429,10 @@ def send_account_digests(now: datetime | None = None) -> int:
     return sent
 
 
-__all__ = ["schedule_alerts", "send_account_digests", "send_alert", "send_digest_alerts"]
+__all__ = [
+    "schedule_alerts",
+    "send_account_digests",
+    "send_alert",
+    "send_digest_alerts",
+    "sweep_alert_sends",
+]

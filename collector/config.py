@@ -52,6 +52,9 @@ DEFAULTS = {
     "QUEUE_NAME": "fiilis",
     #: an outbox event not dispatched this many seconds after its enqueue is enqueued again
     "OUTBOX_SWEEP_AFTER": 120,
+    #: seconds a web process gathers the events it commits into one dispatch on the queue (one
+    #: queue write per window, not per answer); 0: one dispatch per commit, at once
+    "OUTBOX_DISPATCH_WINDOW": 1.0,
     "OUTBOX_KEEP_DAYS": 30,
     # Mail: smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; without it, .eml files in dev.
     "SMTP_URL": None,
@@ -70,8 +73,13 @@ DEFAULTS = {
     "ALERT_GRACE_SECONDS": 120,
     # Seconds before each new try of an alert that did not reach Slack or the mail server.
     "ALERT_RETRY_SCHEDULE": [5, 60, 300, 1800, 7200],
+    # Seconds a worker has for one alert send (Slack answers within 10 s; an e-mail takes a few
+    # 10-second SMTP steps) before the sweep takes the send for interrupted and tries again.
+    "ALERT_SEND_LEASE": 300,
     # The UTC hour digest alerts are sent at (weekly ones on Mondays).
     "DIGEST_HOUR": 8,
+    #: days before an action's due date its owner is reminded (once per due date)
+    "ACTION_REMINDER_DAYS": 2,
 }
 
 

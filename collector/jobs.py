@@ -48,6 +48,7 @@ JOB_MODULES = [
     "collector.webhooks.delivery",
     "collector.alerting",
     "collector.services.invites",
+    "collector.reminders",
 ]
 
 
@@ -90,7 +91,16 @@ def periodic(schedule, name: str | None = None, **options) -> Callable[[Callable
     return declare
 
 
-__all__ = ["Job", "crontab", "enqueue", "enqueue_after_commit", "job", "periodic", "queue"]
+__all__ = [
+    "Job",
+    "call_after_commit",
+    "crontab",
+    "enqueue",
+    "enqueue_after_commit",
+    "job",
+    "periodic",
+    "queue",
+]
 
 
 # -- one queue per app --------------------------------------------------------------------------
@@ -192,6 +202,7 @@ def enqueue(declared: Job, *args, delay: float | None = None) -> None:
 
 
 _PENDING = "fiilis.jobs.after_commit"
+_CALLBACKS = "fiilis.jobs.call_after_commit"
 
 
 def enqueue_after_commit(db: Session, declared: Job, *args, delay: float | None = None) -> None:
@@ -201,20 +212,35 @@ def enqueue_after_commit(db: Session, declared: Job, *args, delay: float | None 
     db.info.setdefault(_PENDING, []).append((declared, args, delay))
 
 
+def call_after_commit(db: Session, func: Callable[[], None]) -> None:
+    """Call ``func()`` once when ``db``'s transaction commits (however often it was asked for in
+    that transaction); never if it rolls back. ``func`` enqueues; its failure is logged."""
+    if not db.in_transaction():
+        db.begin()
+    db.info.setdefault(_CALLBACKS, {})[func] = None
+
+
 def _enqueue_pending(db: Session) -> None:
     pending = db.info.pop(_PENDING, None)
-    if not pending:
+    callbacks = db.info.pop(_CALLBACKS, None)
+    if not pending and not callbacks:
         return
     queue_ = queue()
-    for declared, args, delay in pending:
+    for declared, args, delay in pending or ():
         try:
             queue_.enqueue(declared, *args, delay=delay)
         except Exception:
             # Committed already: the caller's change stands. What was written to the outbox is
             # picked up by the sweep; say what was lost for anything else.
             log.exception("Could not enqueue %s%r after commit", declared.name, args)
+    for func in callbacks or ():
+        try:
+            func()
+        except Exception:
+            log.exception("%s after commit failed", getattr(func, "__qualname__", func))
 
 
 def _drop_pending(db: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the outermost transaction rolled back
         db.info.pop(_PENDING, None)
+        db.info.pop(_CALLBACKS, None)

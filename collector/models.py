@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -290,11 +291,15 @@ class AlertSend(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     alert_id: Mapped[str] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
     response_id: Mapped[str] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(12), default="sending")  # sending | sent | failed
+    # sending | retry | sent | failed
+    status: Mapped[str] = mapped_column(String(12), default="sending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    #: while ``sending``: until when the worker that claimed it is taken to be at it; a send
+    #: still ``sending`` after that was interrupted (the worker died) and the sweep takes it up
+    leased_until: Mapped[datetime | None]
 
 
 class AccountDigest(Base):
@@ -474,3 +479,58 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     delivered_at: Mapped[datetime | None]
+
+
+# -- the monthly review and its actions (issue 23) -------------------------------------------------
+
+
+class Review(Base):
+    """A team's look at a period of feedback: what they saw, who was there, when they meet next.
+
+    ``since`` is the period's first day and ``until`` the day after its last (UTC days), like the
+    API's periods. ``due_mailed_for`` is the ``next_review_on`` the "review due" mail was sent for,
+    so the mail goes once per date, and again when the date is moved.
+    """
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index(None, "site_id", "created_at"), Index(None, "next_review_on"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # rev_…
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date] = mapped_column(Date)
+    summary: Mapped[str | None] = mapped_column(Text)
+    attendees: Mapped[list[Any]] = mapped_column(default=list)
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+    due_mailed_for: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(254))  # an account's e-mail, or "api"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Action(Base):
+    """One thing a review decided to do: what, who, by when, and which survey and answers led to
+    it. ``done_at`` is set when it is marked done (and cleared if it is opened again);
+    ``reminded_for`` is the due date the owner's reminder was sent for (one reminder per date)."""
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        Index(None, "site_id", "created_at"),
+        Index(None, "status", "due_on"),
+        Index(None, "review_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # act_…
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    review_id: Mapped[str | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | done | dropped
+    done_at: Mapped[datetime | None]
+    survey_id: Mapped[str | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"))
+    response_ids: Mapped[list[Any]] = mapped_column(default=list)
+    reminded_for: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,15 +1,18 @@
 """The I/O half of the SSRF guard: resolve a URL's host and check every address it names.
 
 The rules are in :mod:`collector.domain.outbound`; this module only asks the resolver. Checked
-when a URL is saved and again right before each request.
+when a URL is saved (:func:`guard`) and again for each request: :func:`post_json` (Slack) goes
+through the webhooks' poster (:mod:`collector.webhooks.outbound`), which resolves the name once,
+checks every address and connects to the address it checked, so that a name pointed at
+``127.0.0.1`` after the check (DNS rebinding) cannot reach the inside.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 
-import httpx
 from flask import current_app
 
 from collector.domain.outbound import OutboundRefused, check_addresses, check_url
@@ -53,29 +56,36 @@ class PostFailed(Exception):
         self.status = status
 
 
+USER_AGENT = "Fiilis-Alerts/1"
+
+
 def post_json(url: str, body: dict, *, timeout: float = 10.0, config=None) -> int:
     """POST ``body`` as JSON to ``url`` after the SSRF guard; the status code of a 2xx answer.
 
-    Redirects are not followed (a 3xx is a failure). Raises :class:`OutboundRefused` for a URL
-    the guard refuses and :class:`PostFailed` otherwise. A connection that could not be made,
-    a 429 and a 5xx may be retried; a timeout after sending may not (the receiver may have
-    acted on it), nor a 4xx.
+    The request goes to the address that was checked (pinned). Redirects are not followed (a
+    3xx is a failure). Raises :class:`OutboundRefused` for a URL the guard refuses and
+    :class:`PostFailed` otherwise. A connection that could not be made, a 429 and a 5xx may be
+    retried; a timeout after sending may not (the receiver may have acted on it), nor a 4xx.
     """
-    guard(url, config)
-    try:
-        answer = httpx.post(url, json=body, timeout=timeout, follow_redirects=False)
-    except httpx.ConnectError as e:
-        raise PostFailed(f"could not connect: {e}", retry=True) from None
-    except httpx.TimeoutException:
-        raise PostFailed(f"no answer within {timeout:g} s", retry=False) from None
-    except httpx.HTTPError as e:
-        raise PostFailed(f"request failed: {e}", retry=False) from None
-    if 200 <= answer.status_code < 300:
-        return answer.status_code
-    detail = answer.text[:200].strip()
-    retry = answer.status_code == 429 or answer.status_code >= 500
+    from collector.webhooks import outbound as pinned
+
+    config = current_app.config if config is None else config
+    private = allow_private(config)
+    check_url(url, allow_http=private or bool(config.get("DEV")))
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    outcome = pinned.post(
+        url, data, {}, allow_private=private, timeout=timeout, user_agent=USER_AGENT
+    )
+    if outcome.failure == "refused":
+        raise OutboundRefused(outcome.error.removeprefix("refused: "))
+    if outcome.failure is not None:
+        raise PostFailed(outcome.error, retry=outcome.failure == "connect")
+    if outcome.ok:
+        return outcome.status
+    detail = (outcome.body or "")[:200].strip()
+    retry = outcome.status == 429 or outcome.status >= 500
     raise PostFailed(
-        f"answered {answer.status_code}" + (f": {detail}" if detail else ""),
+        f"answered {outcome.status}" + (f": {detail}" if detail else ""),
         retry=retry,
-        status=answer.status_code,
+        status=outcome.status,
     )

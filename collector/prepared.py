@@ -59,7 +59,31 @@ class Prepared:
         finally:
             cursor.close()
 
+    def many(self, conn: Connection, rows: list[Mapping[str, Any]]) -> None:
+        """The statement once per row, in one ``executemany`` of the driver (an INSERT of many
+        rows; PostgreSQL's driver sends them in one pipeline)."""
+        if not rows:
+            return
+        plan, cursor = self._cursor(conn)
+        try:
+            values = plan.many_values(rows)
+            with _driver_errors(plan.sql, values[0], conn.dialect, cursor):
+                cursor.executemany(plan.sql, values)
+        finally:
+            cursor.close()
+
     def _run(self, conn: Connection, params: Mapping[str, Any]):
+        plan, cursor = self._cursor(conn)
+        try:
+            values = plan.values(params)
+        except Exception:
+            cursor.close()
+            raise
+        with _driver_errors(plan.sql, values, conn.dialect, cursor):
+            cursor.execute(plan.sql, values)
+        return plan, cursor
+
+    def _cursor(self, conn: Connection):
         if not conn.in_transaction():
             # SQLAlchemy would begin one on its own; here a write would skip the SQLite writers'
             # queue, or be lost on PostgreSQL at the next rollback.
@@ -69,11 +93,7 @@ class Prepared:
         if plan is None:
             plan = _Plan(self.statement, self.keys, dialect)
             self._plans[(dialect.name, dialect.driver)] = plan
-        values = plan.values(params)
-        cursor = conn.connection.cursor()
-        with _driver_errors(plan.sql, values, dialect, cursor):
-            cursor.execute(plan.sql, values)
-        return plan, cursor
+        return plan, conn.connection.cursor()
 
 
 @contextmanager
@@ -108,6 +128,7 @@ class _Plan:
             for name, b in binds.items()
             if (proc := b.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         ]
+        self.bind_types = {name: type(b.type) for name, b in binds.items()}
         self.columns = list(getattr(statement, "exported_columns", ()))
         self.row = namedtuple("Row", [c.key for c in self.columns], rename=True)
         self._converter = None
@@ -117,6 +138,26 @@ class _Plan:
         for name, proc in self.bind_processors:
             values[name] = proc(values[name])
         return values if self.names is None else tuple(values[name] for name in self.names)
+
+    def many_values(self, rows: list[Mapping[str, Any]]) -> list:
+        """:meth:`values` of many rows. A value met again (an answer's time is in five columns)
+        is converted once: the conversions are pure, and columns of one type convert a value
+        alike."""
+        if self.names is None or self.fixed:
+            return [self.values(r) for r in rows]
+        processors = dict(self.bind_processors)
+        memos: dict[type, Callable[[Any, Any], Any]] = {}
+        order = []
+        for name in self.names:
+            proc = processors.get(name)
+            if proc is not None:
+                kind = self.bind_types[name]
+                proc = _memoised(proc, memos.setdefault(kind, {}))
+            order.append((name, proc))
+        return [
+            tuple([r[name] if proc is None else proc(r[name]) for name, proc in order])
+            for r in rows
+        ]
 
     def converter(self, dialect: Dialect, description) -> Callable[[tuple], tuple]:
         """Row values to Python types, made on the first result: some drivers' processors depend
@@ -134,3 +175,72 @@ class _Plan:
                     for proc, value in zip(processors, raw, strict=True)
                 )
         return self._converter
+
+
+def _memoised(proc: Callable[[Any], Any], seen: dict) -> Callable[[Any], Any]:
+    """``proc`` remembering its results in ``seen`` for one call: by type and value (datetimes,
+    strings; typed since ``1 == True``), a dict or list by identity (the rows of one call are
+    alive throughout, so one object is one value)."""
+
+    def convert(value):
+        key = id(value) if type(value) in (dict, list) else (type(value), value)
+        out = seen.get(key, seen)
+        if out is seen:
+            seen[key] = out = proc(value)
+        return out
+
+    return convert
+
+
+class BulkInsert:
+    """Many rows into one table, every column given: PostgreSQL's ``COPY … FROM STDIN``, else
+    one ``executemany`` (:meth:`Prepared.many`). The values are converted by the columns' types
+    as SQLAlchemy would (UTC datetimes, JSON). COPY fires the table's triggers and checks its
+    constraints like an INSERT does; a violated one raises SQLAlchemy's ``IntegrityError``."""
+
+    def __init__(self, table, columns: tuple[str, ...]):
+        missing = [c.key for c in table.columns if c.default is not None and c.key not in columns]
+        if missing:
+            # As Prepared: Python-side defaults are not applied here; a new column must be given.
+            raise ValueError(
+                f"Python-side defaults are not applied here; pass {', '.join(missing)}"
+            )
+        self.table = table
+        self.columns = columns
+        self.insert = Prepared(table.insert(), keys=columns)
+        self._copies: dict[tuple[str, str], tuple[str, list]] = {}
+
+    def run(self, conn: Connection, rows: list[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        dialect = conn.dialect
+        if dialect.name != "postgresql" or dialect.driver != "psycopg":
+            self.insert.many(conn, rows)
+            return
+        sql, processors = self._copy_plan(dialect)
+        if not conn.in_transaction():
+            raise RuntimeError("prepared statements run inside the session's transaction")
+        cursor = conn.connection.cursor()
+        try:
+            with _driver_errors(sql, None, dialect, cursor), cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(
+                        [
+                            row[name] if proc is None or row[name] is None else proc(row[name])
+                            for name, proc in processors
+                        ]
+                    )
+        finally:
+            cursor.close()
+
+    def _copy_plan(self, dialect: Dialect) -> tuple[str, list]:
+        key = (dialect.name, dialect.driver)
+        if key not in self._copies:
+            quote = dialect.identifier_preparer.quote
+            names = ", ".join(quote(self.table.c[name].name) for name in self.columns)
+            processors = [
+                (name, self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+                for name in self.columns
+            ]
+            self._copies[key] = (f"COPY {quote(self.table.name)} ({names}) FROM STDIN", processors)
+        return self._copies[key]

@@ -133,6 +133,9 @@ def app_config(database_url, tmp_path):
         # Each test has its own job queue and mail folder; tests/jobs.py runs a worker on it.
         "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}",
         "MAIL_FOLDER": str(tmp_path / "mail"),
+        # Events dispatched at each commit: the worker's scheduler ticks once a second, and most
+        # tests wait for their deliveries. test_outbox.py runs the production window too.
+        "OUTBOX_DISPATCH_WINDOW": 0,
     }
 
 

@@ -27,17 +27,18 @@ class Received:
 
 
 class Receiver:
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None):
+        self.host = host  # any of 127.0.0.0/8: two receivers may share a port
         self.requests: list[Received] = []
         self.answers: list[int] = [200]
         self.answer_headers: dict[str, str] = {}
         self.delay = 0.0  # seconds before answering
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        self.port: int | None = None
+        self.port: int | None = port
 
     def url(self, path: str = "/hooks") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def answer(self, *statuses: int, headers: dict[str, str] | None = None) -> None:
         with self._lock:
@@ -73,7 +74,7 @@ class Receiver:
                 pass
 
         ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port or 0), Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port or 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()

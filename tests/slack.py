@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class SlackStandIn:
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.messages: list[dict] = []
         self._answers: list[tuple[int, str]] = []
         self._lock = threading.Lock()
@@ -39,7 +39,7 @@ class SlackStandIn:
             def log_message(self, *args):  # quiet
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -18,8 +18,6 @@ not at all, and the client learns which field to fix (see docs/decisions.md).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
-from typing import Any
 
 from flask import Flask, current_app, g, request
 from marshmallow import Schema
@@ -65,18 +63,6 @@ def streamed(max_bytes: int):
         return view
 
     return mark
-
-
-def storable_items(items: Iterable[tuple[int, Any]], error) -> Iterator[tuple[int, Any]]:
-    """``(line, item)`` of a streamed body, an item with a NUL or lone surrogate in any string
-    replaced by ``error(param, message)``: the door's rule for bodies it does not read itself."""
-    for line, item in items:
-        path = storable.first_unstorable(item)
-        if path is None:
-            yield line, item
-        else:
-            refusal = _unstorable_field(storable.dotted(path))
-            yield line, error(refusal.param, refusal.message)
 
 
 def parsed():

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 
 from collector import db
 from collector.api.auth import current_site
-from collector.api.body import query, storable_items, streamed
+from collector.api.body import query, streamed
 from collector.errors import APIError
 from collector.models import utcnow
 from collector.openapi import doc
@@ -87,10 +87,8 @@ def import_():
         )
     request.max_content_length = MAX_IMPORT_BYTES
     source = query(import_query)["source"]
-    items = _at_most(
-        storable_items(json_items(request.stream), importing.ItemError),
-        importing.MAX_ITEMS_PER_CALL,
-    )
+    # Every item is checked there, NUL bytes and lone surrogates too (as for the CLI's files).
+    items = _at_most(json_items(request.stream), importing.MAX_ITEMS_PER_CALL)
     report = importing.import_items(
         db.session(), current_site(), items, source=source, now=utcnow()
     )

@@ -9,6 +9,7 @@ from collector.api import (
     metrics,
     prompts,
     responses,
+    reviews,
     site,
     surveys,
     users,
@@ -30,5 +31,7 @@ for child in (
     users.bp,
     alerts.bp,
     webhooks.bp,
+    reviews.bp,
+    reviews.actions_bp,
 ):
     management.register_blueprint(child)

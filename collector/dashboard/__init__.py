@@ -188,6 +188,7 @@ def init_app(app: Flask) -> None:
         overview,
         people,
         responses,
+        reviews,
         site,
         surveys,
         tags,

@@ -14,7 +14,8 @@ from collector import db, mail
 from collector.api.responses import followup_patch, response_filter
 from collector.dashboard import auth, bp, forms, inbox
 from collector.dashboard.surveys import site_surveys
-from collector.models import Survey, utcnow
+from collector.errors import APIError
+from collector.models import Response, Survey, utcnow
 from collector.services import accounts, results, triage
 
 PAGE_SIZE = 25
@@ -148,7 +149,14 @@ def _one_table(parts):
 
 @bp.get("/responses/<response_id>")
 def response(response_id: str):
-    view = results.get(db.session(), g.site, response_id)
+    try:
+        view = results.get(db.session(), g.site, response_id)
+    except APIError as e:
+        # A link from a digest or an alert about another of the account's sites: switch to it.
+        found = e.status == 404 and db.session().get(Response, response_id)
+        if not found or found.site_id == g.site.id or not auth.choose_site(found.site_id):
+            raise
+        return redirect(request.full_path.rstrip("?"))
     return _render_response(view)
 
 

@@ -82,9 +82,23 @@ def _low_band_match(surveys: list[Survey]):
     return or_(*matches) if matches else false()
 
 
-def build(db: Session, account: Account, frequency: str, period: digests.Period) -> messages.Digest:
-    """What ``account``'s digest says about ``period``."""
-    site = db.get(Site, account.site_id)
+def build(
+    db: Session, account: Account, frequency: str, period: digests.Period
+) -> list[messages.Digest]:
+    """What ``account``'s digest says about ``period``: one section per site it is on (by
+    name), all in one e-mail."""
+    from collector.services import accounts
+
+    return [
+        build_site(db, account, site, frequency, period)
+        for site, _role in accounts.sites_of(db, account)
+    ]
+
+
+def build_site(
+    db: Session, account: Account, site: Site, frequency: str, period: digests.Period
+) -> messages.Digest:
+    """What ``account``'s digest says about ``site`` in ``period``."""
     surveys = list(
         db.scalars(
             select(Survey)
@@ -182,11 +196,9 @@ def _query(survey: Survey, period: digests.Period) -> results.MetricsQuery:
 def due(db: Session, now: datetime) -> list[tuple[Account, AccountDigest, digests.Period]]:
     """Every opted-in account whose digest is due at ``now``, with its period."""
     out = []
-    # Only while the account is still on the team of its site: a removed member gets none.
-    member = and_(Membership.account_id == Account.id, Membership.site_id == Account.site_id)
-    rows = db.execute(
-        select(Account, AccountDigest).join(AccountDigest).join(Membership, member)
-    ).all()
+    # Only while the account is on the team of a site: removed from every one, it gets none.
+    member = select(Membership.account_id).where(Membership.account_id == Account.id).exists()
+    rows = db.execute(select(Account, AccountDigest).join(AccountDigest).where(member)).all()
     for account, row in rows:
         period = digests.due(
             row.frequency,

@@ -20,19 +20,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from collector.domain import keys, tags
+from collector.domain import keys, storable, tags
 from collector.domain.scales import Scale
 from collector.errors import first_field
 from collector.models import FollowupChange, Prompt, Response, ResponseTag, Site, Survey, User
+from collector.prepared import BulkInsert, Prepared
 
 #: Items per call of ``POST /v1/responses/import``.
 MAX_ITEMS_PER_CALL = 10_000
 #: Items per transaction.
-BATCH = 500
+BATCH = 1000
 SOURCE = validate.Regexp(r"^[a-z0-9_-]{1,16}$", error="A source is 1–16 of a-z 0-9 _ -.")
 
 
@@ -74,26 +75,32 @@ class Report:
         }
 
 
+def instant(value: Any) -> datetime:
+    """An ISO 8601 date-time (UTC when it has no offset) or Unix seconds, as an aware UTC
+    datetime; :class:`ValidationError` for anything else."""
+    if isinstance(value, bool):
+        raise ValidationError("Not a date-time.")
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValidationError("Not a time in Unix seconds.") from None
+    if not isinstance(value, str):
+        raise ValidationError("An ISO 8601 date-time or Unix seconds.")
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(
+            "Not an ISO 8601 date-time, e.g. 2025-03-01T12:00:00Z, nor Unix seconds."
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class Instant(fields.Field):
     """An ISO 8601 date-time (UTC when it has no offset) or Unix seconds."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            raise ValidationError("Not a date-time.")
-        if isinstance(value, int | float):
-            try:
-                return datetime.fromtimestamp(value, UTC)
-            except (OverflowError, OSError, ValueError):
-                raise ValidationError("Not a time in Unix seconds.") from None
-        if not isinstance(value, str):
-            raise ValidationError("An ISO 8601 date-time or Unix seconds.")
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(
-                "Not an ISO 8601 date-time, e.g. 2025-03-01T12:00:00Z, nor Unix seconds."
-            ) from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return instant(value)
 
 
 class NoteSchema(Schema):
@@ -135,6 +142,91 @@ class ImportItemSchema(Schema):
 
 item_schema = ImportItemSchema()
 
+_ITEM_FIELDS = frozenset(item_schema.fields)
+_NOTE_FIELDS = frozenset(NoteSchema().fields)
+_EMAIL = validate.Email()
+_NOT_GIVEN = object()
+
+
+def quick_load(raw: dict) -> dict[str, Any] | None:
+    """What ``item_schema.load(raw)`` gives, for an item of the plain shape nearly every item of
+    an import has; ``None`` for anything else, which the schema then loads or refuses (so a
+    refusal is always the schema's, word for word). The schema's cost was most of an import's
+    time (docs/benchmarks.md, "Import"); this checks the same rules without its machinery."""
+    if not raw.keys() <= _ITEM_FIELDS:
+        return None
+    get = raw.get
+    external_id, survey, score = get("external_id"), get("survey"), get("score")
+    if type(external_id) is int:
+        external_id = str(external_id)
+    if (
+        type(external_id) is not str
+        or not 0 < len(external_id) <= 200
+        or type(survey) is not str
+        or not 0 < len(survey) <= 40
+        or type(score) is not int
+    ):
+        return None
+    data: dict[str, Any] = {"external_id": external_id, "survey": survey, "score": score}
+    user_id = get("user_id", _NOT_GIVEN)
+    if user_id is not _NOT_GIVEN:
+        if type(user_id) is not str or not 0 < len(user_id) <= 200:
+            return None
+        data["user_id"] = user_id
+    email = get("email", _NOT_GIVEN)
+    if email is not _NOT_GIVEN:
+        if type(email) is not str or not 3 <= len(email) <= 254:
+            return None
+        try:
+            _EMAIL(email)
+        except ValidationError:
+            return None
+        data["email"] = email
+    elif user_id is _NOT_GIVEN:
+        return None
+    for name, longest in (("comment", 5000), ("source_ref", 2000), ("locale", 16)):
+        value = get(name)
+        if value is not None and (
+            type(value) is not str or len(value) > longest or (not value and name != "comment")
+        ):
+            return None
+        data[name] = value
+    try:
+        data["created_at"] = instant(raw["created_at"])
+    except (KeyError, ValidationError):
+        return None
+    traits = get("traits", _NOT_GIVEN)
+    if traits is _NOT_GIVEN:
+        traits = {}
+    elif type(traits) is not dict or not all(type(k) is str and 0 < len(k) <= 64 for k in traits):
+        return None
+    data["traits"] = dict(traits)
+    tag_list = get("tags", _NOT_GIVEN)
+    if tag_list is _NOT_GIVEN:
+        tag_list = []
+    elif type(tag_list) is not list or not all(type(t) is str for t in tag_list):
+        return None
+    data["tags"] = list(tag_list)
+    notes = get("notes", _NOT_GIVEN)
+    data["notes"] = []
+    if notes is not _NOT_GIVEN:
+        if type(notes) is not list or len(notes) > 100:
+            return None
+        for note in notes:
+            if type(note) is not dict or not note.keys() <= _NOTE_FIELDS:
+                return None
+            text, author = note.get("text"), note.get("author")
+            if type(text) is not str or not 0 < len(text) <= 5000:
+                return None
+            if author is not None and (type(author) is not str or not 0 < len(author) <= 200):
+                return None
+            try:
+                at = instant(note["created_at"])
+            except (KeyError, ValidationError):
+                return None
+            data["notes"].append({"text": text, "author": author, "created_at": at})
+    return data
+
 
 @dataclass
 class _Item:
@@ -144,6 +236,14 @@ class _Item:
     tags: list[str]
     email: str | None
     key: str | None = None  # the user key, once matched
+
+
+@dataclass
+class _Target:
+    """A survey items may go into, with its scale; ``None`` in the cache: not this site's."""
+
+    survey: Survey
+    scale: Scale
 
 
 def import_items(
@@ -162,7 +262,8 @@ def import_items(
     reading it. Commits every ``batch_size`` items (nothing with ``dry_run``); calls ``on_batch``
     after each batch with the report so far."""
     report = report or Report()
-    surveys: dict[str, Survey | None] = {}
+    surveys: dict[str, _Target | None] = {}
+    statistics = _Statistics(db)
     for batch in _batches(items, batch_size):
         checked = [
             c
@@ -170,9 +271,47 @@ def import_items(
             if c
         ]
         _store(db, site, checked, source=source, now=now, report=report, dry_run=dry_run)
+        if not dry_run:
+            statistics.grown(report.imported)
         if on_batch is not None:
             on_batch(report)
+    if not dry_run:
+        statistics.done(report.imported)
     return report
+
+
+class _Statistics:
+    """Keeps PostgreSQL's planner informed while an import grows the tables.
+
+    The planner picks its plans from statistics that autovacuum refreshes about once a minute
+    and only after a tenth of a table has changed. A large import into a young site outgrows them
+    within seconds; with statistics of an empty table the planner reads a batch's duplicate check
+    as a scan of every answer the site has (each batch slower than the last). So the import runs
+    ``ANALYZE`` itself whenever it has doubled what it stored (after 1 000, 2 000, 4 000 …
+    answers: twenty times for a million) and once at the end. SQLite's planner needs none: it
+    takes the unique index for the check without statistics."""
+
+    TABLES = "ANALYZE responses, prompts, users, response_tags"
+
+    def __init__(self, db: Session):
+        self.db = db
+        self.enabled = db.get_bind().dialect.name == "postgresql"
+        self.next_at = 1000
+        self.last = 0
+
+    def grown(self, imported: int) -> None:
+        if self.enabled and imported >= self.next_at:
+            self._analyze(imported)
+            self.next_at = 2 * imported
+
+    def done(self, imported: int) -> None:
+        if self.enabled and imported > self.last:
+            self._analyze(imported)
+
+    def _analyze(self, imported: int) -> None:
+        self.db.execute(text(self.TABLES))
+        self.db.commit()
+        self.last = imported
 
 
 def _batches(items: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
@@ -192,39 +331,56 @@ def _check(db, site, line, raw, surveys, now, report) -> _Item | None:
             raise raw
         if not isinstance(raw, dict):
             raise ItemError(None, "An item is a JSON object.")
-        try:
-            data = item_schema.load(raw)
-        except ValidationError as e:
-            param, message = first_field(e.normalized_messages())
-            raise ItemError(param or None, f"{param}: {message}" if param else message) from None
-        survey = _survey(db, site, data["survey"], surveys)
-        scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
-        if data["score"] not in scale:
+        unstorable = storable.first_unstorable(raw)
+        if unstorable is not None:
+            param = storable.dotted(unstorable)
+            raise ItemError(
+                param,
+                f"{param}: holds a NUL byte or a lone UTF-16 surrogate, which cannot be stored.",
+            )
+        data = quick_load(raw)
+        if data is None:
+            try:
+                data = item_schema.load(raw)
+            except ValidationError as e:
+                param, message = first_field(e.normalized_messages())
+                raise ItemError(
+                    param or None, f"{param}: {message}" if param else message
+                ) from None
+        target = _survey(db, site, data["survey"], surveys)
+        if data["score"] not in target.scale:
             raise ItemError(
                 "score",
-                f"score: {data['score']} is off this {survey.kind.upper()} survey's scale "
-                f"{scale.label()}.",
+                f"score: {data['score']} is off this {target.survey.kind.upper()} survey's scale "
+                f"{target.scale.label()}.",
             )
         if data["created_at"] > now:
             raise ItemError("created_at", "created_at: in the future; only past answers import.")
         for i, note in enumerate(data["notes"]):
             if note["created_at"] > now:
                 raise ItemError(f"notes.{i}.created_at", f"notes.{i}.created_at: in the future.")
-        try:
-            tag_list = tags.apply([], replace=tags.normalise_all(data["tags"]))
-        except tags.TagError as e:
-            raise ItemError("tags", f"tags: {e}") from None
+        if data["tags"]:
+            try:
+                tag_list = tags.apply([], replace=tags.normalise_all(data["tags"]))
+            except tags.TagError as e:
+                raise ItemError("tags", f"tags: {e}") from None
+        else:
+            tag_list = []
     except ItemError as e:
         report.refuse(line, e.param, e.message)
         return None
     email = data.get("email")
-    return _Item(line, data, survey, tag_list, email.lower() if email else None)
+    return _Item(line, data, target.survey, tag_list, email.lower() if email else None)
 
 
-def _survey(db: Session, site: Site, survey_id: str, known: dict) -> Survey:
+def _survey(db: Session, site: Site, survey_id: str, known: dict) -> _Target:
     if survey_id not in known:
         survey = db.get(Survey, survey_id)
-        known[survey_id] = survey if survey is not None and survey.site_id == site.id else None
+        known[survey_id] = (
+            _Target(survey, Scale.of(survey.kind, survey.scale_min, survey.scale_max))
+            if survey is not None and survey.site_id == site.id
+            else None
+        )
     if known[survey_id] is None:
         raise ItemError("survey", f"survey: no survey {survey_id} on this site.")
     return known[survey_id]
@@ -270,13 +426,44 @@ def _store_once(db: Session, site: Site, items: list[_Item], source, now, dry_ru
         db.rollback()
         return len(fresh), duplicates
     if fresh:
-        _match_people(db, site, fresh, now)
-        _insert(db, site, fresh, source, now)
+        conn = db.connection()
+        _match_people(db, conn, site, fresh, now)
+        _insert(conn, site, fresh, source, now)
     db.commit()
     return len(fresh), duplicates
 
 
-def _match_people(db: Session, site: Site, items: list[_Item], now: datetime) -> None:
+_USERS = User.__table__
+_INSERT_USERS = BulkInsert(
+    _USERS, ("site_id", "user_id", "email", "traits", "created_at", "last_seen_at")
+)
+_UPDATE_USER = Prepared(
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("user_row"))
+    .values(
+        traits=bindparam("new_traits", type_=_USERS.c.traits.type),
+        email=bindparam("new_email", type_=_USERS.c.email.type),
+    )
+)
+_PROMPT_COLUMNS = (
+    *("id", "site_id", "survey_id", "user_id", "origin", "channel", "status", "event"),
+    *("context", "traits", "locale", "url", "created_at", "expires_at", "shown_at"),
+    *("answered_at", "dismissed_at"),
+)
+_INSERT_PROMPTS = BulkInsert(Prompt.__table__, _PROMPT_COLUMNS)
+_RESPONSE_COLUMNS = (
+    *("id", "site_id", "survey_id", "prompt_id", "user_id", "score", "comment", "locale"),
+    *("url", "event", "context", "traits", "followup_status", "followup_owner"),
+    *("followup_note", "source", "external_id", "source_ref", "created_at", "updated_at"),
+)
+_INSERT_RESPONSES = BulkInsert(Response.__table__, _RESPONSE_COLUMNS)
+_INSERT_TAGS = BulkInsert(ResponseTag.__table__, ("response_id", "tag", "site_id", "survey_id"))
+_INSERT_NOTES = BulkInsert(
+    FollowupChange.__table__, ("response_id", "status", "owner", "note", "actor", "created_at")
+)
+
+
+def _match_people(db: Session, conn, site: Site, items: list[_Item], now: datetime) -> None:
     """Give every item its user key, creating the people the site does not know yet."""
     by_email = {i.email for i in items if i.email and "user_id" not in i.data}
     known_emails: dict[str, str] = {}
@@ -301,7 +488,7 @@ def _match_people(db: Session, site: Site, items: list[_Item], now: datetime) ->
             )
         )
     }
-    new_people = []
+    new_people, changed = [], []
     for key, item in latest.items():
         user = existing.get(key)
         traits = item.data["traits"]
@@ -319,18 +506,18 @@ def _match_people(db: Session, site: Site, items: list[_Item], now: datetime) ->
             continue
         # What the person's app says now wins over what an old export said.
         merged = {**traits, **(user.traits or {})}
-        changes: dict[str, Any] = {}
-        if merged != (user.traits or {}):
-            changes["traits"] = merged
-        if item.email and not user.email:
-            changes["email"] = item.email
-        if changes:
-            db.execute(update(User).where(User.id == user.id).values(**changes))
-    if new_people:
-        db.connection().execute(insert(User.__table__), new_people)
+        email = user.email or item.email
+        if merged != (user.traits or {}) or email != user.email:
+            changed.append({"user_row": user.id, "new_traits": merged, "new_email": email})
+    _UPDATE_USER.many(conn, changed)
+    _INSERT_USERS.run(conn, new_people)
 
 
-def _insert(db: Session, site: Site, items: list[_Item], source: str, now: datetime) -> None:
+#: An imported answer's context: none (one object for all, converted once per batch).
+_NO_CONTEXT: dict[str, Any] = {}
+
+
+def _insert(conn, site: Site, items: list[_Item], source: str, now: datetime) -> None:
     prompts, responses, tag_rows, notes = [], [], [], []
     for item in items:
         data, at = item.data, item.data["created_at"]
@@ -347,7 +534,7 @@ def _insert(db: Session, site: Site, items: list[_Item], source: str, now: datet
                 "channel": "import",
                 "status": "answered",
                 "event": None,
-                "context": {},
+                "context": _NO_CONTEXT,
                 "traits": data["traits"],
                 "locale": data["locale"],
                 "url": None,
@@ -370,7 +557,7 @@ def _insert(db: Session, site: Site, items: list[_Item], source: str, now: datet
                 "locale": data["locale"],
                 "url": None,
                 "event": None,
-                "context": {},
+                "context": _NO_CONTEXT,
                 "traits": data["traits"],
                 "followup_status": "open",
                 "followup_owner": None,
@@ -397,11 +584,10 @@ def _insert(db: Session, site: Site, items: list[_Item], source: str, now: datet
             }
             for note in item_notes
         )
-    # Core inserts of the tables (one executemany each), not the ORM's bulk path.
-    conn = db.connection()
-    conn.execute(insert(Prompt.__table__), prompts)
-    conn.execute(insert(Response.__table__), responses)
-    if tag_rows:
-        conn.execute(insert(ResponseTag.__table__), tag_rows)
-    if notes:
-        conn.execute(insert(FollowupChange.__table__), notes)
+    # One COPY (PostgreSQL) or executemany (SQLite) per table, past SQLAlchemy's execution
+    # machinery (collector/prepared.py): it spent more time on the parameters than the database
+    # did on the rows.
+    _INSERT_PROMPTS.run(conn, prompts)
+    _INSERT_RESPONSES.run(conn, responses)
+    _INSERT_TAGS.run(conn, tag_rows)
+    _INSERT_NOTES.run(conn, notes)

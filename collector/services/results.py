@@ -571,6 +571,11 @@ def _total_counts(
     return {point: n for point, n in db.execute(select(s.c.score, count)) if n}
 
 
+def distribution(db: Session, survey: Survey, since: datetime, until: datetime) -> dict[int, int]:
+    """The survey's answers in ``[since, until)`` as ``{scale point: count}`` (index seeks)."""
+    return _total_counts(db, survey, since, until)
+
+
 def _funnel(
     db: Session, survey: Survey, since: datetime | None, until: datetime, answered: int
 ) -> dict:

@@ -1,4 +1,5 @@
-"""Outbound HTTP for webhooks: only to public addresses, pinned to the address that was checked.
+"""Outbound HTTP, the one way the collector makes requests of its own (webhook deliveries, Slack
+alerts, tests of either): only to public addresses, pinned to the address that was checked.
 
 The host is resolved once; every address must be public (``domain.outbound``)
 unless ``FIILIS_ALLOW_PRIVATE_WEBHOOKS=1``; the request then goes to the first address itself,
@@ -36,6 +37,10 @@ class Outcome:
     ms: int
     body: str | None = None
     error: str | None = None
+    #: why there was no answer: "refused" (the guard; nothing was sent), "connect" (no
+    #: connection was made; nothing was sent), "timeout" or "error" (the request may have
+    #: reached the receiver)
+    failure: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -60,7 +65,7 @@ def resolve(url: str, *, allow_private: bool) -> list[str]:
         if refused:
             what = "is" if refused == [host] else f"resolves to {', '.join(refused)}, which is"
             raise UnsafeTarget(
-                f"{host} {what} a loopback, private or link-local address; webhooks go to "
+                f"{host} {what} a loopback, private or link-local address; requests go to "
                 "public addresses only."
             )
     return addresses
@@ -73,6 +78,7 @@ def post(
     *,
     allow_private: bool,
     timeout: float = TIMEOUT,
+    user_agent: str = USER_AGENT,
 ) -> Outcome:
     """POST ``body`` to ``url``; the outcome, never an exception."""
     started = time.monotonic()
@@ -83,7 +89,7 @@ def post(
     try:
         address = resolve(url, allow_private=allow_private)[0]
     except UnsafeTarget as e:
-        return Outcome(None, elapsed(), error=f"refused: {e}")
+        return Outcome(None, elapsed(), error=f"refused: {e}", failure="refused")
     parts = urlsplit(url)
     netloc_ip = f"[{address}]" if ipaddress.ip_address(address).version == 6 else address
     if parts.port:
@@ -94,7 +100,7 @@ def post(
     request_headers = {
         **headers,
         "Host": host_header,
-        "User-Agent": USER_AGENT,
+        "User-Agent": user_agent,
         "Content-Type": "application/json",
     }
     try:
@@ -107,10 +113,12 @@ def post(
             timeout=timeout,
         ) as answer:
             return Outcome(answer.status_code, elapsed(), body=_excerpt(answer))
+    except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+        return Outcome(None, elapsed(), error=f"could not connect: {e}"[:500], failure="connect")
     except httpx.TimeoutException:
-        return Outcome(None, elapsed(), error=f"no answer within {timeout:g} s")
+        return Outcome(None, elapsed(), error=f"no answer within {timeout:g} s", failure="timeout")
     except httpx.HTTPError as e:
-        return Outcome(None, elapsed(), error=f"{type(e).__name__}: {e}"[:500])
+        return Outcome(None, elapsed(), error=f"{type(e).__name__}: {e}"[:500], failure="error")
 
 
 _shared: httpx.Client | None = None

@@ -3,16 +3,24 @@ one message per matching answer, with the comment that followed within the grace
 
 from __future__ import annotations
 
+import json
+import select as selecting
+import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from collector import alerting, db
-from collector.models import AlertSend
+from collector import alerting, db, jobs
+from collector.models import AlertSend, utcnow
 from tests.api import prompting
+from tests.receivers import Receiver
+from tests.resolver import names
 from tests.slack import SlackStandIn
+from tests.workers import Worker
 
 GRACE = 1.0  # seconds; the default is two minutes
 
@@ -190,6 +198,49 @@ def test_a_slack_url_pointing_at_loopback_is_refused_at_delivery_too(
     assert slack.messages == []
 
 
+def test_a_slack_name_pointed_at_loopback_after_it_was_saved_is_refused_at_delivery(
+    alerting_app, client, site, slack, worker
+):
+    alerting_app.config.update(ALLOW_PRIVATE_WEBHOOKS=False, DEV=True)  # http:// is fine in dev
+    name = "hooks.slack-stand-in.test"
+    url = slack.url.replace("127.0.0.1", name)
+    prompting.make_survey(client, site, "csat")
+    with names({name: ["93.184.216.34"]}):  # a public address when the alert is saved
+        add_alert(client, site, channel="slack", target=url)
+    with names({name: ["127.0.0.1"]}):  # the name points at the inside by the time it is sent
+        answer(client, site, 1)
+        worker.drain(timeout=30)
+    (send,) = sends(alerting_app)
+    assert (send.status, send.attempts) == ("failed", 1)
+    assert "loopback" in send.last_error
+    assert slack.messages == []
+
+
+def test_a_slack_message_goes_to_the_address_that_was_checked(alerting_app, client, site, worker):
+    # DNS rebinding: the name answers one address when it is checked before the POST and another
+    # when it is looked up again. The POST goes to the address checked, with the name as Host.
+    checked = Receiver(host="127.0.0.2").start()
+    rebound = Receiver(host="127.0.0.1", port=checked.port).start()
+    name = "hooks.slack-stand-in.test"
+    try:
+        prompting.make_survey(client, site, "csat")
+        with names({name: ["127.0.0.2"]}):
+            url = f"http://{name}:{checked.port}/services/T/B/X"
+            add_alert(client, site, channel="slack", target=url)
+        with names({name: ["127.0.0.2", "127.0.0.1"]}):  # first lookup, then every later one
+            answer(client, site, 1)
+            worker.drain(timeout=30)
+        [got] = checked.wait_for(1)
+        assert got.path == "/services/T/B/X"
+        assert got.headers["Host"] == f"{name}:{checked.port}"
+        assert "blocks" in got.json()
+        assert rebound.requests == []
+        assert [s.status for s in sends(alerting_app)] == ["sent"]
+    finally:
+        checked.stop()
+        rebound.stop()
+
+
 def test_an_email_alert_arrives_with_text_and_html_parts(
     alerting_app, client, site, smtp_server, worker
 ):
@@ -254,3 +305,83 @@ def test_daily_digest_alert_gathers_the_days_matching_answers_once(
     assert message["blocks"][0]["text"]["text"] == "Daily alert digest, Mon 30 Nov 2026 (UTC)"
     lines = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
     assert lines == ["3 / 10 · Detractor · Checkout NPS · u1\n“Slow”"]
+
+
+# -- a send interrupted by a dying worker ---------------------------------------------------------
+
+# A worker process that sends one alert, as the consumer would run the job.
+SENDING_WORKER = r"""
+import json, sys
+from collector import alerting, create_app
+config, alert_id, response_id = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+app = create_app(config)
+with app.app_context():
+    alerting.send_alert(alert_id, response_id)
+"""
+
+
+def test_a_send_cut_off_by_a_killed_worker_is_swept_and_arrives_once(
+    alerting_app, app_config, client, site
+):
+    # A Slack that takes the connection and never reads the request: the message is not taken.
+    hanging = socket.create_server(("127.0.0.1", 0))
+    port = hanging.getsockname()[1]
+    prompting.make_survey(client, site, "csat")
+    alert = add_alert(
+        client, site, channel="slack", target=f"http://127.0.0.1:{port}/services/T/B/X"
+    )
+    response_id = answer(client, site, 1, "Too slow")
+    config = {**app_config, "ALLOW_PRIVATE_WEBHOOKS": True, "ALERT_SEND_LEASE": 0}
+    child = subprocess.Popen(
+        [sys.executable, "-c", SENDING_WORKER, json.dumps(config), alert["id"], response_id]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not selecting.select([hanging], [], [], 0.05)[0]:  # its POST is waiting
+            assert child.poll() is None and time.monotonic() < deadline, "no POST came"
+        child.kill()  # mid-send: claimed, the request out, no answer yet
+        child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        hanging.close()
+    (send,) = sends(alerting_app)
+    assert (send.status, send.attempts) == ("sending", 1)
+
+    slack = SlackStandIn(port=port).start()  # Slack is back on the same address
+    running = Worker(alerting_app).start()
+    try:
+        running.run(alerting.sweep_alert_sends)
+        running.drain(timeout=30)  # the answer's own event finds the send taken: nothing more
+    finally:
+        running.stop()
+        slack.stop()
+    (message,) = slack.messages
+    assert "Too slow" in json.dumps(message)
+    (send,) = sends(alerting_app)
+    assert (send.status, send.attempts, send.last_error) == ("sent", 2, None)
+
+
+def test_the_sweep_leaves_a_send_in_progress_alone_and_gives_up_after_the_last_try(
+    alerting_app, client, site, slack
+):
+    prompting.make_survey(client, site, "csat")
+    alert = add_alert(client, site, channel="slack", target=slack.url)
+    response_id = answer(client, site, 1)
+    huey = jobs.queue(alerting_app).huey
+    with alerting_app.app_context():
+        session = db.session()
+        assert alerting._claim(session, alert["id"], response_id) is not None  # a live worker's
+        queued = huey.pending_count()
+        assert alerting.sweep_alert_sends() == 0  # within its lease: it may be posting right now
+        (send,) = sends(alerting_app)
+        assert send.status == "sending"
+
+        tries = len(alerting_app.config["ALERT_RETRY_SCHEDULE"]) + 1
+        session.execute(AlertSend.__table__.update().values(attempts=tries, leased_until=utcnow()))
+        session.commit()
+        assert alerting.sweep_alert_sends() == 1
+    (send,) = sends(alerting_app)
+    assert (send.status, send.last_error) == ("failed", alerting.INTERRUPTED)
+    assert huey.pending_count() == queued  # nothing more to try
+    assert slack.messages == []

@@ -219,3 +219,61 @@ def test_the_import_needs_a_json_body_type(client, site):
     )
     assert resp.status_code == 415
     assert resp.get_json()["error"]["code"] == "unsupported_media_type"
+
+
+def n_answers(client, site, survey) -> int:
+    body = client.get(f"/v1/metrics?survey={survey['id']}", headers=site.auth).get_json()
+    return body["n"]
+
+
+def test_bad_items_among_several_batches_are_reported_by_line_and_the_rest_imported(client, site):
+    from collector.services import importing
+
+    survey = make_survey(client, site, "nps")
+    total = 2 * importing.BATCH + importing.BATCH // 2
+    rows = [json.dumps(item(survey, n, n % 11)) for n in range(total)]
+    middle = total // 2  # inside the second batch
+    rows[middle] = json.dumps({k: v for k, v in item(survey, middle).items() if k != "score"})
+    rows[importing.BATCH - 1] = "{broken"  # the last item of the first batch
+    rows[importing.BATCH] = json.dumps(item(survey, importing.BATCH, 11))  # first of the second
+    report = send(client, site, "\n".join(rows) + "\n")
+    assert report["imported"] == total - 3
+    assert [(e["line"], e["param"]) for e in report["errors"]] == [
+        (importing.BATCH, None),
+        (importing.BATCH + 1, "score"),
+        (middle + 1, "score"),
+    ]
+    assert n_answers(client, site, survey) == total - 3
+
+
+def test_an_answer_repeated_in_another_batch_is_stored_once(client, site):
+    from collector.services import importing
+
+    survey = make_survey(client, site, "nps")
+    total = 2 * importing.BATCH + 500
+    rows = [item(survey, n, n % 11) for n in range(total)]
+    rows[importing.BATCH + 7] = rows[3]  # the next batch repeats an answer of the first
+    rows[total - 1] = rows[importing.BATCH + 1]  # the last batch repeats one of the second
+    rows[20] = rows[10]  # and a batch repeats one of its own
+    report = send(client, site, lines(*rows))
+    assert (report["imported"], report["skipped_duplicates"]) == (total - 3, 3)
+    assert n_answers(client, site, survey) == total - 3
+    again = send(client, site, lines(*rows))
+    assert (again["imported"], again["skipped_duplicates"]) == (0, total)
+    assert n_answers(client, site, survey) == total - 3
+
+
+def test_a_person_the_app_knows_gets_the_imported_address_and_only_missing_traits(
+    client, site, app
+):
+    from collector.models import User
+    from tests.api.prompting import track
+
+    survey = make_survey(client, site, "nps")
+    assert track(client, site, "page.viewed", "u7", traits={"plan": "free"}).status_code == 200
+    imported = item(survey, 1, user_id="u7", email="U7@Example.test")
+    send(client, site, lines(imported | {"traits": {"plan": "pro", "seats": 3}}))
+    person = client.get("/v1/users/u7", headers=site.auth).get_json()["user"]
+    assert person["traits"] == {"plan": "free", "seats": 3}
+    with app.extensions["fiilis.sessionmaker"]() as db:
+        assert db.query(User.email).filter(User.user_id == "u7").scalar() == "u7@example.test"

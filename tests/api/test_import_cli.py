@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 
 from collector.models import Response, User
+from collector.services import importing
 from tests.api.prompting import make_survey
 
 #: Delighted's API objects (``survey_response`` with ``person`` expanded), as an export holds them.
@@ -145,6 +146,19 @@ def test_bad_rows_are_reported_with_line_and_field_and_the_rest_imported(
         assert prefix in result.output, result.output
 
 
+def test_a_delighted_row_holding_a_nul_byte_is_refused_alone(runner, client, site, tmp_path):
+    # PostgreSQL cannot store a NUL in text: the row is refused, not the batch nor the import.
+    survey = make_survey(client, site, "nps")
+    good = sample()[:3]
+    rows = [good[0], good[1] | {"comment": "Hyv\u00e4\u0000 palvelu"}, good[2]]
+    path = tmp_path / "nul.jsonl"
+    path.write_text("\n".join(map(json.dumps, rows)) + "\n")
+    result = run(runner, "delighted", str(path), "--survey", survey["id"])
+    assert result.exit_code == 0, result.output
+    assert "2 imported" in result.output and "1 refused" in result.output
+    assert "line 2 [comment]: comment: holds a NUL byte" in result.output
+
+
 def test_delighted_answers_of_another_kind_are_refused_with_a_clear_message(
     runner, client, site, tmp_path
 ):
@@ -215,7 +229,7 @@ def test_an_import_killed_half_way_and_run_again_stores_every_row_once(
     proc.wait()
     assert 0 < stored < total, "the import was not caught half-way"
     half = count(database_url, func.count(Response.id))
-    assert half % 500 == 0  # whole batches, never half of one
+    assert half % importing.BATCH == 0  # whole batches, never half of one
 
     result = run(runner, "delighted", str(path), "--survey", survey["id"])
     assert result.exit_code == 0, result.output

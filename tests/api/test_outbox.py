@@ -196,3 +196,84 @@ def test_a_bulk_follow_up_change_is_one_event_per_response_it_changed(
     assert sorted((e["type"], e["data"]["id"]) for e in delivered) == sorted(
         [("followup.updated", first), ("followup.updated", second)]
     )
+
+
+# -- one dispatch per window: the answer path writes to the queue about twice a second ----------
+
+
+def test_a_burst_of_answers_is_one_queue_write_and_every_event_arrives_once(
+    app, client, site, delivered
+):
+    app.config["OUTBOX_DISPATCH_WINDOW"] = 30.0  # as in production, but wide: nothing expires
+    huey = jobs.queue(app).huey
+    ids = [answered(client, site, score=s, user_id=f"u{s}") for s in (1, 2, 3, 4, 5)]
+    [queued] = huey.pending()  # one drain, due at the end of the window
+    assert queued.name == "collector.outbox.drain" and queued.eta is not None
+    # The worker runs the drain when it is due; here, now.
+    with app.app_context():
+        assert outbox.drain() == 5
+        assert outbox.drain() == 0
+    assert sorted(e["data"]["id"] for e in delivered) == sorted(ids)
+    assert len({e["id"] for e in delivered}) == 5
+
+
+def test_a_commit_after_half_the_window_schedules_a_drain_of_its_own(app, client, site):
+    import time
+
+    app.config["OUTBOX_DISPATCH_WINDOW"] = 0.4
+    huey = jobs.queue(app).huey
+    answered(client, site, user_id="a")
+    answered(client, site, user_id="b")  # the drain already scheduled runs after this commit
+    assert huey.pending_count() == 1
+    time.sleep(0.25)  # past half the window: that drain may start before the next commit
+    answered(client, site, user_id="c")
+    assert huey.pending_count() == 2
+
+
+def test_events_gathered_in_a_window_reach_the_worker_within_seconds(
+    app, client, site, worker, delivered
+):
+    app.config["OUTBOX_DISPATCH_WINDOW"] = 1.0  # the default
+    first = answered(client, site, score=1, comment="Too slow")
+    worker.drain()  # waits for the scheduled drain, then for what it enqueued
+    assert sorted(e["type"] for e in delivered) == ["response.created", "response.updated"]
+    assert {e["data"]["id"] for e in delivered} == {first}
+    assert all(e.dispatched_at is not None for e in events_in_outbox(app))
+
+
+def test_a_drain_dispatches_the_others_when_one_event_fails(app, client, site, delivered):
+    ok, broken = answered(client, site, user_id="a"), answered(client, site, user_id="b")
+
+    def refuse(_db, event):
+        if event.subject_id == broken:
+            raise RuntimeError("consumer bug")
+
+    outbox.consumer(refuse)
+    try:
+        with app.app_context(), pytest.raises(RuntimeError, match="1 events could not"):
+            outbox.drain()
+    finally:
+        outbox._consumers.remove(refuse)
+    assert [e["data"]["id"] for e in delivered if e["data"]["id"] == ok] == [ok]
+    left = [e.subject_id for e in events_in_outbox(app) if e.dispatched_at is None]
+    assert left == [broken]  # for the sweep
+
+
+def test_a_tag_change_is_a_response_updated_event_with_the_tags_and_no_change_is_none(
+    client, site, worker, delivered
+):
+    response_id = answered(client, site, score=2)
+    worker.drain()
+    delivered.clear()
+    tagged = client.patch(
+        f"/v1/responses/{response_id}", json={"add_tags": ["Billing"]}, headers=site.auth
+    )
+    assert tagged.status_code == 200, tagged.get_json()
+    again = client.patch(  # the same tag again changes nothing, so it says nothing
+        f"/v1/responses/{response_id}", json={"add_tags": ["billing"]}, headers=site.auth
+    )
+    assert again.status_code == 200
+    worker.drain()
+    assert [(e["type"], e["data"]["tags"]) for e in delivered] == [
+        ("response.updated", ["billing"])
+    ]

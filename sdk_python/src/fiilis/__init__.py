@@ -22,6 +22,7 @@ from fiilis._errors import (
 )
 from fiilis._identity import user_hash
 from fiilis._models import (
+    Action,
     Alert,
     AlertFilter,
     AlertTest,
@@ -38,6 +39,7 @@ from fiilis._models import (
     Page,
     Prompt,
     Response,
+    Review,
     Site,
     Survey,
     TargetingRule,
@@ -59,6 +61,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "Action",
     "Alert",
     "AlertFilter",
     "AlertTest",
@@ -86,6 +89,7 @@ __all__ = [
     "Prompt",
     "RateLimitError",
     "Response",
+    "Review",
     "ServerError",
     "Site",
     "Survey",

@@ -20,6 +20,7 @@ from fiilis.resources.alerts import Alerts, AsyncAlerts
 from fiilis.resources.metrics import AsyncMetricsResource, MetricsResource
 from fiilis.resources.prompts import AsyncPrompts, Prompts
 from fiilis.resources.responses import AsyncResponses, Responses
+from fiilis.resources.reviews import Actions, AsyncActions, AsyncReviews, Reviews
 from fiilis.resources.site import AsyncSiteResource, SiteResource
 from fiilis.resources.surveys import AsyncSurveys, Surveys
 from fiilis.resources.users import AsyncUsers, Users
@@ -85,6 +86,8 @@ class Fiilis(_Configured):
     site: SiteResource
     alerts: Alerts
     webhooks: Webhooks
+    reviews: Reviews
+    actions: Actions
 
     def __init__(
         self,
@@ -112,6 +115,8 @@ class Fiilis(_Configured):
         self.site = SiteResource(core)
         self.alerts = Alerts(core)
         self.webhooks = Webhooks(core)
+        self.reviews = Reviews(core)
+        self.actions = Actions(core)
 
     def with_options(
         self,
@@ -161,6 +166,8 @@ class AsyncFiilis(_Configured):
     site: AsyncSiteResource
     alerts: AsyncAlerts
     webhooks: AsyncWebhooks
+    reviews: AsyncReviews
+    actions: AsyncActions
 
     def __init__(
         self,
@@ -188,6 +195,8 @@ class AsyncFiilis(_Configured):
         self.site = AsyncSiteResource(core)
         self.alerts = AsyncAlerts(core)
         self.webhooks = AsyncWebhooks(core)
+        self.reviews = AsyncReviews(core)
+        self.actions = AsyncActions(core)
 
     def with_options(
         self,

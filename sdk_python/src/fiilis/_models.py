@@ -11,10 +11,11 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 __all__ = [
+    "Action",
     "Alert",
     "AlertFilter",
     "AlertTest",
@@ -31,6 +32,7 @@ __all__ = [
     "Page",
     "Prompt",
     "Response",
+    "Review",
     "Site",
     "Survey",
     "TargetingRule",
@@ -118,6 +120,8 @@ def _convert(hint: Any, value: Any) -> Any:
         return _convert(options[0], value) if len(options) == 1 else value
     if hint is datetime:
         return parse_datetime(value)
+    if hint is date:
+        return parse_date(value)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if isinstance(hint, type) and issubclass(hint, Model):
@@ -154,6 +158,16 @@ def parse_datetime(value: Any) -> datetime | Any:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
+        return value
+
+
+def parse_date(value: Any) -> date | Any:
+    """``YYYY-MM-DD`` → a date; a value that does not parse is returned unchanged."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
         return value
 
 
@@ -582,3 +596,42 @@ class WebhookEvent(Model):
     type: str
     created_at: datetime | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+# --- reviews and actions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Review(Model):
+    """A team's review of a period: ``since`` is its first day, ``until`` the day after its last
+    (UTC); ``next_review_on`` is when the team meets next (the site's admins are mailed then)."""
+
+    id: str
+    since: date | None = None
+    until: date | None = None
+    summary: str | None = None
+    attendees: list[str] = field(default_factory=list)
+    next_review_on: date | None = None
+    created_by: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Action(Model):
+    """One thing a review decided: ``owner`` is a team member's e-mail, ``status`` ``open``,
+    ``done`` (``done_at`` says when) or ``dropped``; ``survey`` and ``response_ids`` are what
+    led to it, ``review`` the review it came from."""
+
+    id: str
+    title: str | None = None
+    owner: str | None = None
+    due_on: date | None = None
+    status: str | None = None
+    done_at: datetime | None = None
+    survey: str | None = None
+    response_ids: list[str] = field(default_factory=list)
+    review: str | None = None
+    created_by: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
