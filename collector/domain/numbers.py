@@ -40,6 +40,11 @@ def count(value: int) -> str:
     return f"{value:,}".replace(",", "\u00a0")
 
 
+def signed(value: float, places: int = 0) -> str:
+    """``+4``, ``−0.12`` (with ``places=2``), ``0``: a difference, with its sign."""
+    return _text(value, places, signed=True)
+
+
 def percent(value: float | None) -> str:
     """``82 %`` from ``82.4`` (a value already in percent)."""
     return NONE if value is None else f"{_text(value, 0)}{PCT}"
