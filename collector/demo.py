@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from collector import db, demo_inbox
 from collector.api.bundle import manifest
-from collector.domain import keys
+from collector.domain import followup, keys
+from collector.domain.scales import Scale
 from collector.domain.snippet import snippet
 from collector.models import Action, Prompt, Response, Review, Site, Survey, User
 from collector.schemas import SurveySchema
@@ -265,7 +266,8 @@ def seed_history(session: Session, site: Site, survey_ids: dict[str, str], total
                     "event": event,
                     "context": {},
                     "traits": {"plan": plan},
-                    "followup_status": "open",
+                    # The surveys have the default policy: low scores open a follow-up.
+                    "followup_status": followup.initial_status(Scale.of(kind), None, score),
                     "created_at": at,
                     "updated_at": at,
                 }

@@ -25,7 +25,12 @@ CLIP_AT = 240
 MAIL_LIST_MAX = 100
 HAS_COMMENT = {"yes": True, "no": False, "any": None}
 DEFAULTS = {"order": "low_first", "has_comment": "yes"}
-STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "closed": "Closed"}
+STATUS_LABELS = {
+    "open": "Open",
+    "in_progress": "In progress",
+    "closed": "Closed",
+    "none": "No follow-up",
+}
 
 
 def team_emails() -> list[str]:
@@ -229,11 +234,13 @@ def mail_owner(owner: str, responses: list) -> None:
     items = []
     for r in responses[:MAIL_LIST_MAX]:
         survey = surveys[r.survey_id]
+        scale = results.scale_of(survey)
         comment = " ".join((r.comment or "").split())
         items.append(
             {
-                "score": r.score,
-                "band": inbox.BAND_WORD[survey.kind][inbox.band_of(survey.kind, r.score)],
+                # On the survey's own scale (a CSAT 1–7 answer of 6 is not on 1–5).
+                "score": f"{r.score} / {scale.max}",
+                "band": inbox.BAND_WORD[survey.kind][scale.band_of(r.score)],
                 "survey": survey.name,
                 "user_id": r.user_id,
                 "comment": comment if len(comment) <= 200 else comment[:199].rstrip() + "…",

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from collector import outbox, pagination
-from collector.domain import keys, scoring, spreadsheet
+from collector.domain import followup, keys, scoring, spreadsheet
 from collector.domain.scales import Scale
 from collector.errors import APIError, not_found
 from collector.models import (
@@ -52,7 +52,7 @@ from collector.models import (
 )
 from collector.services import search, tagging
 
-FOLLOWUP_STATUSES = ("open", "in_progress", "closed")
+FOLLOWUP_STATUSES = followup.STATUSES
 INTERVALS = ("day", "week", "month")
 #: A series has at most this many intervals (a daily series of about 2¾ years).
 MAX_INTERVALS = 1000
