@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from collector import db, mail
 from collector.api.responses import followup_patch, response_filter
-from collector.dashboard import auth, bp, forms, inbox
+from collector.dashboard import auth, bp, error_page, forms, inbox
 from collector.dashboard.surveys import site_surveys
 from collector.errors import APIError
 from collector.models import Response, Survey, utcnow
@@ -90,6 +90,13 @@ def _day_after(text: str) -> str:
 
 @bp.get("/responses")
 def responses():
+    wanted = request.args.get("site")
+    if wanted and wanted != getattr(g.site, "id", None):
+        # A digest's link to another of the account's sites: switch to it, keep the rest.
+        if not auth.choose_site(wanted):
+            return error_page(404)
+        rest = [(k, v) for k, v in request.args.items(multi=True) if k != "site"]
+        return redirect(url_for("dashboard.responses", **_as_kwargs(rest)))
     chosen = _choices()
     listed = site_surveys(include_archived=True)
     errors = {}
@@ -150,6 +157,13 @@ def _one_table(parts):
             first = next(chunks, "")
             chunks = chain([first.split("\r\n", 1)[1] if "\r\n" in first else ""], chunks)
         yield from chunks
+
+
+def _as_kwargs(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out
 
 
 @bp.get("/responses/<response_id>")

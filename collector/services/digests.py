@@ -191,7 +191,7 @@ def build_site(
         low_comments=[notices.answer(r, by_id[r.survey_id], period.tz) for r in low],
         more_low_comments=max(0, low_total - len(low)),
         followups=followups,
-        dashboard_link=f"{base}/dashboard/responses?order=low_first",
+        dashboard_link=f"{base}/dashboard/responses?order=low_first&site={site.id}",
         settings_link=f"{base}/dashboard/connections",
         previous=previous,
     )
