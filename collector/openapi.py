@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import make_schema_key, resolve_schema_instance
 from flask import Flask
 from marshmallow import Schema, fields
+from werkzeug.wrappers import Response
 
 from collector import __version__
 from collector.schemas import Unique, Variants
@@ -54,9 +56,19 @@ def doc(
     auth: str = "secret_key",
     refusals: tuple[Refusal, ...] = (),
 ):
-    """Describe a view for the OpenAPI document; the schemas are the ones the view validates with."""
+    """Describe a view for the OpenAPI document; the schemas are the ones the view validates with.
+
+    A JSON view is also answered through this declaration (microblog-api's ``@response``): it
+    returns the object to send, optionally with a status and headers, and ``response`` dumps it,
+    so no answer holds a field the document does not state; a status the document does not list
+    is a programming error. A 204 view returns nothing."""
+    statuses = (status, *also)
+    if content_type == "application/json" and (response is None) != (statuses == (204,)):
+        raise TypeError(f"{summary!r}: a JSON answer needs its schema; a 204 has none")
 
     def mark(view):
+        if content_type == "application/json":
+            view = _answered(view, response, statuses)
         view.__openapi__ = {
             "summary": summary,
             "body": body,
@@ -73,6 +85,30 @@ def doc(
         return view
 
     return mark
+
+
+def _answered(view, schema: Schema | None, statuses: tuple[int, ...]):
+    @functools.wraps(view)
+    def answer(*args, **kwargs):
+        result = view(*args, **kwargs)
+        if isinstance(result, Response):
+            raise TypeError(f"{view.__qualname__} answered around its schema")
+        value, status, headers = (
+            (*result, {}, {})[:3]
+            if isinstance(result, tuple)
+            else (
+                result,
+                statuses[0],
+                {},
+            )
+        )
+        if status not in statuses:
+            raise TypeError(f"{view.__qualname__} answered {status}, which it does not document")
+        if schema is None:
+            return "", status, headers
+        return schema.dump(value), status, headers
+
+    return answer
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from collector.domain import origins
+from collector.domain import followup, origins
 from collector.domain.scales import ALLOWED, Scale
 from collector.domain.scoring import SCALES
 
@@ -175,6 +175,38 @@ class ThemeSchema(Schema):
     radius = fields.Int(validate=validate.Range(0, 32))
 
 
+class FollowupBands(fields.List):
+    """The bands whose answers open a follow-up (``["low", "mid"]``), stored as ``"low,mid"``
+    (``collector.domain.followup``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            fields.Str(
+                validate=validate.OneOf(
+                    followup.BANDS, error="A band is low, mid or high (not {input})."
+                )
+            ),
+            metadata={
+                "uniqueItems": True,
+                "maxItems": len(followup.BANDS),
+                "default": [followup.DEFAULT],
+                "description": "The score bands whose answers start as an open follow-up; the "
+                "others start as `none`. NPS: low 0–6, mid 7–8, high 9–10; CSAT and CES: see the "
+                'survey\'s scale. Default ["low"]; [] opens none. A change applies to new answers.',
+            },
+            **kwargs,
+        )
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return followup.parse(value) if isinstance(value, str) else value
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        bands = super()._deserialize(value, attr, data, **kwargs)
+        if len(set(bands)) != len(bands):
+            raise ValidationError("Each band once.")
+        return followup.stored(bands)
+
+
 class ScaleSchema(Schema):
     """A survey's answer scale (DESIGN §13): CSAT 1–5 or 1–7, CES 1–5 or 1–7, NPS 0–10."""
 
@@ -241,6 +273,7 @@ class SurveySchema(Schema):
         load_default=0, validate=validate.Range(-1000, 1000, error="From -1000 to 1000.")
     )
     active = fields.Bool(load_default=True)
+    followup_bands = FollowupBands()
     scale = _scale_field(
         "{min, max}: CSAT 1–5 (default) or 1–7, CES 1–7 (default) or 1–5, NPS 0–10. "
         "Fixed once the survey has answers.",

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from collector import db
+from collector.models import ResponseTag
 from e2e.test_dashboard import axe_violations, log_in
 from e2e.test_team import VIEWS, member
 from tests.factories import Rows
@@ -22,8 +24,9 @@ def seed(collector, site):
     survey = rows.survey("csat", name="Paying an invoice")
     nps = rows.survey("nps", name="Recommend Acme")
     now = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    made = []
     for dist, at in ((BEFORE, now - timedelta(days=40)), (AFTER, now - timedelta(days=6))):
-        rows.responses(
+        made += rows.responses(
             survey,
             [
                 {"score": p, "at": at, "user_id": f"u{p}-{i}-{at.day}"}
@@ -31,6 +34,16 @@ def seed(collector, site):
                 for i in range(c)
             ],
         )
+    # "pdf" on 40 answers before, 8 now; "billing" on 20 both times.
+    tagged = [(r, "pdf") for r in made[:40] + made[200:208]]
+    tagged += [(r, "billing") for r in made[100:120] + made[300:320]]
+    with collector.app.app_context():
+        session = db.session()
+        session.add_all(
+            ResponseTag(response_id=r, tag=t, site_id=site.site_id, survey_id=survey)
+            for r, t in tagged
+        )
+        session.commit()
     rows.response(survey, 1, at=now - timedelta(days=2), comment="The PDF never arrives.")
     rows.response(survey, 2, at=now - timedelta(days=3), comment="Two invoices for one month.")
     rows.responses(
@@ -105,8 +118,11 @@ def test_the_review_and_actions_pages_look_right_and_pass_axe(
 ):
     survey = seed(collector, site)
     due = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
+    newest_low = site.api.get("/v1/responses", params={"survey": survey, "max_score": 1})
+    low = newest_low.json()["data"][0]["id"]
     for title, owner in [("Resend the PDF", team["owner"]), ("Call two customers", None)]:
         body = {"title": title, "due_on": due, "survey": survey, "owner": owner}
+        body["response_ids"] = [low] if owner else []
         assert site.api.post("/v1/actions", json=body).status_code == 201
     late = {"title": "Fix the reminder mail", "due_on": "2026-01-05"}
     assert site.api.post("/v1/actions", json=late).status_code == 201

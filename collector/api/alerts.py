@@ -43,7 +43,7 @@ deleted_schema = Schema.from_dict(
 )
 def create():
     rule = alerts.create(db.session(), current_site(), json_body(alert_schema))
-    return alert_schema.dump(rule), 201
+    return rule, 201
 
 
 @bp.get("")
@@ -53,13 +53,13 @@ def list_():
     items, more = alerts.list_page(
         db.session(), current_site(), limit=q["limit"], cursor=q["cursor"]
     )
-    return pagination.envelope(items, more, alert_schema.dump(items, many=True))
+    return pagination.envelope(items, more)
 
 
 @bp.get("/<alert_id>")
 @doc("Read an alert", response=alert_schema, tag="alerts")
 def get(alert_id: str):
-    return alert_schema.dump(alerts.get(db.session(), current_site(), alert_id))
+    return alerts.get(db.session(), current_site(), alert_id)
 
 
 @bp.patch("/<alert_id>")
@@ -72,15 +72,13 @@ def get(alert_id: str):
 )
 def update(alert_id: str):
     changes = json_body(alert_schema, partial=True)
-    return alert_schema.dump(alerts.update(db.session(), current_site(), alert_id, changes))
+    return alerts.update(db.session(), current_site(), alert_id, changes)
 
 
 @bp.delete("/<alert_id>")
 @doc("Delete an alert", response=deleted_schema, tag="alerts")
 def delete(alert_id: str):
-    return deleted_schema.dump(
-        {"id": alerts.delete(db.session(), current_site(), alert_id), "deleted": True}
-    )
+    return {"id": alerts.delete(db.session(), current_site(), alert_id), "deleted": True}
 
 
 test_sent_schema = Schema.from_dict(
@@ -96,4 +94,4 @@ test_sent_schema = Schema.from_dict(
 )
 def test(alert_id: str):
     alerts.send_test(db.session(), current_site(), alert_id)
-    return test_sent_schema.dump({"id": alert_id, "sent": True})
+    return {"id": alert_id, "sent": True}

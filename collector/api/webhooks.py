@@ -117,7 +117,7 @@ delivery_query = DeliveryQuerySchema()
 )
 def create():
     made = service.create(db.session(), current_site(), json_body(webhook_schema))
-    return webhook_schema.dump(made), 201
+    return made, 201
 
 
 @bp.get("")
@@ -127,13 +127,13 @@ def list_():
     items, more = service.list_page(
         db.session(), current_site(), limit=q["limit"], cursor=q["cursor"]
     )
-    return pagination.envelope(items, more, webhook_schema.dump(items, many=True))
+    return pagination.envelope(items, more)
 
 
 @bp.get("/<webhook_id>")
 @doc("Read a webhook", response=webhook_schema, tag="webhooks")
 def get(webhook_id: str):
-    return webhook_schema.dump(service.get(db.session(), current_site(), webhook_id))
+    return service.get(db.session(), current_site(), webhook_id)
 
 
 @bp.patch("/<webhook_id>")
@@ -147,14 +147,13 @@ def get(webhook_id: str):
 def update(webhook_id: str):
     changes = json_body(webhook_schema, partial=True)
     endpoint = service.update(db.session(), current_site(), webhook_id, changes)
-    return webhook_schema.dump(endpoint)
+    return endpoint
 
 
 @bp.delete("/<webhook_id>")
 @doc("Delete a webhook and its delivery log", status=204, tag="webhooks")
 def delete(webhook_id: str):
     service.delete(db.session(), current_site(), webhook_id)
-    return "", 204
 
 
 @bp.post("/<webhook_id>/rotate")
@@ -164,7 +163,7 @@ def delete(webhook_id: str):
     tag="webhooks",
 )
 def rotate(webhook_id: str):
-    return webhook_schema.dump(service.rotate(db.session(), current_site(), webhook_id))
+    return service.rotate(db.session(), current_site(), webhook_id)
 
 
 @bp.get("/<webhook_id>/deliveries")
@@ -184,14 +183,14 @@ def deliveries(webhook_id: str):
         cursor=q["cursor"],
         status=q.get("status"),
     )
-    return pagination.envelope(items, more, delivery_schema.dump(items, many=True))
+    return pagination.envelope(items, more)
 
 
 @bp.get("/<webhook_id>/deliveries/<delivery_id>")
 @doc("Read one delivery with its tries", response=delivery_schema, tag="webhooks")
 def delivery(webhook_id: str, delivery_id: str):
     view = service.delivery(db.session(), current_site(), webhook_id, delivery_id)
-    return delivery_schema.dump(view)
+    return view
 
 
 @bp.post("/<webhook_id>/deliveries/<delivery_id>/retry")
@@ -203,7 +202,7 @@ def delivery(webhook_id: str, delivery_id: str):
 )
 def retry(webhook_id: str, delivery_id: str):
     view = service.retry(db.session(), current_site(), webhook_id, delivery_id)
-    return delivery_schema.dump(view), 202
+    return view, 202
 
 
 @bp.post("/<webhook_id>/test")
@@ -215,4 +214,4 @@ def retry(webhook_id: str, delivery_id: str):
 )
 def test(webhook_id: str):
     view = service.send_test(db.session(), current_site(), webhook_id)
-    return delivery_schema.dump(view), 202
+    return view, 202

@@ -41,6 +41,7 @@ class SurveyReview:
     change: comparison.Comparison
     low_comments: list
     low_total: int
+    tags: list = field(default_factory=list)
     done: list[DoneAction] = field(default_factory=list)
     open_actions: list = field(default_factory=list)
 
@@ -72,6 +73,7 @@ def _survey_review(survey, p, done_actions, open_actions, now) -> SurveyReview:
         change=reviews.period_change(session, survey, p.since, p.until),
         low_comments=comments,
         low_total=results.count(session, g.site, filters),
+        tags=reviews.tags_moved(session, survey, p.since, p.until),
         done=done,
         open_actions=[a for a in open_actions if a.survey_id == survey.id],
     )
@@ -121,6 +123,7 @@ def _render(values=None, errors=None, status=200):
         today=today,
         titles={s.id: s.name for s in surveys},
         one_day=timedelta(days=1),
+        linkable=[(c.survey, r) for c in cards for r in c.low_comments],
     )
     return page, status
 
@@ -159,6 +162,7 @@ def _posted_actions(form) -> list[tuple[int, dict]]:
         item = {"title": title, "due_on": form.get(f"action-{i}-due_on", "").strip()}
         item["owner"] = form.get(f"action-{i}-owner", "").strip() or None
         item["survey"] = form.get(f"action-{i}-survey", "").strip() or None
+        item["response_ids"] = [r for r in form.getlist(f"action-{i}-response_ids") if r]
         out.append((i, item))
     return out
 
@@ -183,16 +187,23 @@ def create_review():
     if not posted:
         errors["action-1-title"] = "A review ends in actions: write at least one."
     if errors:
-        return _render(form.to_dict(), _dashed(errors), 422)
+        return _render(_values(form), _dashed(errors), 422)
     try:
         made, actions = reviews.record_review(
             db.session(), g.site, data, items, actor=g.account.email
         )
     except APIError as e:
         db.session().rollback()
-        return _render(form.to_dict(), {"form": e.message}, e.status if e.status != 404 else 422)
+        return _render(_values(form), {"form": e.message}, e.status if e.status != 404 else 422)
     flash(f"Review saved with {len(actions)} action{'s' if len(actions) != 1 else ''}.")
     return redirect(url_for("dashboard.actions", review=made.id))
+
+
+def _values(form) -> dict:
+    values = form.to_dict()
+    for i in range(1, ACTION_ROWS + 1):
+        values[f"action-{i}-response_ids"] = form.getlist(f"action-{i}-response_ids")
+    return values
 
 
 def _dashed(errors: dict[str, str]) -> dict[str, str]:

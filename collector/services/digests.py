@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from collector.domain import digests, messages
+from collector.domain import comparison, digests, messages
 from collector.errors import APIError
 from collector.models import Account, AccountDigest, Membership, Response, Site, Survey, utcnow
 from collector.services import notices, results
@@ -95,6 +95,15 @@ def build(
     ]
 
 
+def _compared(survey: Survey, then: dict, now: dict) -> comparison.Comparison:
+    """The period against the one before, from the two metrics' distributions."""
+
+    def counts(m: dict) -> dict[int, int]:
+        return {int(point): n for point, n in m["distribution"].items()}
+
+    return comparison.compare(survey.kind, counts(then), counts(now), results.scale_of(survey))
+
+
 def build_site(
     db: Session, account: Account, site: Site, frequency: str, period: digests.Period
 ) -> messages.Digest:
@@ -118,7 +127,8 @@ def build_site(
                 name=survey.name,
                 score=notices.score_text(survey.kind, now["score"]),
                 interval=notices.interval_text(survey.kind, now["ci95"]),
-                change=notices.change_text(survey.kind, now["score"], then["score"], previous),
+                change=notices.change_text(survey.kind, now["score"], then["score"], previous)
+                + notices.verdict_text(_compared(survey, then, now).score),
                 n=now["n"],
                 response_rate=notices.rate_text(now["response_rate"]),
                 low_n=now["low_n"],
@@ -181,7 +191,7 @@ def build_site(
         low_comments=[notices.answer(r, by_id[r.survey_id], period.tz) for r in low],
         more_low_comments=max(0, low_total - len(low)),
         followups=followups,
-        dashboard_link=f"{base}/dashboard/responses?order=low_first",
+        dashboard_link=f"{base}/dashboard/responses?order=low_first&site={site.id}",
         settings_link=f"{base}/dashboard/connections",
         previous=previous,
     )

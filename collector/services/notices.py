@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from collector.dashboard import charts, inbox
-from collector.domain import messages, numbers
+from collector.domain import comparison, messages, numbers
 from collector.models import Response, Survey
 from collector.services import results
 
@@ -71,3 +71,14 @@ def change_text(kind: str, now: float | None, before: float | None, previous: st
 
 def rate_text(rate: float | None) -> str:
     return numbers.rate(rate)
+
+
+def verdict_text(change: comparison.Change) -> str:
+    """`` Within noise (95 % interval −12 to +20).``: whether the change is beyond chance, in
+    words, with its interval; empty when a period had too few answers to tell."""
+    if change.ci95 is None:
+        return ""
+    places = 2 if change.unit == "scale" else 0  # means in hundredths, shares and NPS in points
+    low, high = (numbers.signed(v, places) for v in change.ci95)
+    word = "Beyond chance" if change.verdict == comparison.BEYOND_CHANCE else "Within noise"
+    return f" {word} (95 % interval {low} to {high})."

@@ -373,3 +373,69 @@ def since_done(
 ) -> comparison.Comparison:
     """Everything answered since an action was done against the ``before`` that preceded it."""
     return change(db, survey, (done_at - before, done_at), (done_at, max(now, done_at)))
+
+
+@dataclass(frozen=True)
+class TagMove:
+    """How the share of a period's answers carrying ``tag`` moved (percentage points)."""
+
+    tag: str
+    before: int
+    after: int
+    change: comparison.Change
+
+
+def tags_moved(
+    db: Session, survey: Survey, since: date, until: date, *, limit: int = 5
+) -> list[TagMove]:
+    """The tags whose share of the survey's answers moved most between the period before
+    ``[since, until)`` and it: the ones beyond chance first, then by the size of the move."""
+    length = until - since
+    spans = [(since - length, since), (since, until)]
+    counted = []
+    for first, last in spans:
+        start, end = _midnight(first), _midnight(last)
+        n = sum(results.distribution(db, survey, start, end).values())
+        tags = {
+            tag: sum(points.values())
+            for tag, points in results.tag_counts(db, survey, start, end).items()
+            if tag is not None
+        }
+        counted.append((n, tags))
+    (n1, before), (n2, after) = counted
+    moves = [
+        TagMove(
+            tag,
+            before.get(tag, 0),
+            after.get(tag, 0),
+            comparison.share_difference(before.get(tag, 0), n1, after.get(tag, 0), n2),
+        )
+        for tag in sorted(set(before) | set(after))
+    ]
+    moves = [m for m in moves if m.change.difference is not None]
+    moves.sort(
+        key=lambda m: (m.change.verdict != comparison.BEYOND_CHANCE, -abs(m.change.difference))
+    )
+    return moves[:limit]
+
+
+def forget_responses(db: Session, site: Site, response_ids: list[str]) -> None:
+    """Erased answers leave the actions that linked them, in the erasure's transaction."""
+    gone = set(response_ids)
+    if not gone:
+        return
+    linked = select(Action).where(Action.site_id == site.id)
+    for action in db.scalars(linked):
+        if gone & set(action.response_ids or []):
+            action.response_ids = [r for r in action.response_ids if r not in gone]
+
+
+def forget_missing_responses(db: Session, site: Site) -> None:
+    """After a purge: the actions keep only the answers that still exist (a site has few
+    actions, so each linked list is checked, not the answers purged)."""
+    for action in db.scalars(select(Action).where(Action.site_id == site.id)):
+        if not action.response_ids:
+            continue
+        found = set(db.scalars(select(Response.id).where(Response.id.in_(action.response_ids))))
+        if len(found) != len(action.response_ids):
+            action.response_ids = [r for r in action.response_ids if r in found]

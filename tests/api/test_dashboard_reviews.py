@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from collector import db
-from collector.models import Action, Review
+from collector.models import Action, ResponseTag, Review
 from tests.api.test_dashboard import token
 from tests.api.test_team import logged_in
 from tests.factories import Rows
@@ -38,6 +38,16 @@ def csat(app, site):
         survey, 1, at=today - timedelta(days=3), comment="The PDF never arrives", user_id="x"
     )
     return survey
+
+
+def tag(app, site, survey, response_ids, name):
+    with app.app_context():
+        session = db.session()
+        session.add_all(
+            ResponseTag(response_id=r, tag=name, site_id=site.site_id, survey_id=survey)
+            for r in response_ids
+        )
+        session.commit()
 
 
 @pytest.fixture
@@ -185,3 +195,44 @@ def test_another_sites_action_cannot_be_changed(app, editor, other_site):
     assert editor.post(f"/dashboard/actions/{theirs['id']}/status", data=form).status_code == 404
     with app.app_context():
         assert db.session().get(Action, theirs["id"]).status == "open"
+
+
+def test_the_tags_that_moved_show_their_share_before_and_now_with_a_verdict(app, editor, site):
+    rows = Rows(app, site)
+    survey = rows.survey("csat", name="Tagged CSAT")
+    now = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    before = rows.responses(survey, answers({2: 20, 4: 80}, now - timedelta(days=40)))
+    after = rows.responses(survey, answers({2: 20, 4: 80}, now - timedelta(days=4)))
+    tag(app, site, survey, before[:5], "pdf")  # 5 % of the answers before
+    tag(app, site, survey, after[:30], "pdf")  # 30 % now
+    tag(app, site, survey, before[50:60], "login")  # 10 % both times
+    tag(app, site, survey, after[50:60], "login")
+    page = text(editor.get("/dashboard/review"))
+    card = page[page.index("Tagged CSAT") :]
+    moved = card[card.index("Tags that moved") :]
+    pdf = moved[moved.index('data-tag="pdf"') :].split("</tr>")[0]
+    login = moved[moved.index('data-tag="login"') :].split("</tr>")[0]
+    assert moved.index('data-tag="pdf"') < moved.index('data-tag="login"')
+    assert '5 % <span class="muted">(5)</span>' in pdf and "30 %" in pdf
+    assert "+25.0 points" in pdf and "Beyond chance" in pdf
+    assert "+0.0 points" in login and "Within noise" in login
+
+
+def test_an_action_keeps_the_low_scores_that_led_to_it(app, editor, viewer, csat):
+    from collector.models import Response
+
+    with app.app_context():
+        low = db.session().query(Response).filter(Response.comment.is_not(None)).one().id
+    page = text(editor.get("/dashboard/review"))
+    assert f'<option value="{low}">1 · Invoice CSAT · The PDF never arrives</option>' in page
+    assert record(editor, **{"action-1-response_ids": low}).status_code == 302
+    with app.app_context():
+        action = db.session().query(Action).filter_by(title="Send the PDF again on failure").one()
+        assert action.response_ids == [low]
+    listed = text(editor.get("/dashboard/actions"))
+    assert f'href="/dashboard/responses/{low}">answer 1' in listed
+    # Another site's answer (or a made-up id) saves nothing.
+    resp = record(editor, **{"action-2-response_ids": "rsp_not_ours"})
+    assert resp.status_code == 422 and "No such response" in text(resp)
+    with app.app_context():
+        assert db.session().query(Review).count() == 1

@@ -2,7 +2,9 @@
 time zone; its low-score comments and follow-ups are those of every site the account is on, in
 one e-mail."""
 
+import re
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -98,6 +100,8 @@ def test_digest_figures_equal_v1_metrics_for_the_same_period(app, client, site, 
     assert figures.response_rate == numbers.rate(api["response_rate"])
     delta = api["score"] - before["score"]
     assert figures.change.startswith(f"{numbers.change('nps', delta)} since the previous week")
+    # 4 answers against 3: the interval of the change is wide, and the digest says so.
+    assert re.search(r"\. Within noise \(95 % interval −\d+ to \+\d+\)\.$", figures.change)
 
 
 def test_digest_lists_new_low_comments_and_the_accounts_open_followups(
@@ -284,3 +288,31 @@ def test_a_digest_link_to_another_sites_response_opens_it_on_that_site(
     opened = client.get(f"/dashboard/responses/{response_id}", follow_redirects=True)
     assert opened.status_code == 200
     assert "Slow" in opened.get_data(as_text=True)
+
+
+def test_a_digest_sections_more_link_lists_that_sites_answers(
+    app, client, site, other_site, account
+):
+    mine, theirs = Rows(app, site), Rows(app, other_site)
+    mine.response(mine.survey("nps", name="Acme NPS"), 1, comment="Acme complaint")
+    theirs.response(theirs.survey("nps", name="Other NPS"), 2, comment="Other complaint")
+    with app.app_context():
+        session = db.session()
+        acc = session.get(Account, account)
+        accounts.join(session, acc, session.get(Site, other_site.site_id), "viewer")
+        session.commit()
+        period = schedule.latest_period("weekly", weekday=0, hour=8, tz=HELSINKI, now=SEND_AT)
+        sections = digests.build(session, acc, "weekly", period)
+    links = {d.site: urlsplit(d.dashboard_link) for d in sections}
+    from tests.api.test_dashboard import log_in
+
+    assert log_in(client, "ada@acme.test", "long password 1").status_code in (302, 303)
+    other = links["Other Corp"]
+    listed = client.get(f"{other.path}?{other.query}", follow_redirects=True)
+    assert "Other complaint" in listed.get_data(as_text=True)
+    assert "Acme complaint" not in listed.get_data(as_text=True)
+    acme = links["Acme"]
+    back = client.get(f"{acme.path}?{acme.query}", follow_redirects=True)
+    assert "Acme complaint" in back.get_data(as_text=True)
+    # A site the account is not on is not switched to.
+    assert client.get("/dashboard/responses?site=site_nope").status_code == 404

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from openapi_spec_validator import validate
 
 
@@ -61,3 +62,34 @@ def test_a_survey_body_naming_a_kind_is_held_to_that_kinds_scales(client, site):
     assert resp.status_code == 422 and resp.get_json()["error"]["param"] == "scale"
     resp = client.post("/v1/surveys", json={**nps, "kind": "csat"}, headers=site.auth)
     assert resp.status_code == 201 and resp.get_json()["scale"] == {"min": 1, "max": 5}
+
+
+def test_an_answer_holds_only_what_its_document_states_and_a_listed_status():
+    from types import SimpleNamespace
+
+    from flask import Flask
+    from marshmallow import Schema, fields
+
+    from collector.openapi import doc
+
+    class ThingSchema(Schema):
+        id = fields.Str(required=True)
+
+    app = Flask(__name__)
+    thing = SimpleNamespace(id="thg_1", secret_key_hash="never sent")
+
+    @app.get("/thing")
+    @doc("Read a thing", response=ThingSchema(), also=(202,))
+    def read():
+        return thing
+
+    @app.post("/thing")
+    @doc("Make a thing", response=ThingSchema(), status=201)
+    def make():
+        return thing, 200  # not a status its document lists
+
+    app.testing = True  # the programming error reaches the test, not a 500 page
+    client = app.test_client()
+    assert client.get("/thing").get_json() == {"id": "thg_1"}
+    with pytest.raises(TypeError, match="answered 200, which it does not document"):
+        client.post("/thing")
