@@ -214,8 +214,8 @@ def test_the_tags_that_moved_show_their_share_before_and_now_with_a_verdict(app,
     login = moved[moved.index('data-tag="login"') :].split("</tr>")[0]
     assert moved.index('data-tag="pdf"') < moved.index('data-tag="login"')
     assert '5 % <span class="muted">(5)</span>' in pdf and "30 %" in pdf
-    assert "+25.0 points" in pdf and "Beyond chance" in pdf
-    assert "+0.0 points" in login and "Within noise" in login
+    assert "+25 points" in pdf and "Beyond chance" in pdf
+    assert "<td>0 points</td>" in login and "Within noise" in login
 
 
 def test_an_action_keeps_the_low_scores_that_led_to_it(app, editor, viewer, csat):
