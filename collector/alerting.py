@@ -13,7 +13,8 @@
 - **A send interrupted by a dying worker** stays ``sending`` past its lease
   (``ALERT_SEND_LEASE``); the sweep (every minute) tries it again as the next try of the retry
   schedule. At least once: the alert is not lost; the price is a second message when the worker
-  died after the receiver took the message and before the worker wrote it down.
+  died after the receiver took the message and before the worker wrote it down (an e-mail
+  alert is then the same message again, with the same ``Message-ID``).
 - **Digest alerts** (``digest: daily | weekly``) gather the matching answers into one message at
   ``DIGEST_HOUR`` UTC (weekly ones on Mondays).
 - **Account digests**: every few minutes the accounts whose digest is due in their own time
@@ -23,6 +24,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 from dataclasses import dataclass
@@ -165,7 +167,8 @@ def send_alert(alert_id: str, response_id: str) -> str:
     if claim is None:
         return "already"
     try:
-        _deliver(where, answer)
+        # Sent again after an interrupted try, an e-mail is the same message (same Message-ID).
+        _deliver(where, answer, message_id=_message_id(alert_id, response_id))
     except _Retry as e:
         return _failed(db, alert_id, response_id, claim, str(e), retry=True)
     except (_Refused, outbound.OutboundRefused) as e:
@@ -173,6 +176,12 @@ def send_alert(alert_id: str, response_id: str) -> str:
     _record(db, claim, status="sent", sent_at=utcnow(), last_error=None, leased_until=None)
     db.commit()
     return "sent"
+
+
+def _message_id(alert_id: str, response_id: str) -> str:
+    """The same for every try of one alert about one response; short enough that the header
+    is not folded."""
+    return "alert." + hashlib.sha256(f"{alert_id}/{response_id}".encode()).hexdigest()[:32]
 
 
 def _record(db: Session, claim: _Claim, **values) -> None:
@@ -187,14 +196,14 @@ class _Refused(Exception):
     """Trying again would not help, or could send it twice."""
 
 
-def _deliver(where: _Target, answer: messages.Answer) -> None:
+def _deliver(where: _Target, answer: messages.Answer, *, message_id: str | None = None) -> None:
     if where.channel == "slack":
         _post_to_slack(where.target, messages.slack_message(answer, site=where.site))
     else:
         email = messages.alert_email(
             answer, site=where.site, manage_link=f"{notices.base_url()}/dashboard/connections"
         )
-        _mail(rules.email_addresses(where.target), email)
+        _mail(rules.email_addresses(where.target), email, message_id=message_id)
 
 
 def _post_to_slack(url: str, body: dict) -> None:
@@ -204,9 +213,17 @@ def _post_to_slack(url: str, body: dict) -> None:
         raise (_Retry if e.retry else _Refused)(str(e)) from None
 
 
-def _mail(to: list[str], email: messages.Email) -> None:
+def _mail(to: list[str], email: messages.Email, *, message_id: str | None = None) -> None:
     try:
-        mail.send(mail.Message(to=to, subject=email.subject, text=email.text, html=email.html))
+        mail.send(
+            mail.Message(
+                to=to,
+                subject=email.subject,
+                text=email.text,
+                html=email.html,
+                message_id=message_id,
+            )
+        )
     except mail.TemporaryMailError as e:
         raise _Retry(str(e)) from None
     except mail.PermanentMailError as e:

@@ -78,6 +78,8 @@ DEFAULTS = {
     "ALERT_SEND_LEASE": 300,
     # The UTC hour digest alerts are sent at (weekly ones on Mondays).
     "DIGEST_HOUR": 8,
+    #: days before an action's due date its owner is reminded (once per due date)
+    "ACTION_REMINDER_DAYS": 2,
 }
 
 

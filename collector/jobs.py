@@ -48,6 +48,7 @@ JOB_MODULES = [
     "collector.webhooks.delivery",
     "collector.alerting",
     "collector.services.invites",
+    "collector.reminders",
 ]
 
 

@@ -67,6 +67,9 @@ class Message:
     html: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     reply_to: str | None = None
+    #: the local part of a ``Message-ID`` that stays the same when this very message is sent
+    #: again (an alert after an interrupted send): mail clients show a repeated id once
+    message_id: str | None = None
 
 
 @dataclass
@@ -100,7 +103,9 @@ def build(message: Message, *, sender: str, now: datetime | None = None) -> Emai
     mime["Subject"] = message.subject
     mime["Date"] = format_datetime(now or utcnow())
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    mime["Message-ID"] = make_msgid(domain=domain)
+    mime["Message-ID"] = (
+        f"<{message.message_id}@{domain}>" if message.message_id else make_msgid(domain=domain)
+    )
     if message.reply_to:
         mime["Reply-To"] = message.reply_to
     for name, value in message.headers.items():

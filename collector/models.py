@@ -106,6 +106,8 @@ class Survey(Base):
     # The answer scale (DESIGN §13); None is the kind's default (see domain/scales.py).
     scale_min: Mapped[int | None] = mapped_column(Integer)
     scale_max: Mapped[int | None] = mapped_column(Integer)
+    # Which bands open a follow-up, as "low,mid" (domain/followup.py); the others start as "none".
+    followup_bands: Mapped[str] = mapped_column(String(16), default="low", server_default="low")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -55,10 +55,11 @@ def page(db: Session, stmt: Select, model, *, limit: int, cursor: str | None) ->
     return rows[:limit], len(rows) > limit
 
 
-def envelope(items: list, has_more: bool, data: list) -> dict:
+def envelope(items: list, has_more: bool) -> dict:
+    """A page as ``list_of`` documents and dumps it: the items, whether more follow, the cursor."""
     last = items[-1] if items and has_more else None
     return {
-        "data": data,
+        "data": items,
         "has_more": has_more,
         "next_cursor": encode(last.created_at, last.id) if last is not None else None,
     }

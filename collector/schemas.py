@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from collector.domain import origins
+from collector.domain import followup, origins
 from collector.domain.scales import ALLOWED, Scale
 from collector.domain.scoring import SCALES
 
@@ -14,6 +14,74 @@ LOCALES = ("en", "fi", "sv")
 EVENT_NAME = re.compile(r"^[a-z0-9_.:-]{1,64}$")
 LOCALE_TAG = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+#: An https URL the collector may post to, as the OpenAPI document states it: a host name (its
+#: last label starts with a letter: ``https://123`` is an address) or an IPv4 address, an
+#: optional port, a path and query of URL characters, no user or password. Whether the host
+#: resolves, and only to public addresses, is the world's answer, not the text's: a 422 the
+#: document names.
+HTTPS_URL = (
+    rf"^https://(?:(?:{_LABEL}\.)*[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?|{_OCTET}(?:\.{_OCTET}){{3}})"
+    r"(?::[1-9][0-9]{0,3})?(?:/[A-Za-z0-9._~!$&'()*+,;=:@%-]*)*(?:\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
+)
+_SPECIAL_USE = "|".join(("arpa", "invalid", "local", "localhost", "onion", "test"))
+_ADDRESS = (
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,20}(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,20}){0,2}"
+    rf"@(?:[a-z0-9](?:[a-z0-9-]{{0,20}}[a-z0-9])?\.){{1,3}}(?!(?:{_SPECIAL_USE})(?:,|$))[a-z]{{2,20}}"
+)
+#: E-mail addresses as the OpenAPI document states them: 1–20, separated by ", " (the server also
+#: takes commas, semicolons and white space in any mix, and any address ``email-validator`` takes).
+EMAIL_LIST = rf"^{_ADDRESS}(?:, {_ADDRESS}){{0,19}}$"
+
+
+class Unique(validate.Validator):
+    """Each item of a list once; ``uniqueItems`` in the OpenAPI document."""
+
+    def __init__(self, error: str):
+        self.error = error
+
+    def __call__(self, value):
+        if len(set(value)) != len(value):
+            raise ValidationError(self.error)
+        return value
+
+
+class Variants(Schema):
+    """A body whose rules for some fields depend on the value of one (the discriminator): an
+    alert's target on its ``channel``, a survey's scales on its ``kind``.
+
+    Loads through the variant the discriminator names; through ``base`` when a partial body does
+    not name it (the service then checks against the stored value) or names none (``base``
+    refuses it). Dumps through ``base``. The OpenAPI document states it as ``oneOf`` the variants
+    with a ``discriminator``: the document and the validation are the same classes.
+    """
+
+    base: type[Schema]
+    discriminator: str
+    variants: dict[str, type[Schema]]
+    #: The name of the ``oneOf`` in the OpenAPI document.
+    openapi_name: str
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._base = self.base()
+        self._variants = {value: schema() for value, schema in self.variants.items()}
+        field = self._base.fields[self.discriminator]
+        choices = {c for v in field.validators if isinstance(v, validate.OneOf) for c in v.choices}
+        if choices != set(self.variants):  # a new kind or channel needs its variant
+            raise TypeError(
+                f"{type(self).__name__}: variants {sorted(self.variants)} for {choices}"
+            )
+
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        key = data.get(self.discriminator) if isinstance(data, dict) else None
+        schema = self._variants.get(key, self._base) if isinstance(key, str) else self._base
+        return schema.load(data, many=many, partial=partial, unknown=unknown)
+
+    def dump(self, obj, *, many=None):
+        return self._base.dump(obj, many=many)
 
 
 class EventName(fields.Str):
@@ -107,6 +175,38 @@ class ThemeSchema(Schema):
     radius = fields.Int(validate=validate.Range(0, 32))
 
 
+class FollowupBands(fields.List):
+    """The bands whose answers open a follow-up (``["low", "mid"]``), stored as ``"low,mid"``
+    (``collector.domain.followup``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            fields.Str(
+                validate=validate.OneOf(
+                    followup.BANDS, error="A band is low, mid or high (not {input})."
+                )
+            ),
+            metadata={
+                "uniqueItems": True,
+                "maxItems": len(followup.BANDS),
+                "default": [followup.DEFAULT],
+                "description": "The score bands whose answers start as an open follow-up; the "
+                "others start as `none`. NPS: low 0–6, mid 7–8, high 9–10; CSAT and CES: see the "
+                'survey\'s scale. Default ["low"]; [] opens none. A change applies to new answers.',
+            },
+            **kwargs,
+        )
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return followup.parse(value) if isinstance(value, str) else value
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        bands = super()._deserialize(value, attr, data, **kwargs)
+        if len(set(bands)) != len(bands):
+            raise ValidationError("Each band once.")
+        return followup.stored(bands)
+
+
 class ScaleSchema(Schema):
     """A survey's answer scale (DESIGN §13): CSAT 1–5 or 1–7, CES 1–5 or 1–7, NPS 0–10."""
 
@@ -115,6 +215,22 @@ class ScaleSchema(Schema):
 
 
 _DAYS = "From 0 to 3650 days (ten years)."
+
+
+def _scale_field(description: str, pairs) -> fields.Method:
+    """``scale`` as ScaleSchema loads it; the document lists the pairs it may hold."""
+    return fields.Method(
+        "_scale",
+        "_load_scale",
+        metadata={
+            "description": description,
+            "type": "object",
+            "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}},
+            "required": ["min", "max"],
+            "additionalProperties": False,
+            "enum": [{"min": low, "max": high} for low, high in pairs],
+        },
+    )
 
 
 class SurveySchema(Schema):
@@ -128,8 +244,10 @@ class SurveySchema(Schema):
     trigger_events = fields.List(
         EventName(),
         load_default=list,
-        validate=validate.Length(0, 20, error="At most 20 events."),
-        metadata={"uniqueItems": True},
+        validate=[
+            validate.Length(0, 20, error="At most 20 events."),
+            Unique("Each trigger event once."),
+        ],
     )
     delay_ms = fields.Int(
         load_default=0, validate=validate.Range(0, 600_000, error="At most 10 minutes (600000 ms).")
@@ -155,21 +273,11 @@ class SurveySchema(Schema):
         load_default=0, validate=validate.Range(-1000, 1000, error="From -1000 to 1000.")
     )
     active = fields.Bool(load_default=True)
-    scale = fields.Method(
-        "_scale",
-        "_load_scale",
-        metadata={
-            "description": "{min, max}: CSAT 1–5 (default) or 1–7, CES 1–7 (default) or 1–5, "
-            "NPS 0–10. Fixed once the survey has answers.",
-            # The shape as ScaleSchema loads it, and the pairs any kind may have.
-            "type": "object",
-            "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}},
-            "required": ["min", "max"],
-            "additionalProperties": False,
-            "enum": [
-                {"min": low, "max": high} for low, high in sorted(set().union(*ALLOWED.values()))
-            ],
-        },
+    followup_bands = FollowupBands()
+    scale = _scale_field(
+        "{min, max}: CSAT 1–5 (default) or 1–7, CES 1–7 (default) or 1–5, NPS 0–10. "
+        "Fixed once the survey has answers.",
+        sorted(set().union(*ALLOWED.values())),
     )
     archived_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
@@ -187,10 +295,30 @@ class SurveySchema(Schema):
         if "scale" in data and data.get("kind") in SCALES:
             check_scale(data["kind"], data["scale"])
 
-    @validates("trigger_events")
-    def _unique_events(self, value, **kwargs):
-        if len(set(value)) != len(value):
-            raise ValidationError("Each trigger event once.")
+
+def _survey_of_kind(kind: str) -> type[SurveySchema]:
+    pairs = ALLOWED[kind]
+    scales = " or ".join(f"{low}–{high}" for low, high in pairs)
+    return type(
+        f"{kind.capitalize()}SurveySchema",
+        (SurveySchema,),
+        {
+            "__doc__": f"A {kind.upper()} survey: its scale is {scales}.",
+            "kind": fields.Str(required=True, validate=validate.OneOf([kind])),
+            "scale": _scale_field(
+                f"{{min, max}}: {scales}. Fixed once the survey has answers.", pairs
+            ),
+        },
+    )
+
+
+class SurveyVariantsSchema(Variants):
+    """A survey of any kind: which scales it may have depends on the kind."""
+
+    base = SurveySchema
+    discriminator = "kind"
+    variants = {kind: _survey_of_kind(kind) for kind in SCALES}
+    openapi_name = "Survey"
 
 
 class SiteSchema(Schema):

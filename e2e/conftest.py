@@ -237,7 +237,7 @@ SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
 def shoot():
     """Save a screenshot for the README when ``FIILIS_SCREENSHOTS=1`` (``make screenshots``)."""
 
-    def save(page, name: str, locator=None, margin: int = 24) -> None:
+    def save(page, name: str, locator=None, margin: int = 24, full_page: bool = False) -> None:
         if os.environ.get("FIILIS_SCREENSHOTS") != "1":
             return
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -252,6 +252,6 @@ def shoot():
                 "width": min(view["width"] - x, box["width"] + 2 * margin),
                 "height": min(view["height"] - y, box["height"] + 2 * margin),
             }
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), clip=clip)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), clip=clip, full_page=full_page)
 
     return save

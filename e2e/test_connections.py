@@ -4,6 +4,7 @@ e-mails are looked at in the same browser."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -160,3 +161,13 @@ def test_alert_and_digest_emails_read_well_in_a_browser(page, width):
     expect(page.get_by_role("heading", name="Follow-ups assigned to you")).to_be_visible()
     assert axe_violations(page) == []
     keep(page, f"digest-email-{width}", full_page=True)
+
+    # An account on two sites: one e-mail, a section per site.
+    other = dataclasses.replace(
+        DIGEST, site="Acme Mobile", low_comments=[], more_low_comments=0, followups=[]
+    )
+    digest = messages.digest_email([DIGEST, other])
+    page.set_content(digest.html)
+    expect(page.get_by_role("heading", name="Acme Mobile", level=2)).to_be_visible()
+    assert axe_violations(page) == []
+    keep(page, f"digest-email-two-sites-{width}", full_page=True)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from collector import db
 from collector.services import accounts, sites
-from e2e.test_dashboard import PASSWORD, axe_violations, log_in
+from e2e.test_dashboard import AXE, PASSWORD, axe_violations, log_in
 from tests.factories import Rows
 
 VIEWS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -214,3 +214,188 @@ def test_invite_accept_search_bulk_assign_and_the_owners_mail(
     shoot(page, "mail-assigned")
     page.set_content(invitation.get_body(("html",)).get_content())
     shoot(page, "mail-invite")
+
+
+# -- the pages a link from an e-mail opens -------------------------------------------------------
+
+
+def invitation_link(collector, site, email: str, role: str = "editor") -> str:
+    """An invitation as the Team page makes it; its link (the mail waits for a worker)."""
+    from collector.services import invites
+
+    made = {}
+
+    def link_for(token: str) -> str:
+        made["url"] = f"{collector.url}/dashboard/invite/{token}"
+        return made["url"]
+
+    with collector.app.app_context():
+        found = sites.by_public_key(db.session(), site.public_key)
+        invites.invite(
+            db.session(), [found], email=email, role=role, actor="ada@acme.test", link_for=link_for
+        )
+    return made["url"]
+
+
+def reset_link(collector, email: str) -> str:
+    """The link "Forgot your password?" mails to ``email``'s account."""
+    from collector.domain import links
+    from collector.services import invites
+
+    with collector.app.app_context():
+        account = accounts.by_email(db.session(), email)
+        claims = {"a": account.id, "p": links.password_digest(account.password_hash)}
+        return f"{collector.url}/dashboard/reset/{invites.reset_links().sign(claims)}"
+
+
+@pytest.mark.parametrize("view", ["desktop", "phone"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_invite_forgot_and_reset_pages_pass_axe(
+    browser, collector, site, team, view, scheme, shoot
+):
+    tag = f"{site.public_key[-6:]}-{view}-{scheme}"
+    newcomer = invitation_link(collector, site, "nina@acme.test")  # an address per site
+    # Someone with an account on another site is invited here: the page asks for the password.
+    with collector.app.app_context():
+        shop = sites.create(db.session(), name=f"Acme Shop {tag}").site
+        accounts.create(db.session(), shop, email=f"mia-{tag}@acme.test", password=PASSWORD)
+    existing = invitation_link(collector, site, f"mia-{tag}@acme.test")
+    context = browser.new_context(bypass_csp=True, color_scheme=scheme, viewport=VIEWS[view])
+    page = context.new_page()
+    name = f"{view}-{scheme}"
+    try:
+        page.goto(newcomer)
+        expect(page.get_by_role("heading", name="Join Acme Billing")).to_be_visible()
+        assert axe_violations(page) == [], "invite"
+        shoot(page, f"dashboard-invite-accept-{name}")
+        page.get_by_label("Choose a password").fill("a long enough passphrase")
+        page.get_by_label("The same password again").fill("another long passphrase")
+        page.get_by_role("button", name="Create my account").click()
+        expect(page.get_by_role("alert")).to_contain_text("not the same")
+        assert axe_violations(page) == [], "invite with an error"
+
+        page.goto(existing)
+        expect(page.get_by_role("button", name="Join the team")).to_be_visible()
+        assert axe_violations(page) == [], "invite for an account"
+
+        page.goto(f"{collector.url}/dashboard/login")
+        page.get_by_role("link", name="Forgot your password?").click()
+        expect(page.get_by_role("heading", name="Forgot your password?")).to_be_visible()
+        assert axe_violations(page) == [], "forgot"
+        page.get_by_label("E-mail").fill(team["editor"])
+        page.get_by_role("button", name="Send the link").click()
+        expect(page.get_by_role("status")).to_be_visible()
+        assert axe_violations(page) == [], "forgot, sent"
+        shoot(page, f"dashboard-forgot-{name}")
+
+        page.goto(reset_link(collector, team["editor"]))
+        expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+        assert axe_violations(page) == [], "reset"
+        shoot(page, f"dashboard-reset-{name}")
+        page.get_by_label("New password").fill("a long enough passphrase")
+        page.get_by_label("The same password again").fill("not the same passphrase")
+        page.get_by_role("button", name="Save the password").click()
+        expect(page.get_by_role("alert")).to_contain_text("not the same")
+        assert axe_violations(page) == [], "reset with an error"
+
+        page.goto(f"{collector.url}/dashboard/reset/not-a-link")
+        expect(page.get_by_role("heading", name="This link does not work")).to_be_visible()
+        assert axe_violations(page) == [], "unusable link"
+    finally:
+        context.close()
+
+
+def mail_axe_violations(page) -> list:
+    """axe-core's WCAG 2.1 A and AA rules on an e-mail. Its best practices for web pages (one
+    ``main`` landmark, all content in landmarks) do not fit a message shown inside a mail client."""
+    page.add_script_tag(content=AXE.read_text())
+    return page.evaluate(
+        """async () => {
+          const r = await axe.run(document, {resultTypes: ['violations'], runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}});
+          return r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3)}));
+        }"""
+    )
+
+
+def test_the_invite_reset_and_assignment_mails_read_well_on_desktop_and_phone_light_and_dark(
+    browser, page, collector, site, team, mailbox, shoot
+):
+    """Each e-mail as it reaches a real SMTP server: its HTML part passes axe in every view and
+    scheme (``FIILIS_SCREENSHOTS=1`` keeps each for the docs)."""
+    tag = site.public_key[-6:]
+    newcomer = f"nina-mail-{tag}@acme.test"
+    invitation_link(collector, site, newcomer)
+    page.goto(f"{collector.url}/dashboard/forgot")
+    page.get_by_label("E-mail").fill(team["editor"])
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    rows = Rows(collector.app, site)
+    survey = rows.survey("nps", name="Recommend Acme")
+    rows.response(
+        survey, 2, comment="Laskussa oli väärä summa, ja tuki vastasi vasta viikon päästä."
+    )
+    rows.response(survey, 5, comment="The invoice PDF is empty.")
+    log_in(page, collector, team["admin"])
+    page.goto(f"{collector.url}/dashboard/responses")
+    page.get_by_label("Select every response on this page").check()
+    page.get_by_label("New owner").select_option(team["owner"])
+    page.get_by_role("button", name="Change selected").click()
+    expect(page.get_by_role("status").filter(has_text="now owned by")).to_be_visible()
+
+    mails = {
+        "invite": wait_for_mail(mailbox, newcomer)[-1],
+        "reset": wait_for_mail(mailbox, team["editor"])[-1],
+        "assigned": wait_for_mail(mailbox, team["owner"])[-1],
+    }
+    assert "/dashboard/reset/" in mails["reset"].get_body(("plain",)).get_content()
+    for kind, message in mails.items():
+        html = message.get_body(("html",)).get_content()
+        for view, width in (("desktop", 800), ("phone", 390)):
+            for scheme in ("light", "dark"):
+                # A short window: the full-page shot is as tall as the message.
+                size = {"width": width, "height": 320}
+                context = browser.new_context(color_scheme=scheme, viewport=size)
+                shown = context.new_page()
+                try:
+                    shown.set_content(html)
+                    assert mail_axe_violations(shown) == [], (kind, view, scheme)
+                    shoot(shown, f"mail-{kind}-{view}-{scheme}", full_page=True)
+                finally:
+                    context.close()
+
+
+# -- the follow-up policy in the survey editor -----------------------------------------------------
+
+
+@pytest.mark.parametrize("view", ["desktop", "phone"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_editor_names_the_chosen_kinds_bands_and_keeps_the_ticked_ones(
+    browser, collector, site, team, view, scheme, shoot
+):
+    context = browser.new_context(bypass_csp=True, color_scheme=scheme, viewport=VIEWS[view])
+    page = context.new_page()
+    try:
+        log_in(page, collector, team["editor"])
+        page.goto(f"{collector.url}/dashboard/surveys/new")
+        policy = page.get_by_role("group", name="Open a follow-up for")
+        expect(policy.get_by_label("Dissatisfied 1–2")).to_be_checked()
+        expect(policy.get_by_text("Detractors 0–6")).to_be_hidden()
+        page.locator(".kind-option").filter(has_text="NPS").click()
+        expect(policy.get_by_text("Dissatisfied 1–2")).to_be_hidden()
+        expect(policy.get_by_label("Detractors 0–6")).to_be_checked()
+        policy.get_by_label("Passives 7–8").check()
+        page.locator("#question_en").fill("How likely are you to recommend Acme?")
+        page.get_by_role("button", name="Create survey").click()
+        expect(page.get_by_role("status").filter(has_text="Survey saved.")).to_be_visible()
+        policy = page.get_by_role("group", name="Open a follow-up for")
+        expect(policy.get_by_label("Detractors 0–6")).to_be_checked()
+        expect(policy.get_by_label("Passives 7–8")).to_be_checked()
+        expect(policy.get_by_label("Promoters 9–10")).not_to_be_checked()
+        assert axe_violations(page) == []
+        section = page.locator("section").filter(has=page.locator("#sec-triage"))
+        section.scroll_into_view_if_needed()
+        shoot(page, f"dashboard-editor-followup-{view}-{scheme}", section)
+    finally:
+        context.close()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from collector.domain.alerts import CHANNELS, DIGESTS
+from collector.domain.alerts import CHANNELS, DIGESTS, MAX_ADDRESSES
+from collector.schemas import EMAIL_LIST, HTTPS_URL, Variants
 
 
 class AlertFilterSchema(Schema):
@@ -32,3 +33,42 @@ class AlertSchema(Schema):
     active = fields.Bool(load_default=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
+
+
+class SlackAlertSchema(AlertSchema):
+    """An alert posted to a Slack incoming webhook."""
+
+    channel = fields.Str(required=True, validate=validate.OneOf(["slack"]))
+    target = fields.Str(
+        required=True,
+        validate=validate.Length(1, 2000),
+        metadata={
+            "pattern": HTTPS_URL,
+            "description": "The Slack incoming-webhook URL: https, to a host that resolves to "
+            "public addresses only (else 422 invalid_target).",
+        },
+    )
+
+
+class EmailAlertSchema(AlertSchema):
+    """An alert e-mailed to the team."""
+
+    channel = fields.Str(required=True, validate=validate.OneOf(["email"]))
+    target = fields.Str(
+        required=True,
+        validate=validate.Length(1, 2000),
+        metadata={
+            "pattern": EMAIL_LIST,
+            "description": f"1–{MAX_ADDRESSES} e-mail addresses separated by commas; stored "
+            'normalised, each once, joined by ", ".',
+        },
+    )
+
+
+class AlertVariantsSchema(Variants):
+    """An alert on any channel: what its target is depends on the channel."""
+
+    base = AlertSchema
+    discriminator = "channel"
+    variants = {"slack": SlackAlertSchema, "email": EmailAlertSchema}
+    openapi_name = "Alert"

@@ -40,4 +40,4 @@ def get():
         origin=q["origin"],
         event=q["event"],
     )
-    return eligibility_schema.dump(found)
+    return found

@@ -92,4 +92,4 @@ def import_():
     report = importing.import_items(
         db.session(), current_site(), items, source=source, now=utcnow()
     )
-    return import_report.dump(report.to_dict())
+    return report.to_dict()

@@ -64,4 +64,4 @@ def create():
 @doc("Read a prompt", response=prompt_schema, tag="prompts")
 def get(prompt_id: str):
     found = prompts.get(db.session(), current_site(), prompt_id, utcnow(), link_base=link_base())
-    return prompt_schema.dump(found)
+    return found

@@ -193,7 +193,7 @@ def list_():
     q = query(response_query)
     limit, cursor = q.pop("limit"), q.pop("cursor")
     items, more = results.list_page(db.session(), current_site(), q, limit=limit, cursor=cursor)
-    return pagination.envelope(items, more, response_schema.dump(items, many=True))
+    return pagination.envelope(items, more)
 
 
 @bp.get("/responses.csv")
@@ -216,7 +216,7 @@ def export_csv():
 @bp.get("/responses/<response_id>")
 @doc("Read a response with its follow-up history", response=response_schema, tag="results")
 def get(response_id: str):
-    return response_schema.dump(results.get(db.session(), current_site(), response_id))
+    return results.get(db.session(), current_site(), response_id)
 
 
 @bp.patch("/responses/<response_id>")
@@ -229,4 +229,4 @@ def get(response_id: str):
 def update(response_id: str):
     changes = json_body(followup_patch)
     view = results.update_followup(db.session(), current_site(), response_id, changes)
-    return response_schema.dump(view)
+    return view

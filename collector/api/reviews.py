@@ -77,7 +77,7 @@ action_query = ActionQuerySchema()
 )
 def create_review():
     review = reviews.create_review(db.session(), current_site(), json_body(review_schema))
-    return review_schema.dump(review), 201
+    return review, 201
 
 
 @bp.get("")
@@ -87,13 +87,13 @@ def list_reviews():
     items, more = reviews.list_reviews(
         db.session(), current_site(), limit=q["limit"], cursor=q["cursor"]
     )
-    return pagination.envelope(items, more, review_schema.dump(items, many=True))
+    return pagination.envelope(items, more)
 
 
 @bp.get("/<review_id>")
 @doc("Read a review", response=review_schema, tag="reviews")
 def get_review(review_id: str):
-    return review_schema.dump(reviews.get_review(db.session(), current_site(), review_id))
+    return reviews.get_review(db.session(), current_site(), review_id)
 
 
 @bp.patch("/<review_id>")
@@ -101,7 +101,7 @@ def get_review(review_id: str):
 def update_review(review_id: str):
     changes = json_body(review_schema, partial=True)
     review = reviews.update_review(db.session(), current_site(), review_id, changes)
-    return review_schema.dump(review)
+    return review
 
 
 @actions_bp.post("")
@@ -114,7 +114,7 @@ def update_review(review_id: str):
 )
 def create_action():
     action = reviews.create_action(db.session(), current_site(), json_body(action_schema))
-    return action_schema.dump(action), 201
+    return action, 201
 
 
 @actions_bp.get("")
@@ -124,13 +124,13 @@ def list_actions():
     items, more = reviews.list_actions(
         db.session(), current_site(), q, limit=q["limit"], cursor=q["cursor"]
     )
-    return pagination.envelope(items, more, action_schema.dump(items, many=True))
+    return pagination.envelope(items, more)
 
 
 @actions_bp.get("/<action_id>")
 @doc("Read an action", response=action_schema, tag="actions")
 def get_action(action_id: str):
-    return action_schema.dump(reviews.get_action(db.session(), current_site(), action_id))
+    return reviews.get_action(db.session(), current_site(), action_id)
 
 
 @actions_bp.patch("/<action_id>")
@@ -143,4 +143,4 @@ def get_action(action_id: str):
 def update_action(action_id: str):
     changes = json_body(action_schema, partial=True)
     action = reviews.update_action(db.session(), current_site(), action_id, changes)
-    return action_schema.dump(action)
+    return action

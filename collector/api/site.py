@@ -16,7 +16,7 @@ site_schema = SiteSchema()
 @bp.get("")
 @doc("Read the site's settings", response=site_schema, tag="site")
 def get():
-    return site_schema.dump(current_site())
+    return current_site()
 
 
 @bp.patch("")
@@ -26,4 +26,4 @@ def update():
     site = current_site()
     if "theme" in changes:
         changes["theme"] = {**site.theme, **changes["theme"]}
-    return site_schema.dump(sites.update(db.session(), site, changes))
+    return sites.update(db.session(), site, changes)

@@ -6,14 +6,14 @@ from marshmallow import fields
 from collector import db, pagination
 from collector.api.auth import current_site
 from collector.api.body import json_body, query
-from collector.openapi import doc
-from collector.schemas import SurveySchema, list_of
+from collector.openapi import Refusal, doc
+from collector.schemas import SurveyVariantsSchema, list_of
 from collector.services import surveys
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
-survey_schema = SurveySchema()
-survey_list = list_of(SurveySchema, "SurveyList")()
+survey_schema = SurveyVariantsSchema()
+survey_list = list_of(SurveyVariantsSchema, "SurveyList")()
 
 
 class SurveyQuerySchema(pagination.PageQuerySchema):
@@ -27,7 +27,7 @@ survey_query = SurveyQuerySchema()
 @doc("Create a survey", body=survey_schema, response=survey_schema, status=201, tag="surveys")
 def create():
     survey = surveys.create(db.session(), current_site(), json_body(survey_schema))
-    return survey_schema.dump(survey), 201
+    return survey, 201
 
 
 @bp.get("")
@@ -41,23 +41,32 @@ def list_():
         cursor=q["cursor"],
         include_archived=q["include_archived"],
     )
-    return pagination.envelope(items, more, survey_schema.dump(items, many=True))
+    return pagination.envelope(items, more)
 
 
 @bp.get("/<survey_id>")
 @doc("Read a survey", response=survey_schema, tag="surveys")
 def get(survey_id: str):
-    return survey_schema.dump(surveys.get(db.session(), current_site(), survey_id))
+    return surveys.get(db.session(), current_site(), survey_id)
 
 
 @bp.patch("/<survey_id>")
-@doc("Change a survey", body=survey_schema, response=survey_schema, tag="surveys")
+@doc(
+    "Change a survey",
+    body=survey_schema,
+    response=survey_schema,
+    refusals=(
+        Refusal(422, "kind_immutable", "kind", "for another kind than the survey's"),
+        Refusal(422, "scale_immutable", "scale", "for another scale once the survey has answers"),
+    ),
+    tag="surveys",
+)
 def update(survey_id: str):
     changes = json_body(survey_schema, partial=True)
-    return survey_schema.dump(surveys.update(db.session(), current_site(), survey_id, changes))
+    return surveys.update(db.session(), current_site(), survey_id, changes)
 
 
 @bp.delete("/<survey_id>")
 @doc("Archive a survey (its answers stay)", response=survey_schema, tag="surveys")
 def archive(survey_id: str):
-    return survey_schema.dump(surveys.archive(db.session(), current_site(), survey_id))
+    return surveys.archive(db.session(), current_site(), survey_id)

@@ -72,7 +72,7 @@ user_erased = UserErasedSchema()
 @bp.get("/<path:user_id>")
 @doc("Export everything held about a user", response=user_export, tag="users")
 def export(user_id: str):
-    return user_export.dump(users.export(db.session(), current_site(), user_id))
+    return users.export(db.session(), current_site(), user_id)
 
 
 @bp.delete("/<path:user_id>")
@@ -82,4 +82,4 @@ def export(user_id: str):
     tag="users",
 )
 def erase(user_id: str):
-    return user_erased.dump(users.erase(db.session(), current_site(), user_id))
+    return users.erase(db.session(), current_site(), user_id)

@@ -9,8 +9,8 @@ from collector import db, pagination
 from collector.api.auth import current_site
 from collector.api.body import json_body, query
 from collector.domain.webhooks import EVENT_TYPES
-from collector.openapi import doc
-from collector.schemas import list_of
+from collector.openapi import Refusal, doc
+from collector.schemas import HTTPS_URL, Unique, list_of
 from collector.webhooks import service
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -31,21 +31,24 @@ class WebhookFilterSchema(Schema):
             raise ValidationError("Must not be below min_score.", "max_score")
 
 
-def _unique(values: list) -> None:
-    if len(set(values)) != len(values):
-        raise ValidationError("Name each event once.")
-
-
 class WebhookSchema(Schema):
     """A webhook endpoint (DESIGN §11). ``secret`` appears only when created or rotated."""
 
     id = fields.Str(dump_only=True)
-    url = fields.Str(required=True, validate=validate.Length(1, 2000))
+    url = fields.Str(
+        required=True,
+        validate=validate.Length(1, 2000),
+        metadata={
+            "pattern": HTTPS_URL,
+            "description": "https, to a host that resolves to public addresses only (else 422 "
+            "unsafe_url); http and private addresses too where FIILIS_ALLOW_PRIVATE_WEBHOOKS=1.",
+        },
+    )
     description = fields.Str(allow_none=True, validate=validate.Length(max=200))
     events = fields.List(
         fields.Str(validate=validate.OneOf(EVENT_TYPES)),
         required=True,
-        validate=[validate.Length(1, len(EVENT_TYPES)), _unique],
+        validate=[validate.Length(1, len(EVENT_TYPES)), Unique("Name each event once.")],
     )
     filter = fields.Nested(WebhookFilterSchema, allow_none=True)
     active = fields.Bool()
@@ -86,6 +89,15 @@ class DeliveryQuerySchema(pagination.PageQuerySchema):
     status = fields.Str(validate=validate.OneOf(["pending", "succeeded", "failed"]))
 
 
+#: Where the URL's host resolves to is the world's answer, not the schema's.
+REFUSED = (
+    Refusal(
+        422,
+        "unsafe_url",
+        "url",
+        "when the host does not resolve, or resolves to a loopback, private or link-local address",
+    ),
+)
 webhook_schema = WebhookSchema()
 webhook_list = list_of(WebhookSchema, "WebhookList")()
 delivery_schema = DeliverySchema()
@@ -100,11 +112,12 @@ delivery_query = DeliveryQuerySchema()
     body=webhook_schema,
     response=webhook_schema,
     status=201,
+    refusals=REFUSED,
     tag="webhooks",
 )
 def create():
     made = service.create(db.session(), current_site(), json_body(webhook_schema))
-    return webhook_schema.dump(made), 201
+    return made, 201
 
 
 @bp.get("")
@@ -114,28 +127,33 @@ def list_():
     items, more = service.list_page(
         db.session(), current_site(), limit=q["limit"], cursor=q["cursor"]
     )
-    return pagination.envelope(items, more, webhook_schema.dump(items, many=True))
+    return pagination.envelope(items, more)
 
 
 @bp.get("/<webhook_id>")
 @doc("Read a webhook", response=webhook_schema, tag="webhooks")
 def get(webhook_id: str):
-    return webhook_schema.dump(service.get(db.session(), current_site(), webhook_id))
+    return service.get(db.session(), current_site(), webhook_id)
 
 
 @bp.patch("/<webhook_id>")
-@doc("Change a webhook (active: true turns it on again)", body=webhook_schema, tag="webhooks")
+@doc(
+    "Change a webhook (active: true turns it on again)",
+    body=webhook_schema,
+    response=webhook_schema,
+    refusals=REFUSED,
+    tag="webhooks",
+)
 def update(webhook_id: str):
     changes = json_body(webhook_schema, partial=True)
     endpoint = service.update(db.session(), current_site(), webhook_id, changes)
-    return webhook_schema.dump(endpoint)
+    return endpoint
 
 
 @bp.delete("/<webhook_id>")
 @doc("Delete a webhook and its delivery log", status=204, tag="webhooks")
 def delete(webhook_id: str):
     service.delete(db.session(), current_site(), webhook_id)
-    return "", 204
 
 
 @bp.post("/<webhook_id>/rotate")
@@ -145,7 +163,7 @@ def delete(webhook_id: str):
     tag="webhooks",
 )
 def rotate(webhook_id: str):
-    return webhook_schema.dump(service.rotate(db.session(), current_site(), webhook_id))
+    return service.rotate(db.session(), current_site(), webhook_id)
 
 
 @bp.get("/<webhook_id>/deliveries")
@@ -165,14 +183,14 @@ def deliveries(webhook_id: str):
         cursor=q["cursor"],
         status=q.get("status"),
     )
-    return pagination.envelope(items, more, delivery_schema.dump(items, many=True))
+    return pagination.envelope(items, more)
 
 
 @bp.get("/<webhook_id>/deliveries/<delivery_id>")
 @doc("Read one delivery with its tries", response=delivery_schema, tag="webhooks")
 def delivery(webhook_id: str, delivery_id: str):
     view = service.delivery(db.session(), current_site(), webhook_id, delivery_id)
-    return delivery_schema.dump(view)
+    return view
 
 
 @bp.post("/<webhook_id>/deliveries/<delivery_id>/retry")
@@ -184,7 +202,7 @@ def delivery(webhook_id: str, delivery_id: str):
 )
 def retry(webhook_id: str, delivery_id: str):
     view = service.retry(db.session(), current_site(), webhook_id, delivery_id)
-    return delivery_schema.dump(view), 202
+    return view, 202
 
 
 @bp.post("/<webhook_id>/test")
@@ -196,4 +214,4 @@ def retry(webhook_id: str, delivery_id: str):
 )
 def test(webhook_id: str):
     view = service.send_test(db.session(), current_site(), webhook_id)
-    return delivery_schema.dump(view), 202
+    return view, 202

@@ -117,7 +117,6 @@ def events():
 def shown(prompt_id: str):
     data = json_body(token_schema, text_plain=True)
     prompts.mark(db.session(), prompt_id, data["token"], "shown", utcnow())
-    return "", 204
 
 
 @bp.post("/prompts/<prompt_id>/dismissed")
@@ -132,7 +131,6 @@ def shown(prompt_id: str):
 def dismissed(prompt_id: str):
     data = json_body(token_schema, text_plain=True)
     prompts.mark(db.session(), prompt_id, data["token"], "dismissed", utcnow())
-    return "", 204
 
 
 @bp.post("/responses")
@@ -149,7 +147,7 @@ def dismissed(prompt_id: str):
 def respond():
     data = json_body(response_create, text_plain=True)
     response, created = answers.submit(db.session(), data, utcnow(), claims=g.get("token_claims"))
-    return widget_response.dump(response), 201 if created else 200
+    return response, 201 if created else 200
 
 
 @bp.patch("/responses/<response_id>")
@@ -163,4 +161,4 @@ def respond():
 )
 def comment(response_id: str):
     data = json_body(comment_schema, text_plain=True)
-    return widget_response.dump(answers.add_comment(db.session(), response_id, data, utcnow()))
+    return answers.add_comment(db.session(), response_id, data, utcnow())

@@ -186,6 +186,7 @@ def init_app(app: Flask) -> None:
         overview,
         people,
         responses,
+        reviews,
         site,
         surveys,
         tags,

@@ -36,6 +36,11 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.update_survey": {"POST": "editor"},
     "dashboard.archive_survey": {"POST": "editor"},
     "dashboard.install": {"GET": "viewer"},
+    # The monthly review: everyone reads it; editors and admins record it and its actions.
+    "dashboard.review": {"GET": "viewer"},
+    "dashboard.create_review": {"POST": "editor"},
+    "dashboard.actions": {"GET": "viewer"},
+    "dashboard.action_status": {"POST": "editor"},
     "dashboard.settings": {"GET": "admin"},
     "dashboard.save_settings": {"POST": "admin"},
     "dashboard.rotate_secret_key": {"POST": "admin"},

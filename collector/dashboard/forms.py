@@ -68,6 +68,8 @@ def survey(form: MultiDict) -> dict:
         data["name"] = name
     followup = texts(form, "followup")
     data["followup"] = followup or None
+    # Checkboxes: none ticked is a policy too (no answer opens a follow-up).
+    data["followup_bands"] = form.getlist("followup_bands")
     for field in ("sample_rate", "delay_ms", "recontact_days", "dismiss_snooze_days", "priority"):
         number(form, field, data)
     number(form, "max_responses", data, blank=None)

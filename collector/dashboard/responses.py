@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from collector import db, mail
 from collector.api.responses import followup_patch, response_filter
-from collector.dashboard import auth, bp, forms, inbox
+from collector.dashboard import auth, bp, error_page, forms, inbox
 from collector.dashboard.surveys import site_surveys
-from collector.models import Survey, utcnow
+from collector.errors import APIError
+from collector.models import Response, Survey, utcnow
 from collector.services import accounts, results, triage
 
 PAGE_SIZE = 25
@@ -24,7 +25,12 @@ CLIP_AT = 240
 MAIL_LIST_MAX = 100
 HAS_COMMENT = {"yes": True, "no": False, "any": None}
 DEFAULTS = {"order": "low_first", "has_comment": "yes"}
-STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "closed": "Closed"}
+STATUS_LABELS = {
+    "open": "Open",
+    "in_progress": "In progress",
+    "closed": "Closed",
+    "none": "No follow-up",
+}
 
 
 def team_emails() -> list[str]:
@@ -84,6 +90,13 @@ def _day_after(text: str) -> str:
 
 @bp.get("/responses")
 def responses():
+    wanted = request.args.get("site")
+    if wanted and wanted != getattr(g.site, "id", None):
+        # A digest's link to another of the account's sites: switch to it, keep the rest.
+        if not auth.choose_site(wanted):
+            return error_page(404)
+        rest = [(k, v) for k, v in request.args.items(multi=True) if k != "site"]
+        return redirect(url_for("dashboard.responses", **_as_kwargs(rest)))
     chosen = _choices()
     listed = site_surveys(include_archived=True)
     errors = {}
@@ -146,9 +159,23 @@ def _one_table(parts):
         yield from chunks
 
 
+def _as_kwargs(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out
+
+
 @bp.get("/responses/<response_id>")
 def response(response_id: str):
-    view = results.get(db.session(), g.site, response_id)
+    try:
+        view = results.get(db.session(), g.site, response_id)
+    except APIError as e:
+        # A link from a digest or an alert about another of the account's sites: switch to it.
+        found = e.status == 404 and db.session().get(Response, response_id)
+        if not found or found.site_id == g.site.id or not auth.choose_site(found.site_id):
+            raise
+        return redirect(request.full_path.rstrip("?"))
     return _render_response(view)
 
 
@@ -221,11 +248,13 @@ def mail_owner(owner: str, responses: list) -> None:
     items = []
     for r in responses[:MAIL_LIST_MAX]:
         survey = surveys[r.survey_id]
+        scale = results.scale_of(survey)
         comment = " ".join((r.comment or "").split())
         items.append(
             {
-                "score": r.score,
-                "band": inbox.BAND_WORD[survey.kind][inbox.band_of(survey.kind, r.score)],
+                # On the survey's own scale (a CSAT 1–7 answer of 6 is not on 1–5).
+                "score": f"{r.score} / {scale.max}",
+                "band": inbox.BAND_WORD[survey.kind][scale.band_of(r.score)],
                 "survey": survey.name,
                 "user_id": r.user_id,
                 "comment": comment if len(comment) <= 200 else comment[:199].rstrip() + "…",

@@ -6,8 +6,8 @@ from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from collector import db, pagination
-from collector.dashboard import bp, forms
-from collector.domain import contrast
+from collector.dashboard import bp, forms, inbox
+from collector.domain import contrast, followup
 from collector.errors import APIError
 from collector.schemas import SurveySchema
 from collector.services import surveys
@@ -44,6 +44,7 @@ def _values(survey) -> dict:
         "name": survey.name,
         "trigger_events": ", ".join(survey.trigger_events),
         "active": survey.active,
+        "followup_bands": followup.parse(survey.followup_bands),
     }
     for prefix in ("question", "followup"):
         for locale, text in (getattr(survey, prefix) or {}).items():
@@ -70,6 +71,7 @@ DEFAULTS = {
     "dismiss_snooze_days": 30,
     "priority": 0,
     "max_responses": "",
+    "followup_bands": [followup.DEFAULT],
 }
 
 
@@ -86,6 +88,7 @@ def _form(survey=None, values=None, errors=None, status=200):
             (values or {}).get("sample_rate", survey and survey.sample_rate)
         ),
         theme=contrast.widget_theme(g.site.theme),
+        band_legends=_band_legends(survey),
         saved=request.args.get("saved") == "1",
     )
     return page, status
@@ -124,9 +127,18 @@ def _sample_warning(rate) -> str | None:
     return None
 
 
+def _band_legends(survey) -> dict[str, dict[str, str]]:
+    """``{kind: {band: "Detractors 0–6"}}``: the survey's own scale, or each kind's default
+    while a new survey's kind can still change (the page shows the chosen kind's)."""
+    if survey is not None:
+        return {survey.kind: dict(inbox.band_legend(survey))}
+    return {kind: dict(inbox.band_legend(kind)) for kind in ("csat", "ces", "nps")}
+
+
 def _posted() -> dict:
     values = request.form.to_dict()
     values["active"] = request.form.get("active") == "on"
+    values["followup_bands"] = request.form.getlist("followup_bands")
     return values
 
 

@@ -220,12 +220,29 @@ class Digest:
     previous: str = field(default="previous period")
 
 
-def digest_email(digest: Digest) -> Email:
-    """The daily or weekly digest: each survey's figures, new low-score comments, follow-ups."""
-    word = "Daily" if digest.frequency == "daily" else "Weekly"
-    context = {"d": digest, "word": word, "colours": BAND_COLOURS}
+def digest_email(digest: Digest | list[Digest]) -> Email:
+    """The daily or weekly digest: each survey's figures, new low-score comments, follow-ups;
+    one section per site for an account on several (one e-mail, not one per site)."""
+    sections = [digest] if isinstance(digest, Digest) else list(digest)
+    first = sections[0]
+    word = "Daily" if first.frequency == "daily" else "Weekly"
+    names = [d.site for d in sections]
+    sites = (
+        names[0]
+        if len(names) == 1
+        else " and ".join(names)
+        if len(names) == 2
+        else f"{len(names)} sites"
+    )
+    context = {
+        "d": first,
+        "sections": sections,
+        "sites": sites,
+        "word": word,
+        "colours": BAND_COLOURS,
+    }
     return Email(
-        subject=f"{word} feedback digest for {digest.site}: {digest.period}",
+        subject=f"{word} feedback digest for {sites}: {first.period}",
         text=_render("digest.txt", **context),
         html=_render("digest.html", **context),
     )

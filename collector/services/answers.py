@@ -23,7 +23,6 @@ from sqlalchemy import (
     case,
     func,
     insert,
-    literal,
     select,
     update,
 )
@@ -31,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collector import outbox
-from collector.domain import keys, texts
+from collector.domain import followup, keys, texts
 from collector.domain.scales import Scale
 from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims, TokenError
@@ -66,7 +65,10 @@ _ANSWER = Prepared(
             *(_p.user_id, _SCORE, bindparam("comment", type_=Text())),
             func.coalesce(bindparam("locale", type_=String()), _p.locale),
             func.coalesce(bindparam("url", type_=String()), _p.url),
-            *(_p.event, _p.context, _p.traits, literal("open"), _NOW, _NOW),
+            *(_p.event, _p.context, _p.traits),
+            # Open only in a band the survey follows up (its policy), else "none".
+            followup.status_sql(_s.kind, _s.scale_min, _s.scale_max, _s.followup_bands, _SCORE),
+            *(_NOW, _NOW),
         )
         .join(Survey.__table__, _s.id == _p.survey_id)
         .where(
@@ -228,7 +230,9 @@ def _off_scale(scale: Scale) -> APIError:
     )
 
 
-def _new_response(prompt: Prompt, response_id: str, score: int, now: datetime) -> Response:
+def _new_response(
+    prompt: Prompt, survey: Survey, response_id: str, score: int, now: datetime
+) -> Response:
     return Response(
         id=response_id,
         site_id=prompt.site_id,
@@ -240,7 +244,9 @@ def _new_response(prompt: Prompt, response_id: str, score: int, now: datetime) -
         context=prompt.context or {},
         traits=prompt.traits or {},
         locale=prompt.locale,
-        followup_status="open",
+        followup_status=followup.initial_status(
+            Scale.of(survey.kind, survey.scale_min, survey.scale_max), survey.followup_bands, score
+        ),
         created_at=now,
         updated_at=now,
     )
@@ -339,7 +345,7 @@ def link_score(
     elif response.score != score:
         if not _open_for_comment(response, now):
             return link.page("done", 409, response, notice="final")
-        response.score = score
+        _rescore(response, link.survey, score)
         response.updated_at = now
         outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     db.commit()
@@ -383,7 +389,7 @@ def _load(db: Session, token: str, now: datetime, lang: str | None) -> _Link | L
 
 def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -> Response:
     prompt_id = link.prompt.id
-    response = _new_response(link.prompt, keys.new_id("rsp"), score, now)
+    response = _new_response(link.prompt, link.survey, keys.new_id("rsp"), score, now)
     response.locale = link.locale
     try:
         db.add(response)
@@ -398,10 +404,20 @@ def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -
         if response is None:
             raise
         if response.score != score and _open_for_comment(response, now):
-            response.score = score
+            _rescore(response, link.survey, score)
             response.updated_at = now
             outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     return response
+
+
+def _rescore(response: Response, survey: Survey, score: int) -> None:
+    """Another score replaces the first (a mail scanner's click, then the person's own): the
+    status follows the new band while nobody has taken the follow-up up (no owner, no note)."""
+    response.score = score
+    untouched = response.followup_owner is None and response.followup_note is None
+    if untouched and response.followup_status in ("open", "none"):
+        scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
+        response.followup_status = followup.initial_status(scale, survey.followup_bands, score)
 
 
 def _response_of(db: Session, prompt_id: str) -> Response | None:

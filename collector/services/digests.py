@@ -13,7 +13,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from collector.dashboard import inbox
-from collector.domain import digests, messages
+from collector.domain import comparison, digests, messages
 from collector.errors import APIError
 from collector.models import Account, AccountDigest, Membership, Response, Site, Survey, utcnow
 from collector.services import notices, results
@@ -82,9 +82,32 @@ def _low_band_match(surveys: list[Survey]):
     return or_(*matches) if matches else false()
 
 
-def build(db: Session, account: Account, frequency: str, period: digests.Period) -> messages.Digest:
-    """What ``account``'s digest says about ``period``."""
-    site = db.get(Site, account.site_id)
+def build(
+    db: Session, account: Account, frequency: str, period: digests.Period
+) -> list[messages.Digest]:
+    """What ``account``'s digest says about ``period``: one section per site it is on (by
+    name), all in one e-mail."""
+    from collector.services import accounts
+
+    return [
+        build_site(db, account, site, frequency, period)
+        for site, _role in accounts.sites_of(db, account)
+    ]
+
+
+def _compared(survey: Survey, then: dict, now: dict) -> comparison.Comparison:
+    """The period against the one before, from the two metrics' distributions."""
+
+    def counts(m: dict) -> dict[int, int]:
+        return {int(point): n for point, n in m["distribution"].items()}
+
+    return comparison.compare(survey.kind, counts(then), counts(now), results.scale_of(survey))
+
+
+def build_site(
+    db: Session, account: Account, site: Site, frequency: str, period: digests.Period
+) -> messages.Digest:
+    """What ``account``'s digest says about ``site`` in ``period``."""
     surveys = list(
         db.scalars(
             select(Survey)
@@ -104,7 +127,8 @@ def build(db: Session, account: Account, frequency: str, period: digests.Period)
                 name=survey.name,
                 score=notices.score_text(survey.kind, now["score"]),
                 interval=notices.interval_text(survey.kind, now["ci95"]),
-                change=notices.change_text(survey.kind, now["score"], then["score"], previous),
+                change=notices.change_text(survey.kind, now["score"], then["score"], previous)
+                + notices.verdict_text(_compared(survey, then, now).score),
                 n=now["n"],
                 response_rate=notices.rate_text(now["response_rate"]),
                 low_n=now["low_n"],
@@ -167,7 +191,7 @@ def build(db: Session, account: Account, frequency: str, period: digests.Period)
         low_comments=[notices.answer(r, by_id[r.survey_id], period.tz) for r in low],
         more_low_comments=max(0, low_total - len(low)),
         followups=followups,
-        dashboard_link=f"{base}/dashboard/responses?order=low_first",
+        dashboard_link=f"{base}/dashboard/responses?order=low_first&site={site.id}",
         settings_link=f"{base}/dashboard/connections",
         previous=previous,
     )
@@ -182,11 +206,9 @@ def _query(survey: Survey, period: digests.Period) -> results.MetricsQuery:
 def due(db: Session, now: datetime) -> list[tuple[Account, AccountDigest, digests.Period]]:
     """Every opted-in account whose digest is due at ``now``, with its period."""
     out = []
-    # Only while the account is still on the team of its site: a removed member gets none.
-    member = and_(Membership.account_id == Account.id, Membership.site_id == Account.site_id)
-    rows = db.execute(
-        select(Account, AccountDigest).join(AccountDigest).join(Membership, member)
-    ).all()
+    # Only while the account is on the team of a site: removed from every one, it gets none.
+    member = select(Membership.account_id).where(Membership.account_id == Account.id).exists()
+    rows = db.execute(select(Account, AccountDigest).join(AccountDigest).where(member)).all()
     for account, row in rows:
         period = digests.due(
             row.frequency,

@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from collector.domain import keys, storable, tags
+from collector.domain import followup, keys, storable, tags
 from collector.domain.scales import Scale
 from collector.errors import first_field
 from collector.models import FollowupChange, Prompt, Response, ResponseTag, Site, Survey, User
@@ -524,6 +524,12 @@ def _insert(conn, site: Site, items: list[_Item], source: str, now: datetime) ->
         prompt_id, response_id = keys.new_id("prm"), keys.new_id("rsp")
         item_notes = sorted(data["notes"], key=lambda n: n["created_at"])
         last_note = item_notes[-1]["text"] if item_notes else None
+        # The survey's follow-up policy, as for an answer given here.
+        status = followup.initial_status(
+            Scale.of(item.survey.kind, item.survey.scale_min, item.survey.scale_max),
+            item.survey.followup_bands,
+            data["score"],
+        )
         prompts.append(
             {
                 "id": prompt_id,
@@ -559,7 +565,7 @@ def _insert(conn, site: Site, items: list[_Item], source: str, now: datetime) ->
                 "event": None,
                 "context": _NO_CONTEXT,
                 "traits": data["traits"],
-                "followup_status": "open",
+                "followup_status": status,
                 "followup_owner": None,
                 "followup_note": last_note,
                 "source": source,
@@ -576,7 +582,7 @@ def _insert(conn, site: Site, items: list[_Item], source: str, now: datetime) ->
         notes.extend(
             {
                 "response_id": response_id,
-                "status": "open",
+                "status": status,
                 "owner": None,
                 "note": note["text"],
                 "actor": note["author"],

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from collector.dashboard import charts, inbox
-from collector.domain import messages
+from collector.domain import comparison, messages
 from collector.domain.scoring import SCALES
 from collector.models import Response, Survey
 
@@ -71,3 +71,17 @@ def change_text(kind: str, now: float | None, before: float | None, previous: st
 
 def rate_text(rate: float | None) -> str:
     return "–" if rate is None else f"{rate * 100:.0f} %"
+
+
+def verdict_text(change: comparison.Change) -> str:
+    """`` Within noise (95 % interval −12.0 to +20.0).``: whether the change is beyond chance, in
+    words, with its interval; empty when a period had too few answers to tell."""
+    if change.ci95 is None:
+        return ""
+    decimals = 2 if change.unit == "scale" else 1
+
+    def signed(value: float) -> str:
+        return f"{value:+.{decimals}f}".replace("-", "−")
+
+    word = "Beyond chance" if change.verdict == comparison.BEYOND_CHANCE else "Within noise"
+    return f" {word} (95 % interval {signed(change.ci95[0])} to {signed(change.ci95[1])})."

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from collector import outbox, pagination
-from collector.domain import keys, scoring, spreadsheet
+from collector.domain import followup, keys, scoring, spreadsheet
 from collector.domain.scales import Scale
 from collector.errors import APIError, not_found
 from collector.models import (
@@ -52,7 +52,7 @@ from collector.models import (
 )
 from collector.services import search, tagging
 
-FOLLOWUP_STATUSES = ("open", "in_progress", "closed")
+FOLLOWUP_STATUSES = followup.STATUSES
 INTERVALS = ("day", "week", "month")
 #: A series has at most this many intervals (a daily series of about 2¾ years).
 MAX_INTERVALS = 1000
@@ -569,6 +569,18 @@ def _total_counts(
         .scalar_subquery()
     )
     return {point: n for point, n in db.execute(select(s.c.score, count)) if n}
+
+
+def distribution(db: Session, survey: Survey, since: datetime, until: datetime) -> dict[int, int]:
+    """The survey's answers in ``[since, until)`` as ``{scale point: count}`` (index seeks)."""
+    return _total_counts(db, survey, since, until)
+
+
+def tag_counts(
+    db: Session, survey: Survey, since: datetime, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """The survey's answers in ``[since, until)`` per tag (``None``: untagged) and scale point."""
+    return _tag_counts(db, survey, since, until)
 
 
 def _funnel(

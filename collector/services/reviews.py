@@ -8,16 +8,17 @@ or person). An action's owner is a member of the site's team, named by e-mail in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collector import pagination
-from collector.domain import keys
+from collector.domain import comparison, keys
 from collector.errors import APIError, not_found
 from collector.models import Account, Action, Membership, Response, Review, Site, Survey, utcnow
+from collector.services import results
 
 STATUSES = ("open", "done", "dropped")
 #: An action links at most this many answers (the ones that led to it, not a whole export).
@@ -217,28 +218,6 @@ def create_action(db: Session, site: Site, data: dict, *, actor: str = "api") ->
     return views(db, [action])[0]
 
 
-def create_actions(db: Session, site: Site, items: list[dict], *, actor: str) -> list[ActionView]:
-    """Several actions in one transaction (a review's form): all of them or none."""
-    now = utcnow()
-    made = []
-    for data in items:
-        fields = _links(db, site, data)
-        action = Action(
-            id=keys.new_id("act"),
-            site_id=site.id,
-            status="open",
-            response_ids=fields.pop("response_ids", []),
-            created_by=actor,
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
-        db.add(action)
-        made.append(action)
-    db.commit()
-    return views(db, made)
-
-
 def _owned(db: Session, site: Site, action_id: str, *, lock: bool = False) -> Action:
     action = db.get(Action, action_id, with_for_update=lock)
     if action is None or action.site_id != site.id:
@@ -313,3 +292,150 @@ def done_between(db: Session, site: Site, start: datetime, end: datetime) -> lis
         .order_by(Action.done_at)
     )
     return views(db, list(db.scalars(stmt)))
+
+
+def record_review(
+    db: Session, site: Site, data: dict, items: list[dict], *, actor: str
+) -> tuple[Review, list[ActionView]]:
+    """A review and its actions (the dashboard's form), in one transaction: all or nothing."""
+    _check_period(data["since"], data["until"])
+    checked = [_links(db, site, item) for item in items]
+    now = utcnow()
+    review = Review(
+        id=keys.new_id("rev"),
+        site_id=site.id,
+        since=data["since"],
+        until=data["until"],
+        summary=data.get("summary"),
+        attendees=list(data.get("attendees") or []),
+        next_review_on=data.get("next_review_on"),
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(review)
+    db.flush()  # the actions refer to it (no ORM relationship orders the inserts)
+    made = []
+    for fields in checked:
+        action = Action(
+            id=keys.new_id("act"),
+            site_id=site.id,
+            review_id=review.id,
+            title=fields["title"],
+            owner_id=fields.get("owner_id"),
+            due_on=fields["due_on"],
+            status="open",
+            survey_id=fields.get("survey_id"),
+            response_ids=fields.get("response_ids", []),
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(action)
+        made.append(action)
+    db.commit()
+    return review, views(db, made)
+
+
+# -- how scores moved ----------------------------------------------------------------------------
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def change(
+    db: Session,
+    survey: Survey,
+    before: tuple[datetime, datetime],
+    after: tuple[datetime, datetime],
+) -> comparison.Comparison:
+    """The survey's score in ``after`` against ``before`` (each ``[start, end)``), counted in SQL."""
+    scale = results.scale_of(survey)
+    first = results.distribution(db, survey, *before)
+    second = results.distribution(db, survey, *after)
+    return comparison.compare(survey.kind, first, second, scale)
+
+
+def period_change(db: Session, survey: Survey, since: date, until: date) -> comparison.Comparison:
+    """``[since, until)`` (days) against the period of the same length just before it."""
+    length = until - since
+    return change(
+        db,
+        survey,
+        (_midnight(since - length), _midnight(since)),
+        (_midnight(since), _midnight(until)),
+    )
+
+
+def since_done(
+    db: Session, survey: Survey, done_at: datetime, before: timedelta, now: datetime
+) -> comparison.Comparison:
+    """Everything answered since an action was done against the ``before`` that preceded it."""
+    return change(db, survey, (done_at - before, done_at), (done_at, max(now, done_at)))
+
+
+@dataclass(frozen=True)
+class TagMove:
+    """How the share of a period's answers carrying ``tag`` moved (percentage points)."""
+
+    tag: str
+    before: int
+    after: int
+    change: comparison.Change
+
+
+def tags_moved(
+    db: Session, survey: Survey, since: date, until: date, *, limit: int = 5
+) -> list[TagMove]:
+    """The tags whose share of the survey's answers moved most between the period before
+    ``[since, until)`` and it: the ones beyond chance first, then by the size of the move."""
+    length = until - since
+    spans = [(since - length, since), (since, until)]
+    counted = []
+    for first, last in spans:
+        start, end = _midnight(first), _midnight(last)
+        n = sum(results.distribution(db, survey, start, end).values())
+        tags = {
+            tag: sum(points.values())
+            for tag, points in results.tag_counts(db, survey, start, end).items()
+            if tag is not None
+        }
+        counted.append((n, tags))
+    (n1, before), (n2, after) = counted
+    moves = [
+        TagMove(
+            tag,
+            before.get(tag, 0),
+            after.get(tag, 0),
+            comparison.share_difference(before.get(tag, 0), n1, after.get(tag, 0), n2),
+        )
+        for tag in sorted(set(before) | set(after))
+    ]
+    moves = [m for m in moves if m.change.difference is not None]
+    moves.sort(
+        key=lambda m: (m.change.verdict != comparison.BEYOND_CHANCE, -abs(m.change.difference))
+    )
+    return moves[:limit]
+
+
+def forget_responses(db: Session, site: Site, response_ids: list[str]) -> None:
+    """Erased answers leave the actions that linked them, in the erasure's transaction."""
+    gone = set(response_ids)
+    if not gone:
+        return
+    linked = select(Action).where(Action.site_id == site.id)
+    for action in db.scalars(linked):
+        if gone & set(action.response_ids or []):
+            action.response_ids = [r for r in action.response_ids if r not in gone]
+
+
+def forget_missing_responses(db: Session, site: Site) -> None:
+    """After a purge: the actions keep only the answers that still exist (a site has few
+    actions, so each linked list is checked, not the answers purged)."""
+    for action in db.scalars(select(Action).where(Action.site_id == site.id)):
+        if not action.response_ids:
+            continue
+        found = set(db.scalars(select(Response.id).where(Response.id.in_(action.response_ids))))
+        if len(found) != len(action.response_ids):
+            action.response_ids = [r for r in action.response_ids if r in found]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from collector.errors import APIError, not_found
 from collector.models import FollowupChange, Prompt, Response, Site, User, utcnow
-from collector.services import results
+from collector.services import results, reviews
 
 MAX_USER_ID = 200
 
@@ -74,6 +74,7 @@ def erase(db: Session, site: Site, user_id: str) -> dict:
     one transaction. Erasing again finds nothing and answers zeros, so a retry is harmless."""
     _checked(user_id)
     answers = select(Response.id).where(Response.site_id == site.id, Response.user_id == user_id)
+    reviews.forget_responses(db, site, list(db.scalars(answers)))
     counts = _delete(
         db,
         followups=FollowupChange.response_id.in_(answers.scalar_subquery()),
@@ -140,6 +141,7 @@ def purge(db: Session, *, now: datetime | None = None, dry_run: bool = False) ->
             db.rollback()
         else:
             counts = _delete(db, **where)
+            reviews.forget_missing_responses(db, site)
             db.commit()
         done.append(Purged(site.id, site.name, site.retention_days, cutoff, **counts))
     return done

@@ -385,3 +385,30 @@ def test_the_sweep_leaves_a_send_in_progress_alone_and_gives_up_after_the_last_t
     assert (send.status, send.last_error) == ("failed", alerting.INTERRUPTED)
     assert huey.pending_count() == queued  # nothing more to try
     assert slack.messages == []
+
+
+def test_an_email_alert_sent_again_after_an_interrupted_try_is_the_same_message(
+    alerting_app, client, site, smtp_server, worker
+):
+    # The one case where the sweep repeats an alert: the worker died after the mail server took
+    # it and before it wrote `sent`. The repeat carries the same Message-ID, so mail clients that
+    # collapse duplicates show it once.
+    prompting.make_survey(client, site, "csat")
+    add_alert(client, site, channel="email", target="support@example.com")
+    answer(client, site, 1, "Nobody called me back")
+    worker.drain(timeout=30)
+    (first,) = smtp_server.wait_for(1)
+    with alerting_app.app_context():
+        session = db.session()  # as a worker killed just before it recorded the send leaves it
+        session.execute(
+            AlertSend.__table__.update().values(
+                status="sending", sent_at=None, leased_until=utcnow()
+            )
+        )
+        session.commit()
+    worker.run(alerting.sweep_alert_sends)
+    first, second = smtp_server.wait_for(2)
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"].startswith("<alert.")
+    (send,) = sends(alerting_app)
+    assert (send.status, send.attempts) == ("sent", 2)

@@ -125,3 +125,73 @@ def test_a_paused_surveys_results_stay_on_the_overview(user, site, rows):
     assert "Old checkout" in page and 'class="badge paused">Paused<' in page
     assert page.index("Relationship NPS") < page.index("Old checkout")  # active ones first
     assert 'data-n="3"' in page
+
+
+def ticked_bands(page: str) -> list[str]:
+    """The follow-up bands ticked on the editor, as the browser would post them."""
+    found = []
+    for tag in re.findall(r'<input\b[^>]*name="followup_bands"[^>]*>', page):
+        if " checked" in tag:
+            found.append(re.search(r'value="([^"]+)"', tag).group(1))
+    return found
+
+
+def band_labels(page: str) -> list[str]:
+    """The visible words of each band's checkbox label (the survey's kind)."""
+    labels = re.findall(r'<label for="followup_bands_\w+">(.*?)</label>', page, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", label).split()) for label in labels]
+
+
+def test_the_editor_keeps_the_follow_up_policy_after_an_edit(user, site):
+    made = user.post(
+        "/v1/surveys",
+        headers=site.auth,
+        json={"kind": "nps", "question": {"en": "Recommend us?"}, "followup_bands": ["low", "mid"]},
+    )
+    survey_id = made.get_json()["id"]
+    path = f"/dashboard/surveys/{survey_id}"
+    page = text(user.get(path))
+    assert band_labels(page) == ["Detractors 0–6", "Passives 7–8", "Promoters 9–10"]
+    assert ticked_bands(page) == ["low", "mid"]
+
+    # Another field changes; the page's ticks go back as they are.
+    fields = {**form_fields(page), "followup_bands": ticked_bands(page), "name": "Recommend"}
+    fields["csrf_token"] = token(user, path)
+    assert user.post(path, data=fields).status_code == 302
+    got = user.get(f"/v1/surveys/{survey_id}", headers=site.auth).get_json()
+    assert (got["name"], got["followup_bands"]) == ("Recommend", ["low", "mid"])
+    assert ticked_bands(text(user.get(path))) == ["low", "mid"]
+
+    # Unticking every band is a policy too: nothing opens a follow-up.
+    fields = {**form_fields(text(user.get(path))), "csrf_token": token(user, path)}
+    assert user.post(path, data=fields).status_code == 302
+    assert (
+        user.get(f"/v1/surveys/{survey_id}", headers=site.auth).get_json()["followup_bands"] == []
+    )
+
+
+def test_a_new_survey_starts_with_low_scores_ticked_and_keeps_what_is_ticked(user, site):
+    page = text(user.get("/dashboard/surveys/new"))
+    assert ticked_bands(page) == ["low"]
+    # Each kind's names are there for the kind picked on the page.
+    assert "Dissatisfied 1–2" in page and "Difficult 1–3" in page and "Detractors 0–6" in page
+
+    resp = post_new(user, kind="ces", followup_bands=["low", "high"])
+    assert resp.status_code == 302, text(resp)
+    survey_id = resp.headers["Location"].split("/surveys/")[1].split("?")[0]
+    got = user.get(f"/v1/surveys/{survey_id}", headers=site.auth).get_json()
+    assert got["followup_bands"] == ["low", "high"]
+    page = text(user.get(f"/dashboard/surveys/{survey_id}"))
+    assert band_labels(page) == ["Difficult 1–3", "Neutral 4", "Easy 5–7"]
+
+
+def test_a_refused_survey_keeps_the_ticks_and_a_forged_band_is_a_field_error(user, site):
+    resp = post_new(user, question_en="", followup_bands=["mid", "high"])
+    assert resp.status_code == 422
+    assert ticked_bands(text(resp)) == ["mid", "high"]
+
+    resp = post_new(user, followup_bands=["low", "neutral"])
+    assert resp.status_code == 422
+    page = text(resp)
+    assert re.search(r'id="followup_bands-error">.*?low, mid or high', page, re.S), page[-3000:]
+    assert user.get("/v1/surveys", headers=site.auth).get_json()["data"] == []

@@ -1,7 +1,10 @@
 """The account digest: its figures are ``/v1/metrics`` for the same period, in the account's
-time zone; its low-score comments and follow-ups are the account's own site's."""
+time zone; its low-score comments and follow-ups are those of every site the account is on, in
+one e-mail."""
 
+import re
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,7 +47,8 @@ def build(app, account_id, now=SEND_AT):
             now=datetime(2026, 11, 1, tzinfo=UTC),
         )
         ((_, _, period),) = digests.due(session, now)
-        return period, digests.build(session, account, "weekly", period)
+        (digest,) = digests.build(session, account, "weekly", period)  # one site, one section
+        return period, digest
 
 
 def test_digest_figures_equal_v1_metrics_for_the_same_period(app, client, site, account):
@@ -95,6 +99,8 @@ def test_digest_figures_equal_v1_metrics_for_the_same_period(app, client, site, 
     assert figures.response_rate == f"{api['response_rate'] * 100:.0f} %"
     delta = api["score"] - before["score"]
     assert figures.change.startswith(f"{delta:+.1f}".replace("-", "−") + " since the previous week")
+    # 4 answers against 3: the interval of the change is wide, and the digest says so.
+    assert re.search(r"\. Within noise \(95 % interval −\d+\.\d to \+\d+\.\d\)\.$", figures.change)
 
 
 def test_digest_lists_new_low_comments_and_the_accounts_open_followups(
@@ -208,3 +214,104 @@ def test_the_digest_arrives_by_smtp_with_the_metrics_numbers_in_both_parts_once(
         assert f"{api['n']} answers" in part
         assert "day 25" in part and "day 26" in part and "day 23" not in part
     assert "Wed 25 Nov 2026 09:00 (Europe/Helsinki)" in text
+
+
+def test_an_account_on_two_sites_gets_one_digest_with_each_sites_numbers(
+    app, client, site, other_site, account, smtp_server, worker
+):
+    from collector import alerting
+
+    app.config.update(SMTP_URL=smtp_server.url, PUBLIC_URL="https://feedback.acme.test")
+    mine, theirs = Rows(app, site), Rows(app, other_site)
+    acme = mine.survey("csat", name="Acme CSAT")
+    other = theirs.survey("nps", name="Other NPS")
+    for score, day in [(5, 23), (1, 25)]:
+        mine.response(acme, score, at=local(2026, 11, day, 9), comment=f"acme {day}")
+    for score, day in [(10, 24), (9, 26), (2, 27)]:
+        theirs.response(other, score, at=local(2026, 11, day, 9), comment=f"other {day}")
+    with app.app_context():
+        session = db.session()
+        acc = session.get(Account, account)
+        accounts.join(session, acc, session.get(Site, other_site.site_id), "viewer")
+        session.commit()
+        digests.subscribe(
+            session,
+            acc,
+            frequency="weekly",
+            weekday=0,
+            hour=8,
+            tz="Europe/Helsinki",
+            now=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+        assert alerting.send_account_digests(SEND_AT) == 1  # one e-mail for both sites
+    worker.drain()
+    (message,) = smtp_server.wait_for(1)
+    assert " ".join(message["Subject"].split()) == (  # a long subject is folded
+        "Weekly feedback digest for Acme and Other Corp: "
+        "Mon 23 Nov – Sun 29 Nov 2026 (Europe/Helsinki)"
+    )
+    week = {"since": "2026-11-23T00:00:00+02:00", "until": "2026-11-30T00:00:00+02:00"}
+    numbers = {}
+    for keys, survey, kind in [(site, acme, "csat"), (other_site, other, "nps")]:
+        api = client.get(
+            "/v1/metrics", query_string={"survey": survey, **week}, headers=keys.auth
+        ).get_json()
+        numbers[kind] = charts.format_score(kind, api["score"]), f"{api['n']} answers"
+    assert numbers["nps"][1] == "3 answers" and numbers["csat"][1] == "2 answers"
+    text = message.get_body(("plain",)).get_content()
+    html_part = message.get_body(("html",)).get_content()
+    for part in (text, html_part):
+        acme_at, other_at = part.index("Acme CSAT"), part.index("Other NPS")
+        # Each site's section has its own survey's numbers and low comments, Acme first (by name).
+        assert acme_at < part.index(numbers["csat"][0]) < other_at < part.index(numbers["nps"][0])
+        assert numbers["csat"][1] in part and numbers["nps"][1] in part
+        assert "acme 25" in part and "other 27" in part
+        assert "acme 23" not in part and "other 24" not in part  # not low scores
+
+
+def test_a_digest_link_to_another_sites_response_opens_it_on_that_site(
+    app, client, site, other_site, account
+):
+    theirs = Rows(app, other_site)
+    response_id = theirs.response(theirs.survey("nps", name="Other NPS"), 2, comment="Slow")
+    with app.app_context():
+        session = db.session()
+        acc = session.get(Account, account)
+        accounts.join(session, acc, session.get(Site, other_site.site_id), "viewer")
+        session.commit()
+    from tests.api.test_dashboard import log_in
+
+    assert log_in(client, "ada@acme.test", "long password 1").status_code in (302, 303)
+    # The session is on Acme, the account's first site by name.
+    assert client.get(f"/dashboard/responses/{response_id}").status_code == 302
+    opened = client.get(f"/dashboard/responses/{response_id}", follow_redirects=True)
+    assert opened.status_code == 200
+    assert "Slow" in opened.get_data(as_text=True)
+
+
+def test_a_digest_sections_more_link_lists_that_sites_answers(
+    app, client, site, other_site, account
+):
+    mine, theirs = Rows(app, site), Rows(app, other_site)
+    mine.response(mine.survey("nps", name="Acme NPS"), 1, comment="Acme complaint")
+    theirs.response(theirs.survey("nps", name="Other NPS"), 2, comment="Other complaint")
+    with app.app_context():
+        session = db.session()
+        acc = session.get(Account, account)
+        accounts.join(session, acc, session.get(Site, other_site.site_id), "viewer")
+        session.commit()
+        period = schedule.latest_period("weekly", weekday=0, hour=8, tz=HELSINKI, now=SEND_AT)
+        sections = digests.build(session, acc, "weekly", period)
+    links = {d.site: urlsplit(d.dashboard_link) for d in sections}
+    from tests.api.test_dashboard import log_in
+
+    assert log_in(client, "ada@acme.test", "long password 1").status_code in (302, 303)
+    other = links["Other Corp"]
+    listed = client.get(f"{other.path}?{other.query}", follow_redirects=True)
+    assert "Other complaint" in listed.get_data(as_text=True)
+    assert "Acme complaint" not in listed.get_data(as_text=True)
+    acme = links["Acme"]
+    back = client.get(f"{acme.path}?{acme.query}", follow_redirects=True)
+    assert "Acme complaint" in back.get_data(as_text=True)
+    # A site the account is not on is not switched to.
+    assert client.get("/dashboard/responses?site=site_nope").status_code == 404

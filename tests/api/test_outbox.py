@@ -83,8 +83,11 @@ def test_comment_and_follow_up_are_events_of_their_own_in_order(client, site, wo
 
 def test_a_follow_up_patch_that_changes_nothing_sends_nothing(app, client, site, worker):
     response_id = answered(client, site)
+    status = client.get(f"/v1/responses/{response_id}", headers=site.auth).get_json()
     client.patch(
-        f"/v1/responses/{response_id}", json={"followup_status": "open"}, headers=site.auth
+        f"/v1/responses/{response_id}",
+        json={"followup_status": status["followup_status"]},
+        headers=site.auth,
     )
     assert [e.type for e in events_in_outbox(app)] == ["response.created"]
 
@@ -257,3 +260,23 @@ def test_a_drain_dispatches_the_others_when_one_event_fails(app, client, site, d
     assert [e["data"]["id"] for e in delivered if e["data"]["id"] == ok] == [ok]
     left = [e.subject_id for e in events_in_outbox(app) if e.dispatched_at is None]
     assert left == [broken]  # for the sweep
+
+
+def test_a_tag_change_is_a_response_updated_event_with_the_tags_and_no_change_is_none(
+    client, site, worker, delivered
+):
+    response_id = answered(client, site, score=2)
+    worker.drain()
+    delivered.clear()
+    tagged = client.patch(
+        f"/v1/responses/{response_id}", json={"add_tags": ["Billing"]}, headers=site.auth
+    )
+    assert tagged.status_code == 200, tagged.get_json()
+    again = client.patch(  # the same tag again changes nothing, so it says nothing
+        f"/v1/responses/{response_id}", json={"add_tags": ["billing"]}, headers=site.auth
+    )
+    assert again.status_code == 200
+    worker.drain()
+    assert [(e["type"], e["data"]["tags"]) for e in delivered] == [
+        ("response.updated", ["billing"])
+    ]

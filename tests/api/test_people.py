@@ -289,6 +289,24 @@ def test_bulk_assigning_50_responses_sends_the_owner_one_email_listing_them(
     assert len(mailbox.messages) == 1
 
 
+def test_the_owners_email_reads_each_score_on_its_surveys_own_scale(app, site, mailbox, worker):
+    rows = Rows(app, site)
+    wide = rows.survey("csat", name="Support chat", scale_min=1, scale_max=7)
+    ids = [rows.response(wide, 7, comment="Quick and kind"), rows.response(wide, 2)]
+    editor = logged_in(app, site, "eddie@acme.test", "editor")
+    add_account(app, site, "olli@acme.test", "editor")
+    resp = editor.post(
+        "/dashboard/responses/bulk",
+        data={"ids": ids, "owner": "olli@acme.test", "csrf_token": token(editor, "/dashboard/")},
+    )
+    assert resp.status_code == 302
+    worker.drain()
+    [message] = mailbox.wait_for(1)
+    text = body(message)
+    assert "- 7 / 7 (Satisfied), Support chat" in text
+    assert "- 2 / 7 (Dissatisfied), Support chat" in text
+
+
 def test_assigning_to_yourself_sends_no_email(app, site, mailbox, worker):
     rows = Rows(app, site)
     rid = rows.response(rows.survey("nps"), 3)

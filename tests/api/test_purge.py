@@ -114,3 +114,17 @@ def test_the_daily_purge_is_a_periodic_job_of_the_worker(app):
     assert "collector.purge.purge_daily" not in {
         t.name for t in huey.read_periodic(datetime(2026, 12, 1, 2, 42))
     }
+
+
+def test_purged_answers_leave_the_actions_that_linked_them(app, client, runner, world):
+    kept, _, made = world
+    body = {
+        "title": "Call them",
+        "due_on": "2026-12-20",
+        "response_ids": [made["old_answer"], made["recent_answer"]],
+    }
+    created = client.post("/v1/actions", json=body, headers=kept.auth)
+    assert created.status_code == 201, created.get_json()
+    assert runner.invoke(args=["purge"]).exit_code == 0
+    after = client.get(f"/v1/actions/{created.get_json()['id']}", headers=kept.auth).get_json()
+    assert after["response_ids"] == [made["recent_answer"]]

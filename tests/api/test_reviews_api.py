@@ -204,3 +204,12 @@ def test_reviews_and_actions_are_listed_newest_first_page_by_page(client, site):
     rest = client.get(f"/v1/actions?limit=10&cursor={first['next_cursor']}", headers=site.auth)
     seen = [a["id"] for a in first["data"] + rest.get_json()["data"]]
     assert sorted(seen) == sorted(a["id"] for a in made) and len(seen) == 5
+
+
+def test_erasing_a_user_takes_their_answers_off_the_actions(app, client, site, survey):
+    theirs = Rows(app, site).response(survey, 1, user_id="erase-me", comment="Broken")
+    kept = Rows(app, site).response(survey, 2, user_id="stays")
+    made = action(client, site, response_ids=[theirs, kept])
+    assert client.delete("/v1/users/erase-me", headers=site.auth).status_code == 200
+    after = client.get(f"/v1/actions/{made['id']}", headers=site.auth).get_json()
+    assert after["response_ids"] == [kept]

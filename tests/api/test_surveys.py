@@ -1,9 +1,12 @@
 """The surveys endpoints of the management API, on SQLite and PostgreSQL."""
 
 import base64
+import itertools
 import json
 
 import pytest
+
+from tests.api.prompting import answer, ask, make_survey
 
 CSAT = {
     "kind": "csat",
@@ -217,3 +220,159 @@ def test_a_quota_beyond_what_the_database_holds_is_refused(client, site):
     resp = client.post("/v1/surveys", json=body, headers=site.auth)
     assert resp.status_code == 422, resp.get_data(as_text=True)[:300]
     assert resp.get_json()["error"]["param"] == "max_responses"
+
+
+# -- the follow-up policy: which bands of a survey open a follow-up ------------------------------
+
+
+def _status(client, site, response_id: str) -> str:
+    resp = client.get(f"/v1/responses/{response_id}", headers=site.auth)
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()["followup_status"]
+
+
+_users = itertools.count(1)
+
+
+def _answered(client, site, survey: dict, scores: list[int]) -> list[str]:
+    """The follow-up status of each score, answered in the widget by a user of its own."""
+    statuses = []
+    for score in scores:
+        prompt = ask(client, site, user_id=f"policy-{next(_users)}")
+        resp = answer(client, prompt, score)
+        assert resp.status_code == 201, resp.get_json()
+        statuses.append(_status(client, site, resp.get_json()["id"]))
+    return statuses
+
+
+def test_a_new_survey_opens_a_follow_up_for_low_scores_only(client, site):
+    survey = make_survey(client, site, "nps")
+    assert survey["followup_bands"] == ["low"]
+    # Detractor, passive, promoter.
+    assert _answered(client, site, survey, [3, 8, 10]) == ["open", "none", "none"]
+
+
+def test_a_policy_of_low_and_mid_opens_a_neutral_answer_and_not_a_high_one(client, site):
+    survey = make_survey(client, site, "csat", followup_bands=["mid", "low"])
+    assert survey["followup_bands"] == ["low", "mid"]  # in the scale's order, whatever was sent
+    assert _answered(client, site, survey, [3, 5, 1]) == ["open", "none", "open"]
+
+
+def test_an_empty_policy_opens_nothing(client, site):
+    survey = make_survey(client, site, "ces", followup_bands=[])
+    assert survey["followup_bands"] == []
+    assert _answered(client, site, survey, [1, 7]) == ["none", "none"]
+
+
+def test_a_changed_policy_applies_to_new_answers_and_leaves_stored_ones(client, site):
+    survey = make_survey(client, site, "nps")
+    assert _answered(client, site, survey, [2, 10]) == ["open", "none"]
+    resp = client.patch(
+        f"/v1/surveys/{survey['id']}", json={"followup_bands": ["high"]}, headers=site.auth
+    )
+    assert resp.status_code == 200 and resp.get_json()["followup_bands"] == ["high"]
+    # A PATCH of another field keeps the policy.
+    resp = client.patch(f"/v1/surveys/{survey['id']}", json={"priority": 3}, headers=site.auth)
+    assert resp.get_json()["followup_bands"] == ["high"]
+    stored = client.get(
+        "/v1/responses", query_string={"survey": survey["id"]}, headers=site.auth
+    ).get_json()["data"]
+    assert sorted((r["score"], r["followup_status"]) for r in stored) == [
+        (2, "open"),
+        (10, "none"),
+    ]
+    assert _answered(client, site, survey, [2, 10]) == ["none", "open"]
+
+
+def test_a_link_answer_follows_the_policy_and_a_replaced_score_its_new_band(client, site):
+    survey = make_survey(client, site, "nps", trigger_events=[])
+    body = {"user_id": "mail1", "survey": survey["id"], "channel": "link"}
+    url = client.post("/v1/prompts", json=body, headers=site.auth).get_json()["url"]
+    path = url.removeprefix("http://localhost")
+    assert client.get(path + "?score=0").status_code == 200  # a mail scanner's click first
+    (stored,) = client.get("/v1/responses", headers=site.auth).get_json()["data"]
+    assert stored["followup_status"] == "open"
+    assert client.get(path + "?score=10").status_code == 200  # then the person's own
+    assert _status(client, site, stored["id"]) == "none"
+
+
+def test_imported_answers_follow_the_policy(client, site):
+    survey = make_survey(client, site, "nps", followup_bands=["mid"])
+    items = [
+        {
+            "external_id": f"ext-{score}",
+            "survey": survey["id"],
+            "user_id": f"imported-{score}",
+            "score": score,
+            "created_at": f"2026-01-0{1 + score % 9}T10:00:00Z",
+        }
+        for score in (2, 7, 9)
+    ]
+    resp = client.post(
+        "/v1/responses/import",
+        data="\n".join(json.dumps(i) for i in items),
+        content_type="application/x-ndjson",
+        headers=site.auth,
+    )
+    assert resp.status_code == 200 and resp.get_json()["imported"] == 3, resp.get_json()
+    stored = client.get("/v1/responses", headers=site.auth).get_json()["data"]
+    assert sorted((r["score"], r["followup_status"]) for r in stored) == [
+        (2, "none"),
+        (7, "open"),
+        (9, "none"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "bands",
+    [["neutral"], ["low", "promoters"], "low", ["low", "low"], [None], [3], None],
+)
+def test_a_policy_with_an_unknown_band_is_refused_in_the_error_shape(client, site, bands):
+    resp = create(client, site, followup_bands=bands)
+    err = assert_error(resp, 422, "validation_failed")
+    assert err["param"].startswith("followup_bands"), err
+    assert client.get("/v1/surveys", headers=site.auth).get_json()["data"] == []
+
+    sid = create(client, site).get_json()["id"]
+    resp = client.patch(f"/v1/surveys/{sid}", json={"followup_bands": bands}, headers=site.auth)
+    assert_error(resp, 422, "validation_failed")
+    assert client.get(f"/v1/surveys/{sid}", headers=site.auth).get_json()["followup_bands"] == [
+        "low"
+    ]
+
+
+@pytest.mark.parametrize(
+    "policy", ["", "low", "mid", "high", "low,mid", "low,high", "mid,high", "low,mid,high"]
+)
+def test_the_database_opens_the_same_answers_as_the_scale_says(app, policy):
+    """The widget's answer is stored in one statement that decides the status in SQL: for every
+    scale a survey may have and every score on it, it agrees with the bands of ``Scale``."""
+    from sqlalchemy import Integer, String, literal, select
+
+    from collector import db
+    from collector.domain import followup
+    from collector.domain.scales import ALLOWED, DEFAULTS, Scale
+
+    cases = []
+    for kind, pairs in ALLOWED.items():
+        for low, high in pairs:
+            stored = (None, None) if (low, high) == DEFAULTS[kind] else (low, high)
+            for bounds in {stored, (low, high)}:
+                cases += [(kind, bounds, score) for score in Scale(kind, low, high).points]
+    with app.app_context():
+        session = db.session()
+        for kind, (low, high), score in cases:
+            in_sql = session.scalar(
+                select(
+                    followup.status_sql(
+                        literal(kind, String()),
+                        literal(low, Integer()),
+                        literal(high, Integer()),
+                        literal(policy, String()),
+                        literal(score, Integer()),
+                    )
+                )
+            )
+            scale = Scale.of(kind, low, high)
+            assert in_sql == followup.initial_status(scale, policy, score), (kind, low, score)
+            assert in_sql == ("open" if scale.band_of(score) in policy.split(",") else "none")

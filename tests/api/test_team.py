@@ -43,6 +43,10 @@ EXPECTED = {
     ("dashboard.update_survey", "POST"): "editor",
     ("dashboard.archive_survey", "POST"): "editor",
     ("dashboard.install", "GET"): "viewer",
+    ("dashboard.review", "GET"): "viewer",
+    ("dashboard.create_review", "POST"): "editor",
+    ("dashboard.actions", "GET"): "viewer",
+    ("dashboard.action_status", "POST"): "editor",
     ("dashboard.settings", "GET"): "admin",
     ("dashboard.save_settings", "POST"): "admin",
     ("dashboard.rotate_secret_key", "POST"): "admin",
@@ -111,6 +115,7 @@ def test_each_route_is_allowed_or_403_for_each_role(app, site, role):
         "invite_id": "inv_nothing",
         "webhook_id": "wh_nothing",
         "delivery_id": "dlv_nothing",
+        "action_id": "act_nothing",
     }
     wrong = []
     for rule, method in dashboard_routes(app):

@@ -375,3 +375,39 @@ def test_a_bulk_change_without_its_csrf_token_is_refused(app, site):
     assert resp.status_code == 400 and "This form has expired" in page_text(resp)
     got = editor.get(f"/v1/responses/{rid}", headers=site.auth).get_json()
     assert got["followup_status"] == "open"
+
+
+# -- the follow-up policy ----------------------------------------------------------------------------
+
+
+def test_open_lists_only_the_answers_of_the_bands_a_survey_follows_up(app, site):
+    from tests.api.prompting import answer, ask, make_survey
+
+    client = app.test_client()
+    make_survey(client, site, "csat", followup_bands=["low", "mid"])
+    make_survey(client, site, "nps", trigger_events=["ticket.closed"])  # the default: low
+    given = [("csat", 1), ("csat", 3), ("csat", 5), ("nps", 4), ("nps", 8), ("nps", 10)]
+    for n, (kind, score) in enumerate(given):
+        event = "invoice.paid" if kind == "csat" else "ticket.closed"
+        prompt = ask(client, site, event, user_id=f"person-{n}")
+        assert prompt["kind"] == kind
+        resp = answer(client, prompt, score, comment=f"{kind} {score} said something")
+        assert resp.status_code == 201, resp.get_json()
+    viewer = logged_in(app, site, "vera@acme.test", "viewer")
+
+    def comments(**query) -> set[str]:
+        return set(listed_comments(viewer, **query))
+
+    assert comments(status="open") == {
+        "csat 1 said something",
+        "csat 3 said something",
+        "nps 4 said something",
+    }
+    assert comments(status="none") == {
+        "csat 5 said something",
+        "nps 8 said something",
+        "nps 10 said something",
+    }
+    page = page_text(viewer.get("/dashboard/responses", query_string={"status": "none"}))
+    assert re.search(r'<option value="none" selected>No follow-up</option>', page)
+    assert page.count("No follow-up</span>") == 3  # each row's status says it

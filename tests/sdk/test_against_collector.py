@@ -634,3 +634,22 @@ def test_a_csv_export_can_go_into_an_open_text_file(sdk, app, site):
 
     header, row = list(csv.reader(io.StringIO(target.getvalue().lstrip("\ufeff"))))
     assert dict(zip(header, row, strict=True))["comment"] == "Äärimmäisen hyvä"
+
+
+def test_a_surveys_follow_up_bands_are_set_changed_and_decide_new_answers(sdk, wire, site):
+    survey = nps_survey(sdk, followup_bands=["mid", "low"])
+    assert survey.followup_bands == ["low", "mid"]
+    passive = browser_answer(wire, site, "u1", 8)
+    promoter = browser_answer(wire, site, "u2", 10)
+    assert sdk.responses.get(passive["id"]).followup_status == "open"
+    assert sdk.responses.get(promoter["id"]).followup_status == "none"
+    assert [r.id for r in sdk.responses.list(followup_status="none")] == [promoter["id"]]
+
+    changed = sdk.surveys.update(survey.id, followup_bands="high")
+    assert changed.followup_bands == sdk.surveys.get(survey.id).followup_bands == ["high"]
+    assert sdk.responses.get(passive["id"]).followup_status == "open"  # stored ones keep theirs
+    assert sdk.surveys.create(kind="csat", question="How was it?").followup_bands == ["low"]
+
+    with pytest.raises(fiilis.ValidationError) as raised:
+        sdk.surveys.update(survey.id, followup_bands=["low", "neutral"])
+    assert (raised.value.status, raised.value.param) == (422, "followup_bands.1")

@@ -202,6 +202,8 @@ class Survey(Model):
     priority: int = 0
     active: bool = True
     scale: dict[str, int] | None = None
+    #: The score bands whose answers open a follow-up: "low", "mid", "high".
+    followup_bands: list[str] = field(default_factory=lambda: ["low"])
     archived_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

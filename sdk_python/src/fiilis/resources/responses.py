@@ -18,7 +18,7 @@ from fiilis._pagination import AsyncPaginator, Paginator
 from fiilis._params import NOT_GIVEN, NotGiven, TimeLike, body, query, segment, time_param, user_key
 from fiilis.resources._base import AsyncResource, SyncResource
 
-FollowupStatus = Literal["open", "in_progress", "closed"]
+FollowupStatus = Literal["open", "in_progress", "closed", "none"]
 Target = str | os.PathLike[str] | IO[bytes] | IO[str]
 
 
@@ -193,7 +193,7 @@ class Responses(SyncResource):
         add_tags: list[str] | NotGiven = NOT_GIVEN,
         remove_tags: list[str] | NotGiven = NOT_GIVEN,
     ) -> Response:
-        """Close the loop: set the follow-up ``status`` (open, in_progress, closed), ``owner`` and
+        """Close the loop: set the follow-up ``status`` (open, in_progress, closed, none), ``owner`` and
         ``note`` of a response. Only the given ones change; ``None`` clears owner or note.
         ``tags`` replaces the response's tags, ``add_tags`` and ``remove_tags`` change them
         (lower-cased, 1–40 characters, at most 20)."""

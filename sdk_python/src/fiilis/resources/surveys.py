@@ -12,6 +12,7 @@ from fiilis._params import NOT_GIVEN, NotGiven, body, query, segment
 from fiilis.resources._base import AsyncResource, SyncResource
 
 Kind = Literal["csat", "ces", "nps"]
+Band = Literal["low", "mid", "high"]
 Texts = str | Mapping[str, str]
 Rule = TargetingRule | Mapping[str, Any]
 
@@ -72,6 +73,13 @@ def _scale(scale: Any) -> Any:
     return scale
 
 
+def _bands(bands: Any) -> Any:
+    # "low" alone or any iterable of bands; a set has no order, the collector keeps its own.
+    if isinstance(bands, str):
+        return [bands]
+    return bands if isinstance(bands, NotGiven) else list(bands)
+
+
 def _get(survey_id: str) -> Call:
     return Call("GET", f"/v1/surveys/{segment(survey_id, 'survey_id')}")
 
@@ -98,12 +106,15 @@ class Surveys(SyncResource):
         priority: int | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
+        followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Survey:
         """Create a survey. ``question`` (and ``followup``) is ``{locale: text}`` with ``en``
         required, or a plain string for English. Fields left out take the collector's defaults
         (recontact 90 days, snooze 30 days, sample rate 1). ``scale`` is ``(min, max)``: CSAT
-        1–5 (default) or 1–7, CES 1–7 (default) or 1–5, NPS 0–10."""
+        1–5 (default) or 1–7, CES 1–7 (default) or 1–5, NPS 0–10. ``followup_bands`` names the
+        score bands whose answers start as an open follow-up (``"low"``, ``"mid"``, ``"high"``;
+        default ``["low"]``, ``[]`` for none); the others start as ``"none"``."""
         fields = dict(
             name=name,
             followup=followup,
@@ -117,6 +128,7 @@ class Surveys(SyncResource):
             priority=priority,
             active=active,
             scale=_scale(scale),
+            followup_bands=_bands(followup_bands),
         )
         return self._fetch(_create(kind, question, fields, idempotency_key), Survey)
 
@@ -147,9 +159,11 @@ class Surveys(SyncResource):
         priority: int | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
+        followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
     ) -> Survey:
         """Change the given fields of a survey (``None`` clears ``followup`` or ``max_responses``).
-        A survey's ``kind`` cannot change: archive it and create a new one."""
+        A survey's ``kind`` cannot change: archive it and create a new one. A new
+        ``followup_bands`` applies to answers from then on; stored ones keep their status."""
         fields = dict(
             name=name,
             question=question,
@@ -164,6 +178,7 @@ class Surveys(SyncResource):
             priority=priority,
             active=active,
             scale=_scale(scale),
+            followup_bands=_bands(followup_bands),
         )
         return self._fetch(_update(survey_id, fields), Survey)
 
@@ -190,6 +205,7 @@ class AsyncSurveys(AsyncResource):
         priority: int | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
+        followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Survey:
         """Create a survey (see ``Fiilis.surveys.create``)."""
@@ -206,6 +222,7 @@ class AsyncSurveys(AsyncResource):
             priority=priority,
             active=active,
             scale=_scale(scale),
+            followup_bands=_bands(followup_bands),
         )
         return await self._fetch(_create(kind, question, fields, idempotency_key), Survey)
 
@@ -236,6 +253,7 @@ class AsyncSurveys(AsyncResource):
         priority: int | NotGiven = NOT_GIVEN,
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
+        followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
     ) -> Survey:
         """Change the given fields of a survey (see ``Fiilis.surveys.update``)."""
         fields = dict(
@@ -252,6 +270,7 @@ class AsyncSurveys(AsyncResource):
             priority=priority,
             active=active,
             scale=_scale(scale),
+            followup_bands=_bands(followup_bands),
         )
         return await self._fetch(_update(survey_id, fields), Survey)
 
