@@ -25,9 +25,9 @@ from collector.api.bundle import manifest
 from collector.domain import followup, keys
 from collector.domain.scales import Scale
 from collector.domain.snippet import snippet
-from collector.models import Prompt, Response, Site, Survey, User
+from collector.models import Action, Prompt, Response, Review, Site, Survey, User
 from collector.schemas import SurveySchema
-from collector.services import accounts, sites, surveys
+from collector.services import accounts, reviews, sites, surveys
 
 SURVEYS = [
     {
@@ -159,10 +159,54 @@ def setup(session: Session, instance: Path, origins: list[str]) -> tuple[dict, d
         seed_history(session, site, existing)
     if accounts.by_email(session, DEMO_LOGIN[0]) is None:
         accounts.create(session, site, email=DEMO_LOGIN[0], password=DEMO_LOGIN[1])
+    if not session.scalar(select(func.count()).where(Review.site_id == site.id)):
+        seed_review(session, site, existing)
     # End the set-up's transaction: on SQLite an open one would hold the write lock while we serve.
     session.commit()
     session.close()
     return k, existing
+
+
+def seed_review(session: Session, site: Site, survey_ids: dict[str, str]) -> None:
+    """Last month's review with its three actions: one done (the Review page shows the invoice
+    survey's change since), one due soon (its owner is reminded), one due later."""
+    today = datetime.now(UTC).date()
+    owner = DEMO_LOGIN[0]
+    _, made = reviews.record_review(
+        session,
+        site,
+        {
+            "since": today - timedelta(days=60),
+            "until": today - timedelta(days=30),
+            "summary": "Invoices confuse people: the PDF link and the due date come up most.",
+            "attendees": ["Demo team"],
+            "next_review_on": today,
+        },
+        [
+            {
+                "title": "Put the due date in the invoice e-mail's first line",
+                "owner": owner,
+                "due_on": today - timedelta(days=20),
+                "survey_id": survey_ids["csat"],
+            },
+            {
+                "title": "Resend the invoice PDF when the link fails",
+                "owner": owner,
+                "due_on": today + timedelta(days=2),
+                "survey_id": survey_ids["csat"],
+            },
+            {
+                "title": "Answer closed tickets' low scores within a day",
+                "owner": owner,
+                "due_on": today + timedelta(days=12),
+                "survey_id": survey_ids["ces"],
+            },
+        ],
+        actor=owner,
+    )
+    reviews.update_action(session, site, made[0].id, {"status": "done"})
+    session.get(Action, made[0].id).done_at = datetime.now(UTC) - timedelta(days=25)
+    session.commit()
 
 
 def seed_history(session: Session, site: Site, survey_ids: dict[str, str], total: int = 2000):

@@ -1,6 +1,6 @@
 """``fiilis import delighted FILE`` and ``fiilis import csv FILE``: history from another tool.
 
-Both stream the file (memory does not grow with it), commit every 500 answers, show a progress
+Both stream the file (memory does not grow with it), commit every 1000 answers, show a progress
 bar over the file's bytes and end with a summary. Running the same import again stores nothing
 twice, so an import that was interrupted is finished by running it again.
 """

@@ -63,3 +63,28 @@ def test_a_start_that_cannot_listen_changes_nothing(app_config, tmp_path):
         assert conn.scalar(select(func.count()).select_from(Site)) == 0
         assert conn.scalar(select(func.count()).select_from(Survey)) == 0
     engine.dispose()
+
+
+def test_the_demo_holds_last_months_review_with_one_action_done(app, tmp_path):
+    from collector.models import Action, Review
+    from collector.services import reviews
+
+    origins = ["http://127.0.0.1:5001"]
+    for _ in range(2):  # a restart adds nothing
+        with app.app_context():
+            k, ids = setup(db.session(), tmp_path, origins)
+    with app.app_context():
+        session = db.session()
+        site = sites.by_public_key(session, k["public_key"])
+        (review,) = session.query(Review).filter_by(site_id=site.id).all()
+        actions = session.query(Action).filter_by(review_id=review.id).all()
+        assert sorted(a.status for a in actions) == ["done", "open", "open"]
+        (done,) = [a for a in actions if a.status == "done"]
+        since = reviews.since_done(
+            session,
+            session.get(Survey, ids["csat"]),
+            done.done_at,
+            review.until - review.since,
+            done.done_at + (review.until - review.since),
+        )
+        assert since.n_before > 0 and since.n_after > 0  # something to show beside it

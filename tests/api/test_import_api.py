@@ -277,3 +277,16 @@ def test_a_person_the_app_knows_gets_the_imported_address_and_only_missing_trait
     assert person["traits"] == {"plan": "free", "seats": 3}
     with app.extensions["fiilis.sessionmaker"]() as db:
         assert db.query(User.email).filter(User.user_id == "u7").scalar() == "u7@example.test"
+
+
+def test_an_import_sends_no_events_while_a_widget_answer_does(client, site, app):
+    from collector.models import OutboxEvent
+    from tests.api.prompting import answer
+
+    survey = make_survey(client, site, "nps")
+    assert send(client, site, lines(*(item(survey, n) for n in range(5))))["imported"] == 5
+    with app.extensions["fiilis.sessionmaker"]() as db:
+        assert db.query(OutboxEvent).count() == 0
+    answer(client, ask(client, site, user_id="live-1"), 9)
+    with app.extensions["fiilis.sessionmaker"]() as db:
+        assert [e.type for e in db.query(OutboxEvent)] == ["response.created"]
