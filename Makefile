@@ -40,8 +40,10 @@ test: test-widget test-py test-e2e
 test-widget: $(WIDGET_DEPS)
 	cd widget && npm run --silent check && npm test
 
+# The Python suite runs on every core (pytest-xdist); each worker has its own databases.
+WORKERS ?= auto
 test-py: $(STAMP)
-	$(PY) -m pytest tests -q -p no:cacheprovider
+	$(PY) -m pytest tests -q -p no:cacheprovider -n $(WORKERS)
 
 test-e2e: $(STAMP) $(E2E_DEPS)
 	$(PY) -m pytest e2e -q -p no:cacheprovider

@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -98,8 +99,9 @@ class HostSite:
 
     pages: dict = field(default_factory=dict)
 
-    def add(self, path: str, html: str, headers: dict | None = None) -> str:
-        self.pages[path] = (html, headers or {})
+    def add(self, path: str, html: str, headers: dict | None = None, delay: float = 0) -> str:
+        """Serve ``html`` at ``path``, ``delay`` seconds late (a slow backend)."""
+        self.pages[path] = (html, headers or {}, delay)
         return self.url + path
 
 
@@ -110,7 +112,8 @@ def host():
 
     @app.get("/<path:path>")
     def page(path):
-        html, headers = pages.pages.get("/" + path, ("not found", {}))
+        html, headers, delay = pages.pages.get("/" + path, ("not found", {}, 0))
+        time.sleep(delay)
         return Response(html, mimetype="text/html", headers=headers)
 
     server = Server(app, "localhost")

@@ -117,6 +117,19 @@ def test_a_survey_created_in_the_dashboard_is_asked_by_the_widget(dashboard, col
     expect(dashboard.get_by_text(question)).to_be_visible()
 
 
+def test_an_invalid_survey_form_puts_the_focus_on_its_first_bad_field(dashboard, collector):
+    dashboard.goto(f"{collector.url}/dashboard/surveys/new")
+    dashboard.get_by_role("radio", name=re.compile("^CSAT")).check()
+    dashboard.get_by_label("English required").fill("How was it?")
+    dashboard.get_by_label("Trigger events").fill("invoice paid")  # a space: not an event name
+    dashboard.get_by_role("button", name="Create survey").click()
+    events = dashboard.get_by_label("Trigger events")
+    expect(events).to_have_attribute("aria-invalid", "true")
+    expect(events).to_be_focused()
+    # the value typed is kept, to be fixed rather than retyped
+    expect(events).to_have_value("invoice paid")
+
+
 def test_changing_a_responses_follow_up_status_persists_and_shows_in_the_api(
     dashboard, collector, site, rows, account
 ):

@@ -61,12 +61,24 @@ def test_demo_page_shows_the_csat_card_and_the_dashboard_opens(page, tmp_path):
     )
     port, page_port = free_port(), free_port()
     proc = start_demo(env, port, page_port)
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
     try:
         page.goto(f"http://127.0.0.1:{page_port}/?user=demo-e2e")
         page.wait_for_function("window.fiilis && window.fiilis.version")
         page.get_by_role("button", name="Pay invoice").first.click()
         expect(card(page)).to_be_visible()
         expect(page.get_by_text(re.compile("paying invoices", re.I))).to_be_visible()
+
+        # The backend trigger is what a customer's backend does: the fatigue rules hold, so a
+        # second trigger for a user with a question waiting is held back, and the page says so.
+        page.goto(f"http://127.0.0.1:{page_port}/?user=demo-backend")
+        trigger = page.get_by_role("button", name="Trigger NPS from the backend")
+        trigger.click()
+        expect(page.get_by_text("The backend asked for an NPS answer")).to_be_visible()
+        page.get_by_role("button", name="Trigger NPS from the backend").click()
+        expect(page.get_by_text("held back by the fatigue rules")).to_be_visible()
+        assert failed == []  # no 404 (favicon included) on the demo page
     finally:
         out = stop(proc)
     assert "demo page" in out and DEMO_LOGIN[0] in out

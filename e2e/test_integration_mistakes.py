@@ -265,14 +265,24 @@ def test_the_comment_counter_near_the_limit_and_16px_on_phones(page, open_host, 
 # -- navigation ---------------------------------------------------------------------------------
 
 
-def test_a_tracked_link_to_another_page_shows_the_card_there_once(page, host, collector, site):
+@pytest.mark.parametrize("server_delay", [0, 2.0], ids=["fast-next-page", "slow-next-page"])
+def test_a_tracked_link_to_another_page_shows_the_card_there_once(
+    page, host, collector, site, server_delay
+):
+    # slow: the next page takes longer than the prompt's delay, so the old page is still there
+    # when the prompt is due; it must not be shown (and marked shown) on a page being left.
     survey = make_survey(site, "csat", delay_ms=800)
-    user = "walker1"
-    next_page = host.add("/receipt", embed(collector, site, user_id=user, body="<h1>Receipt</h1>"))
+    user = f"walker-{server_delay}"
+    body = "<h1>Receipt</h1>"
+    next_page = host.add(
+        f"/receipt-{server_delay}",
+        embed(collector, site, user_id=user, body=body),
+        delay=server_delay,
+    )
     link = f'<a id="pay" href="{next_page}" data-fiilis-track="invoice.paid">Pay invoice</a>'
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(host.add("/invoice", embed(collector, site, user_id=user, body=link)))
+    page.goto(host.add(f"/invoice-{server_delay}", embed(collector, site, user_id=user, body=link)))
     page.wait_for_function("window.fiilis && window.fiilis.version")
     page.click("#pay")
     page.wait_for_url(next_page)

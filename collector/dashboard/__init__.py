@@ -17,6 +17,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from collector.dashboard import access, auth, charts, forms, inbox
+from collector.domain import numbers
 from collector.errors import APIError, http_error
 from collector.services import results
 
@@ -77,17 +78,18 @@ def _digest(name: str) -> str:
     return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f} %"
-
-
 # Globals (not a context processor): the macros that templates import see them too.
 for _name, _function in {
     "csrf_token": auth.csrf_token,
     "field_error": forms.field_error,
     "fmt_score": charts.format_score,
     "fmt_interval": charts.format_interval,
-    "fmt_pct": _pct,
+    "fmt_pct": numbers.percent,
+    "fmt_rate": numbers.rate,
+    "fmt_mean": numbers.mean,
+    "fmt_mean_interval": numbers.mean_interval,
+    "fmt_count": numbers.count,
+    "fmt_sample": numbers.sample,
     "band_legend": inbox.band_legend,
     "band_of": inbox.band_of,
     "safe_back": auth.safe_next,

@@ -10,34 +10,16 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from collector.domain import numbers
 from collector.domain.scoring import LOW_N
 
 # The range each kind's score lives in (CSAT %, CES mean, NPS).
 SCORE_RANGE = {"csat": (0.0, 100.0), "ces": (1.0, 7.0), "nps": (-100.0, 100.0)}
 
 
-def format_score(kind: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    if kind == "ces":
-        return f"{value:.2f}"
-    if kind == "nps":
-        return f"{value:+.1f}".replace("-", "−")
-    return f"{value:.1f} %"
-
-
-def format_bound(kind: str, value: float) -> str:
-    text = f"{value:.2f}" if kind == "ces" else f"{value:.1f}"
-    return text.replace("-", "−")
-
-
-def format_interval(kind: str, ci: list[float] | None) -> str:
-    if not ci:
-        return "–"
-    unit = " %" if kind == "csat" else ""
-    # "−12.3–30.9" reads badly: a negative low end takes words.
-    between = " to " if ci[0] < 0 else "–"
-    return f"{format_bound(kind, ci[0])}{between}{format_bound(kind, ci[1])}{unit}"
+# One way to write a number everywhere (collector/domain/numbers.py).
+format_score = numbers.score
+format_interval = numbers.interval
 
 
 def nice_step(span: float, count: int) -> float:
@@ -74,6 +56,7 @@ class Point:
     score: str
     interval: str
     low_n: bool
+    partial: bool = False
 
 
 @dataclass
@@ -91,14 +74,15 @@ class Trend:
     x_ticks: list[tuple[float, str]] = field(default_factory=list)
     zero: float | None = None
     empty: bool = False
+    partial: bool = False  # the last interval is still running: its point is drawn apart
 
 
 def _tick(kind: str, value: float, step: float) -> str:
     decimals = 0 if step >= 1 else 1 if step * 10 >= 1 else 2
-    text = f"{value:.{decimals}f}".replace("-", "−")
+    text = f"{value:.{decimals}f}".replace("-", numbers.MINUS)
     if kind == "nps" and value > 0:
         return "+" + text
-    return text + "%" if kind == "csat" else text
+    return f"{text}{numbers.PCT}" if kind == "csat" else text
 
 
 def _label(start: str, interval: str, short: bool = False) -> str:
@@ -109,11 +93,21 @@ def _label(start: str, interval: str, short: bool = False) -> str:
 
 
 def trend(
-    kind: str, series: list[dict], interval: str, *, width: int = 640, height: int = 220
+    kind: str,
+    series: list[dict],
+    interval: str,
+    *,
+    width: int = 640,
+    height: int = 220,
+    partial: bool = False,
 ) -> Trend:
-    """The score line with its 95 % interval as a band; intervals without answers break both."""
+    """The score line with its 95 % interval as a band; intervals without answers break both.
+
+    With ``partial`` the last interval is still running (today's day, this week or month): its
+    point is marked so that nobody reads a half-counted period as a drop or a rise."""
     left, right, top, bottom = 44.0, width - 12.0, 12.0, height - 28.0
     chart = Trend(width, height, left, right, top, bottom)
+    last = len(series) - 1
     answered = [p for p in series if p["n"]]
     if not answered:
         chart.empty = True
@@ -167,8 +161,10 @@ def trend(
                     score=format_score(kind, p["score"]),
                     interval=format_interval(kind, p["ci95"]),
                     low_n=p["n"] < LOW_N,
+                    partial=partial and i == last,
                 )
             )
+    chart.partial = any(point.partial for point in chart.points)
     return chart
 
 

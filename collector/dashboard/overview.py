@@ -88,39 +88,46 @@ class SurveyCard:
     distribution: charts.Distribution
     whiskers: list
     zero: float | None
+    partial: str | None  # the start of the last interval when it is still running, else None
 
 
-def card(survey, p: Period) -> SurveyCard:
+def card(survey, p: Period, now: datetime) -> SurveyCard:
     q = metrics_query.load(
         {"survey": survey.id, **p.params(), "interval": p.interval, "group_by": "event"}
     )
     m = results.metrics(db.session(), g.site, q)
     whiskers, zero = charts.whiskers(survey.kind, m["groups"])
+    # The period reaches past now: its last day, week or month is still being counted.
+    running = bool(m["series"]) and datetime.fromisoformat(m["until"]) > now
     return SurveyCard(
         survey=survey,
         m=m,
-        trend_wide=charts.trend(survey.kind, m["series"], p.interval),
-        trend_narrow=charts.trend(survey.kind, m["series"], p.interval, width=340, height=200),
+        trend_wide=charts.trend(survey.kind, m["series"], p.interval, partial=running),
+        trend_narrow=charts.trend(
+            survey.kind, m["series"], p.interval, width=340, height=200, partial=running
+        ),
         distribution=charts.distribution(
             results.scale_of(survey), m["distribution"], inbox.band_of
         ),
         whiskers=whiskers,
         zero=zero,
+        partial=m["series"][-1]["start"] if running else None,
     )
 
 
 @bp.get("/")
 def overview():
-    today = datetime.now(UTC).date()
+    now = datetime.now(UTC)
+    today = now.date()
     p, error = period(request.args, today)
     listed = site_surveys()
     # Active surveys first; a paused one keeps its results here, after them, marked paused.
     shown = sorted(listed, key=lambda s: (not s.active, -s.priority, s.created_at))
     try:
-        cards = [card(s, p) for s in shown]
+        cards = [card(s, p, now) for s in shown]
     except (ValidationError, APIError):  # a period the metrics refuse (too many daily points)
         p, error = period({}, today)[0], "That period is too long for this interval."
-        cards = [card(s, p) for s in shown]
+        cards = [card(s, p, now) for s in shown]
     return render_template(
         "dashboard/overview.html",
         section="overview",

@@ -17,7 +17,7 @@ from collector.api.reviews import action_schema, review_schema
 from collector.dashboard import bp, forms
 from collector.dashboard.overview import PERIODS, period
 from collector.dashboard.surveys import site_surveys
-from collector.domain import comparison
+from collector.domain import comparison, numbers
 from collector.errors import APIError
 from collector.models import utcnow
 from collector.services import results, reviews
@@ -262,14 +262,11 @@ VERDICT_WORDS = {
 }
 
 
-def _signed(value: float, decimals: int) -> str:
-    return f"{value:+.{decimals}f}".replace("-", "−")
-
-
 @bp.app_template_global("change_text")
 def change_text(change: comparison.Change) -> dict:
     """A change for people: ``{difference, interval, unit, verdict, word}`` as text."""
-    decimals = 2 if change.unit == "scale" else 1
+    # Means move in hundredths, shares and NPS in whole points (collector/domain/numbers.py).
+    decimals = 2 if change.unit == "scale" else 0
     unit = "" if change.unit == "scale" else " points"
     if change.difference is None:
         return {
@@ -280,8 +277,8 @@ def change_text(change: comparison.Change) -> dict:
         }
     low, high = change.ci95
     return {
-        "difference": _signed(change.difference, decimals) + unit,
-        "interval": f"{_signed(low, decimals)} to {_signed(high, decimals)}",
+        "difference": numbers.signed(change.difference, decimals) + unit,
+        "interval": f"{numbers.signed(low, decimals)} to {numbers.signed(high, decimals)}",
         "verdict": change.verdict,
         "word": VERDICT_WORDS[change.verdict],
     }

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from collector.dashboard import inbox
 from collector.domain import comparison, digests, messages
 from collector.errors import APIError
 from collector.models import Account, AccountDigest, Membership, Response, Site, Survey, utcnow
@@ -72,12 +71,13 @@ def unsubscribe(db: Session, account: Account) -> None:
 
 
 def _low_band_match(surveys: list[Survey]):
-    by_kind: dict[str, list[str]] = {}
+    # The low band is the survey's own scale's (a CES 1–5 survey's "difficult" is 1–2).
+    by_scale: dict = {}
     for survey in surveys:
-        by_kind.setdefault(survey.kind, []).append(survey.id)
+        by_scale.setdefault(results.scale_of(survey), []).append(survey.id)
     matches = [
-        and_(Response.survey_id.in_(ids), Response.score <= inbox.BANDS[kind]["low"][1])
-        for kind, ids in by_kind.items()
+        and_(Response.survey_id.in_(ids), Response.score <= scale.bands["low"][1])
+        for scale, ids in by_scale.items()
     ]
     return or_(*matches) if matches else false()
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from collector.dashboard import charts, inbox
-from collector.domain import comparison, messages
-from collector.domain.scoring import SCALES
+from collector.domain import comparison, messages, numbers
 from collector.models import Response, Survey
+from collector.services import results
 
 # Outside a request (in the worker) links need the collector's public address.
 DEFAULT_BASE_URL = "http://localhost:5000"
@@ -31,13 +31,14 @@ def when(instant: datetime, tz: ZoneInfo) -> str:
 
 
 def answer(response: Response, survey: Survey, tz: ZoneInfo) -> messages.Answer:
-    band = inbox.band_of(survey.kind, response.score)
+    scale = results.scale_of(survey)
+    band = scale.band_of(response.score)
     return messages.Answer(
         response_id=response.id,
         survey=survey.name,
         kind=survey.kind,
         score=response.score,
-        scale=SCALES[survey.kind],
+        scale=(scale.min, scale.max),
         band=inbox.BAND_WORD[survey.kind][band],
         band_key=band,
         comment=response.comment,
@@ -63,25 +64,21 @@ def change_text(kind: str, now: float | None, before: float | None, previous: st
         return f"No answers in this period; {previous}: {score_text(kind, before)}."
     if before is None:
         return f"No answers in the {previous} to compare with."
-    delta = now - before
-    unit = {"csat": " points", "nps": "", "ces": ""}[kind]
-    shown = f"{delta:+.2f}" if kind == "ces" else f"{delta:+.1f}"
-    return f"{shown.replace('-', '−')}{unit} since the {previous} ({score_text(kind, before)})."
+    return (
+        f"{numbers.change(kind, now - before)} since the {previous} ({score_text(kind, before)})."
+    )
 
 
 def rate_text(rate: float | None) -> str:
-    return "–" if rate is None else f"{rate * 100:.0f} %"
+    return numbers.rate(rate)
 
 
 def verdict_text(change: comparison.Change) -> str:
-    """`` Within noise (95 % interval −12.0 to +20.0).``: whether the change is beyond chance, in
+    """`` Within noise (95 % interval −12 to +20).``: whether the change is beyond chance, in
     words, with its interval; empty when a period had too few answers to tell."""
     if change.ci95 is None:
         return ""
-    decimals = 2 if change.unit == "scale" else 1
-
-    def signed(value: float) -> str:
-        return f"{value:+.{decimals}f}".replace("-", "−")
-
+    places = 2 if change.unit == "scale" else 0  # means in hundredths, shares and NPS in points
+    low, high = (numbers.signed(v, places) for v in change.ci95)
     word = "Beyond chance" if change.verdict == comparison.BEYOND_CHANCE else "Within noise"
-    return f" {word} (95 % interval {signed(change.ci95[0])} to {signed(change.ci95[1])})."
+    return f" {word} (95 % interval {low} to {high})."

@@ -546,6 +546,55 @@ def test_the_overview_period_picker(user, rows):
     assert "Choose a start date on or before the end date." in backwards
 
 
+def card_of(user, name: str, path: str = "/dashboard/") -> str:
+    """The overview's card of the survey called ``name``."""
+    cards = text(user.get(path)).split('<section class="card survey-card"')[1:]
+    found = [c for c in cards if f">{name}</h2>" in c]
+    assert len(found) == 1, f"no card for {name}"
+    return found[0]
+
+
+def test_a_survey_without_answers_shows_a_compact_empty_state_not_a_wall_of_zeros(user, rows):
+    rows.survey("nps", name="Quiet NPS", trigger_events=["invoice.paid"])
+    busy = rows.survey("csat", name="Busy CSAT")
+    rows.responses(busy, [{"score": 5, "at": datetime.now(UTC) - timedelta(days=1)}])
+    quiet, rest = card_of(user, "Quiet NPS"), card_of(user, "Busy CSAT")
+    assert "No answers in this period." in quiet and "invoice.paid" in quiet
+    assert "Fewer than 30 answers" not in quiet and 'class="kpis"' not in quiet
+    assert 'class="chart' not in quiet  # no empty chart
+    assert 'class="kpis"' in rest and "No answers in this period." not in rest
+
+
+def test_the_current_period_is_marked_as_not_over_in_the_chart_and_the_table(user, rows):
+    nps = rows.survey("nps")
+    now = datetime.now(UTC)
+    rows.responses(nps, [{"score": 9, "at": now - timedelta(days=d)} for d in (0, 8, 15)])
+    page = text(user.get("/dashboard/?period=30d&interval=week"))
+    assert page.count("data-partial") == 2  # the legend entry and one table row
+    assert "This week so far (not over yet)" in page
+    row = re.search(r"<tr data-partial><th scope=\"row\">([\d-]+) <span", page).group(1)
+    starts = re.findall(r'<tr(?: data-partial)?><th scope="row">([\d-]+)', page)
+    assert row == starts[-1]  # the last week, and only it
+    assert 'class="pt-ring"' in page
+    past = text(user.get("/dashboard/?period=custom&since=2026-01-01&until=2026-01-31"))
+    assert "data-partial" not in past and "so far" not in past
+
+
+def test_the_overview_writes_nps_as_a_signed_whole_number_and_labels_a_scale_of_its_own(user, rows):
+    nps = rows.survey("nps", name="Signed")
+    at = datetime.now(UTC) - timedelta(days=1)
+    # 3 promoters, 1 passive, 3 detractors of 7 → NPS 0; then two more promoters → +22.2
+    rows.responses(nps, [{"score": s, "at": at} for s in (10, 9, 9, 8, 3, 2, 0, 10, 9)])
+    ces = rows.survey("ces", name="Five point CES", scale_min=1, scale_max=5)
+    rows.responses(ces, [{"score": s, "at": at} for s in (4, 5, 2)])
+    signed = card_of(user, "Signed")
+    assert re.search(r'data-score="22\.[0-9]+">\+22<', signed)
+    assert re.search(r"95 % interval <span class=\"nowrap\">\S+ to \+\d+</span>", signed)
+    five = card_of(user, "Five point CES")
+    assert "CES · mean (1–5)" in five and "answered 4–5" in five
+    assert "1–7" not in five and "5–7" not in five
+
+
 def test_the_overview_without_surveys_invites_to_create_one(user):
     assert "No active surveys yet" in text(user.get("/dashboard/"))
 

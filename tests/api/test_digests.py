@@ -12,6 +12,7 @@ import pytest
 from collector import db
 from collector.dashboard import charts
 from collector.domain import digests as schedule
+from collector.domain import numbers
 from collector.models import Account, Site
 from collector.services import accounts, digests
 from tests.factories import Rows
@@ -96,11 +97,11 @@ def test_digest_figures_equal_v1_metrics_for_the_same_period(app, client, site, 
     assert figures.n == api["n"]
     assert figures.score == charts.format_score("nps", api["score"])
     assert figures.interval == charts.format_interval("nps", api["ci95"])
-    assert figures.response_rate == f"{api['response_rate'] * 100:.0f} %"
+    assert figures.response_rate == numbers.rate(api["response_rate"])
     delta = api["score"] - before["score"]
-    assert figures.change.startswith(f"{delta:+.1f}".replace("-", "−") + " since the previous week")
+    assert figures.change.startswith(f"{numbers.change('nps', delta)} since the previous week")
     # 4 answers against 3: the interval of the change is wide, and the digest says so.
-    assert re.search(r"\. Within noise \(95 % interval −\d+\.\d to \+\d+\.\d\)\.$", figures.change)
+    assert re.search(r"\. Within noise \(95 % interval −\d+ to \+\d+\)\.$", figures.change)
 
 
 def test_digest_lists_new_low_comments_and_the_accounts_open_followups(
@@ -209,7 +210,7 @@ def test_the_digest_arrives_by_smtp_with_the_metrics_numbers_in_both_parts_once(
     text = message.get_body(("plain",)).get_content()
     html_part = message.get_body(("html",)).get_content()
     for part in (text, html_part):
-        assert charts.format_score("csat", api["score"]) in part  # 60.0 %
+        assert charts.format_score("csat", api["score"]) in part  # 60 %
         assert charts.format_interval("csat", api["ci95"]) in part
         assert f"{api['n']} answers" in part
         assert "day 25" in part and "day 26" in part and "day 23" not in part

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -147,3 +148,25 @@ def test_top_2_box_and_easy_share_follow_the_scale(
     import_scores(client, site, survey, scores)
     body = client.get(f"/v1/metrics?survey={survey['id']}", headers=site.auth).get_json()
     assert body[field] == expected
+
+
+def test_an_alert_bands_an_answer_on_its_surveys_own_scale(app, client, site):
+    from collector import db
+    from collector.models import Response, Survey
+    from collector.services import notices
+
+    ces = make_survey(client, site, "ces", scale={"min": 1, "max": 5})
+    import_scores(client, site, ces, [2, 4])
+    with app.app_context():
+        survey = db.session().get(Survey, ces["id"])
+        by_score = {
+            r.score: notices.answer(r, survey, ZoneInfo("UTC"))
+            for r in db.session().query(Response).filter_by(survey_id=ces["id"])
+        }
+    # On 1–5, 2 is "difficult" (not neutral, as on 1–7) and 4 is "easy"; the scale says 5.
+    assert (by_score[2].band_key, by_score[2].band, by_score[2].scale) == (
+        "low",
+        "Difficult",
+        (1, 5),
+    )
+    assert (by_score[4].band_key, by_score[4].band) == ("high", "Easy")

@@ -32,6 +32,10 @@ function start() {
       (warn('data-site-key is a secret key (sk_…): it must never be in a page. Rotate it and use the public key pk_…') || { code: 'secret_key' });
   let booted;
   let taken; // at most one prompt per page view
+  // The page is navigating away (a tracked link or form): a prompt whose delay ends now is left to
+  // the next page view, which carries the event; shown here, it would be marked shown unseen.
+  let leaving;
+  addEventListener('beforeunload', () => (leaving = 1));
 
   // Listeners run on their own task: a failing one is the page's error and cannot stop the card.
   const emit = (name, value) => listeners[name].forEach((cb) => setTimeout(cb, 0, value));
@@ -57,7 +61,7 @@ function start() {
       taken = true;
       setTimeout(() => {
         try {
-          open(prompt);
+          leaving || open(prompt);
         } catch (e) {
           warn(e);
         }
