@@ -187,6 +187,7 @@ def init_app(app: Flask) -> None:
         login,
         overview,
         people,
+        report,
         responses,
         reviews,
         site,
