@@ -185,6 +185,7 @@ def init_app(app: Flask) -> None:
         connections,
         imports,
         login,
+        lookup,
         overview,
         people,
         report,
