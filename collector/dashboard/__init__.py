@@ -188,6 +188,7 @@ def init_app(app: Flask) -> None:
         lookup,
         overview,
         people,
+        report,
         responses,
         reviews,
         site,
