@@ -62,9 +62,7 @@ def test_the_install_check_lists_calls_and_refusals_and_passes_axe(
         page.goto(f"{collector.url}/dashboard/install#check")
         check = page.locator("#check")
         expect(check.locator(f'[data-call="{host.url}"]')).to_be_visible()
-        expect(check.locator(f'[data-refusal="{stranger}"]')).to_contain_text(
-            "origin_not_allowed"
-        )
+        expect(check.locator(f'[data-refusal="{stranger}"]')).to_contain_text("origin_not_allowed")
         assert axe_violations(page) == [], "install"
         check.scroll_into_view_if_needed()
         shoot(page, f"dashboard-install-check-{view}-{scheme}", locator=check)
