@@ -1,7 +1,7 @@
 """import_jobs: the dashboard's imports, run on the worker, with their progress
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 import collector.models
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
