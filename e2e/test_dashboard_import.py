@@ -4,9 +4,13 @@ dark."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
+from collector import db
+from collector.models import ImportJob
 from e2e.conftest import make_survey
 from e2e.test_dashboard import account, dashboard, log_in  # noqa: F401 (fixtures)
 from tests.workers import Worker
@@ -77,3 +81,43 @@ def test_a_csv_is_uploaded_mapped_tried_and_imported(
     stored = site.api.get("/v1/responses", params={"survey": survey["id"]}).json()["data"]
     assert sorted(r["score"] for r in stored) == [2, 4, 5]
     shoot(page, f"dashboard-import-done-{device}-{scheme}")
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(1280, "light"), (390, "dark")])
+def test_an_import_whose_file_is_gone_shows_why_it_failed(
+    dashboard,  # noqa: F811
+    collector,
+    site,
+    shoot,
+    tmp_path,
+    width,
+    scheme,
+):
+    page = dashboard
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.emulate_media(color_scheme=scheme)
+    survey = make_survey(site, "csat", name="Invoices")
+    path = tmp_path / "typeform.csv"
+    path.write_text(CSV)
+    device = "phone" if width < 600 else "desktop"
+    page.goto(f"{collector.url}/dashboard/import")
+    page.get_by_label("Into the survey").select_option(survey["id"])
+    page.get_by_label("CSV with a header row", exact=False).check()
+    page.get_by_label("File", exact=True).set_input_files(str(path))
+    page.get_by_role("button", name="Upload and preview").click()
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("heading", name="Queued into Invoices")).to_be_visible()
+    job_id = int(page.url.rsplit("/", 1)[1])
+    with collector.app.app_context():
+        Path(db.session().get(ImportJob, job_id).path).unlink()
+
+    worker = Worker(collector.app).start()
+    try:
+        expect(page.get_by_role("alert")).to_contain_text(
+            "The import failed: The uploaded file is gone", timeout=20_000
+        )
+    finally:
+        worker.stop()
+    worker.raise_errors()
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+    shoot(page, f"dashboard-import-failed-{device}-{scheme}")
