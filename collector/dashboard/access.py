@@ -36,6 +36,8 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.update_survey": {"POST": "editor"},
     "dashboard.archive_survey": {"POST": "editor"},
     "dashboard.install": {"GET": "viewer"},
+    # The API reference is the public OpenAPI document; "Try it out" needs a key typed in.
+    "dashboard.api_reference": {"GET": "viewer"},
     # The monthly review: everyone reads it; editors and admins record it and its actions.
     "dashboard.review": {"GET": "viewer"},
     "dashboard.create_review": {"POST": "editor"},

@@ -43,6 +43,7 @@ EXPECTED = {
     ("dashboard.update_survey", "POST"): "editor",
     ("dashboard.archive_survey", "POST"): "editor",
     ("dashboard.install", "GET"): "viewer",
+    ("dashboard.api_reference", "GET"): "viewer",
     ("dashboard.review", "GET"): "viewer",
     ("dashboard.create_review", "POST"): "editor",
     ("dashboard.actions", "GET"): "viewer",
