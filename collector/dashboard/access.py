@@ -35,6 +35,10 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.edit_survey": {"GET": "viewer"},
     "dashboard.update_survey": {"POST": "editor"},
     "dashboard.archive_survey": {"POST": "editor"},
+    # A survey's report (paused and archived ones too): everyone reads it.
+    "dashboard.survey_report": {"GET": "viewer"},
+    # Why a user was or was not asked: what GET /v1/eligibility answers, for every role.
+    "dashboard.lookup": {"GET": "viewer"},
     "dashboard.install": {"GET": "viewer"},
     # The API reference is the public OpenAPI document; "Try it out" needs a key typed in.
     "dashboard.api_reference": {"GET": "viewer"},

@@ -36,6 +36,13 @@ class Period:
     def last_day(self) -> date:
         return self.until - timedelta(days=1)
 
+    def query(self) -> dict:
+        """The query string that shows this period again on another page."""
+        args = {"period": self.key, "interval": self.interval}
+        if self.key == "custom":
+            args.update(since=self.since.isoformat(), until=self.last_day.isoformat())
+        return args
+
     def params(self) -> dict:
         return {"since": self.since.isoformat(), "until": self.until.isoformat()}
 
@@ -69,10 +76,7 @@ def period(args, today: date) -> tuple[Period, str | None]:
 
 
 def _url(p: Period, **changes) -> str:
-    args = {"period": p.key, "interval": p.interval}
-    if p.key == "custom":
-        args.update(since=p.since.isoformat(), until=p.last_day.isoformat())
-    return url_for("dashboard.overview", **{**args, **changes})
+    return url_for("dashboard.overview", **{**p.query(), **changes})
 
 
 def _auto(span: timedelta) -> str:

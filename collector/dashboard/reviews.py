@@ -46,7 +46,7 @@ class SurveyReview:
     open_actions: list = field(default_factory=list)
 
 
-def _low_filters(survey, p) -> dict:
+def low_filters(survey, p) -> dict:
     low, high = results.scale_of(survey).bands["low"]
     return {
         "survey": survey.id,
@@ -60,7 +60,7 @@ def _low_filters(survey, p) -> dict:
 
 def _survey_review(survey, p, done_actions, open_actions, now) -> SurveyReview:
     session = db.session()
-    filters = _low_filters(survey, p)
+    filters = low_filters(survey, p)
     comments, _ = results.list_page(session, g.site, filters, limit=LOW_COMMENTS, cursor=None)
     length = p.until - p.since
     done = [

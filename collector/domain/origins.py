@@ -23,7 +23,12 @@ class NotAnOrigin(ValueError):
 def normalise(text: str) -> str:
     """``text`` as a browser spells the origin: ``HTTPS://Bücher.Example:443/`` →
     ``https://xn--bcher-kva.example``. Raises :class:`NotAnOrigin`."""
-    parts = urlsplit(text.strip())
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError:  # "http://[" is an IPv6 host never closed
+        raise NotAnOrigin(
+            "An origin is scheme://host[:port], e.g. https://app.example.com."
+        ) from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise NotAnOrigin("An origin is scheme://host[:port], e.g. https://app.example.com.")

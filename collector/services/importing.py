@@ -287,31 +287,50 @@ class _Statistics:
     and only after a tenth of a table has changed. A large import into a young site outgrows them
     within seconds; with statistics of an empty table the planner reads a batch's duplicate check
     as a scan of every answer the site has (each batch slower than the last). So the import runs
-    ``ANALYZE`` itself whenever it has doubled what it stored (after 1 000, 2 000, 4 000 …
-    answers: twenty times for a million) and once at the end. SQLite's planner needs none: it
-    takes the unique index for the check without statistics."""
+    ``ANALYZE`` itself whenever what it stored since the last statistics reaches what the table
+    held then (at least 1000 answers: after 1 000, 2 000, 4 000 … into an empty database, about
+    ten times for a million), and at the end when it stored more than a tenth of the table since.
+    A small import into a large table analyses nothing. SQLite's planner needs none: it takes
+    the unique index for the check without statistics."""
 
     TABLES = "ANALYZE responses, prompts, users, response_tags"
+    LEAST = 1000
 
     def __init__(self, db: Session):
         self.db = db
         self.enabled = db.get_bind().dialect.name == "postgresql"
-        self.next_at = 1000
-        self.last = 0
+        self.since = 0  # answers stored by this import when the statistics were last taken
+        self.known: float | None = None  # answers the statistics know of
 
     def grown(self, imported: int) -> None:
-        if self.enabled and imported >= self.next_at:
+        if not self.enabled or imported - self.since < self.LEAST:
+            return
+        if self.known is None:
+            self.known = self._rows()
+        if imported - self.since >= max(self.LEAST, self.known):
             self._analyze(imported)
-            self.next_at = 2 * imported
 
     def done(self, imported: int) -> None:
-        if self.enabled and imported > self.last:
+        if not self.enabled or imported - self.since < self.LEAST:
+            return
+        if self.known is None:
+            self.known = self._rows()
+        if imported - self.since >= self.known / 10:
             self._analyze(imported)
+
+    def _rows(self) -> float:
+        # The planner's own count (-1 before the first statistics); a catalogue look-up.
+        rows = self.db.scalar(
+            text("SELECT reltuples FROM pg_class WHERE oid = 'responses'::regclass")
+        )
+        return max(float(rows or 0), 0.0)
 
     def _analyze(self, imported: int) -> None:
         self.db.execute(text(self.TABLES))
         self.db.commit()
-        self.last = imported
+        self.since = imported
+        self.known = self._rows()
+        self.db.commit()
 
 
 def _batches(items: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:

@@ -42,6 +42,8 @@ EXPECTED = {
     ("dashboard.edit_survey", "GET"): "viewer",
     ("dashboard.update_survey", "POST"): "editor",
     ("dashboard.archive_survey", "POST"): "editor",
+    ("dashboard.survey_report", "GET"): "viewer",
+    ("dashboard.lookup", "GET"): "viewer",
     ("dashboard.install", "GET"): "viewer",
     ("dashboard.api_reference", "GET"): "viewer",
     ("dashboard.review", "GET"): "viewer",

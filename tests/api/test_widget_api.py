@@ -355,6 +355,17 @@ def test_another_sites_token_from_this_sites_page_is_refused(client, site, other
     assert count(client.application) == 0
 
 
+def test_an_origin_header_that_is_no_url_is_refused_like_any_other(client, site):
+    make_survey(client, site)
+    body = {**visitor(site), "event": "invoice.paid"}
+    resp = call(client, "/v1/widget/events", body, origin="http://[")
+    assert_error(resp, 403, "origin_not_allowed")
+    assert count_prompts(client.application) == 0
+    # and a site cannot store it as an allowed origin
+    resp = client.patch("/v1/site", json={"allowed_origins": ["http://["]}, headers=site.auth)
+    assert_error(resp, 422, param="allowed_origins.0")
+
+
 def test_a_request_without_origin_is_refused_outside_development(client, site):
     resp = call(client, "/v1/widget/session", visitor(site), origin=None)
     assert_error(resp, 403, "origin_required")

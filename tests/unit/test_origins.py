@@ -26,7 +26,15 @@ def test_an_origin_is_spelled_as_a_browser_sends_it(typed, sent):
 
 @pytest.mark.parametrize(
     "text",
-    ["null", "ftp://x.example", "https://x.example/path", "https://u@x.example", "https://x:y", ""],
+    [
+        "null",
+        "ftp://x.example",
+        "https://x.example/path",
+        "https://u@x.example",
+        "https://x:y",
+        "",
+        "http://[",
+    ],
 )
 def test_what_is_not_an_origin_is_refused(text):
     with pytest.raises(NotAnOrigin):

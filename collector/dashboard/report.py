@@ -1,0 +1,110 @@
+"""A survey's report: one survey over a chosen period, every figure ``results.metrics``.
+
+The trend and distribution are the overview's card; tags and score by trait are ``GET
+/v1/metrics`` with ``group_by=tag`` and ``group_by=trait:<name>``; the change against the
+previous period is the Review page's ``comparison.compare``. Paused and archived surveys keep
+their report.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import g, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from collector import db
+from collector.api.metrics import metrics_query
+from collector.dashboard import bp, charts
+from collector.dashboard.overview import PERIODS, card, period
+from collector.dashboard.reviews import LOW_COMMENTS, low_filters
+from collector.errors import APIError
+from collector.models import Response
+from collector.services import results, reviews, surveys
+
+#: The newest answers of the period whose traits offer the "score by trait" names.
+TRAIT_SAMPLE = 1000
+
+
+def trait_names(session, survey, p) -> list[str]:
+    """The trait names on the survey's answers in the period (its newest ``TRAIT_SAMPLE``), the
+    ones ``group_by=trait:`` accepts, sorted."""
+    since = datetime.combine(p.since, datetime.min.time(), tzinfo=UTC)
+    until = datetime.combine(p.until, datetime.min.time(), tzinfo=UTC)
+    rows = session.scalars(
+        select(Response.traits)
+        .where(
+            Response.survey_id == survey.id,
+            Response.created_at >= since,
+            Response.created_at < until,
+        )
+        .order_by(Response.created_at.desc())
+        .limit(TRAIT_SAMPLE)
+    )
+    names = {name for traits in rows if isinstance(traits, dict) for name in traits}
+    usable = []
+    for name in sorted(names):
+        try:
+            metrics_query.load({"survey": survey.id, "group_by": f"trait:{name}"})
+        except ValidationError:
+            continue
+        usable.append(name)
+    return usable
+
+
+def _grouped(survey, p, group_by: str) -> tuple[dict, list, float | None]:
+    q = metrics_query.load({"survey": survey.id, **p.params(), "group_by": group_by})
+    m = results.metrics(db.session(), g.site, q)
+    whiskers, zero = charts.whiskers(survey.kind, m["groups"])
+    return m, whiskers, zero
+
+
+def _url(survey_id: str, p, **changes) -> str:
+    args = {**p.query(), "trait": request.args.get("trait")}
+    return url_for("dashboard.survey_report", survey_id=survey_id, **{**args, **changes})
+
+
+@bp.get("/surveys/<survey_id>/report")
+def survey_report(survey_id: str):
+    session = db.session()
+    survey = surveys.get(session, g.site, survey_id)  # another site's: 404
+    now = datetime.now(UTC)
+    p, error = period(request.args, now.date())
+    try:
+        c = card(survey, p, now)
+    except (ValidationError, APIError):  # a period the metrics refuse (too many daily points)
+        p, error = period({}, now.date())[0], "That period is too long for this interval."
+        c = card(survey, p, now)
+    tags, tag_whiskers, tag_zero = _grouped(survey, p, "tag")
+    names = trait_names(session, survey, p)
+    chosen = request.args.get("trait", "")
+    chosen = chosen if chosen in names else (names[0] if names else None)
+    by_trait = _grouped(survey, p, f"trait:{chosen}") if chosen else (None, [], None)
+    filters = low_filters(survey, p)
+    low, _ = results.list_page(session, g.site, filters, limit=LOW_COMMENTS, cursor=None)
+    period_filter = {"since": p.since.isoformat(), "until": p.last_day.isoformat()}
+    return render_template(
+        "dashboard/report.html",
+        section="surveys",
+        title=f"Report: {survey.name}",
+        survey=survey,
+        c=c,
+        period=p,
+        period_error=error,
+        periods=PERIODS,
+        period_url=lambda **changes: _url(survey.id, p, **changes),
+        tags=tags,
+        tag_whiskers=tag_whiskers,
+        tag_zero=tag_zero,
+        traits=names,
+        trait=chosen,
+        by_trait=by_trait,
+        change=reviews.period_change(session, survey, p.since, p.until),
+        previous=(p.since - (p.until - p.since), p.since - timedelta(days=1)),
+        tags_moved=reviews.tags_moved(session, survey, p.since, p.until),
+        low_comments=low,
+        low_total=results.count(session, g.site, filters),
+        responses_url=url_for("dashboard.responses", survey=survey.id, **period_filter),
+        low_url=url_for("dashboard.responses", survey=survey.id, band="low", **period_filter),
+    )
