@@ -536,3 +536,20 @@ class Action(Base):
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WidgetSighting(Base):
+    """Widget calls seen for a site, per origin: the answered ones (``kind`` "call") and the
+    refused ones (``kind`` "refusal", with the error code as ``reason``). Written at most once a
+    minute per origin and reason by each process (``services.sightings``), for the Install page."""
+
+    __tablename__ = "widget_sightings"
+
+    site_id: Mapped[str] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    origin: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # call | refusal
+    reason: Mapped[str] = mapped_column(String(40), primary_key=True)  # "" for a call
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

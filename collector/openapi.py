@@ -114,12 +114,12 @@ def _answered(view, schema: Schema | None, statuses: tuple[int, ...]):
 @dataclass(frozen=True)
 class Refusal:
     """An error a request that fits the schemas may still get, because the rule depends on
-    stored objects or on the world (whether a host resolves). Listed in the document under its
-    status, with ``x-refusals: [{code, param}]`` for tools."""
+    stored objects or on the world (whether a host resolves, whether Slack answers). Listed in
+    the document under its status, with ``x-refusals: [{code, param}]`` for tools."""
 
     status: int
     code: str
-    param: str
+    param: str | None
     why: str
 
 
@@ -129,7 +129,11 @@ def _refusals(found: tuple[Refusal, ...], error: dict) -> dict:
         answer = by_status.setdefault(str(refusal.status), {**error, "x-refusals": []})
         answer["x-refusals"].append({"code": refusal.code, "param": refusal.param})
     for status, answer in by_status.items():
-        whys = [f"`{r.code}` ({r.param}) {r.why}" for r in found if str(r.status) == status]
+        whys = [
+            f"`{r.code}`" + (f" ({r.param})" if r.param else "") + f" {r.why}"
+            for r in found
+            if str(r.status) == status
+        ]
         answer["description"] = f"Error; for a request the schemas admit: {'; '.join(whys)}."
     return by_status
 

@@ -90,6 +90,9 @@ test_sent_schema = Schema.from_dict(
 @doc(
     "Send a sample alert to the alert's Slack channel or addresses now (502 says why it failed)",
     response=test_sent_schema,
+    refusals=(
+        Refusal(502, "test_failed", None, "when Slack or the mail server refused the sample"),
+    ),
     tag="alerts",
 )
 def test(alert_id: str):

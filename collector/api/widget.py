@@ -24,7 +24,7 @@ from collector.api.prompt_schemas import (
 from collector.errors import APIError
 from collector.models import utcnow
 from collector.openapi import doc
-from collector.services import answers, prompts, sites
+from collector.services import answers, prompts, sightings, sites
 
 bp = Blueprint("widget", __name__, url_prefix="/v1/widget")
 #: text/plain carries the same JSON without a CORS preflight.
@@ -49,6 +49,25 @@ def _origin_gate():
 
 
 bp.after_request(cors.headers)
+
+
+@bp.after_request
+def _sighting(response):
+    """Count the call for the Install page's check: an answered call from an origin, or a refusal
+    the team can fix (an origin not allowed, a missing or wrong identity). Calls for an unknown
+    site key belong to no site and are not counted (docs/decisions.md)."""
+    site = g.get("widget_site")
+    if site is None or request.method == "OPTIONS":
+        return response
+    origin = request.headers.get("Origin") or "(no Origin header)"
+    if response.status_code < 400:
+        if g.get("cors_origin"):
+            sightings.seen(response, db.engine(), site.id, origin, "call")
+    elif response.status_code in (401, 403):
+        code = ((response.get_json(silent=True) or {}).get("error") or {}).get("code")
+        if code in sightings.REFUSALS:
+            sightings.seen(response, db.engine(), site.id, origin, "refusal", code)
+    return response
 
 
 def _claimed_site() -> Row | None:

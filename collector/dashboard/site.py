@@ -11,7 +11,7 @@ from collector.dashboard import bp, forms
 from collector.dashboard.surveys import site_surveys
 from collector.domain.snippet import QUEUE_STUB, script_tag
 from collector.schemas import SiteSchema
-from collector.services import audit, sites
+from collector.services import audit, sightings, sites
 
 site_schema = SiteSchema()
 
@@ -47,7 +47,19 @@ def install():
         base=base,
         surveys=listed,
         events=sorted({e for s in listed for e in s.trigger_events}),
+        calls=sightings.recent(db.session(), g.site, "call"),
+        refusals=sightings.recent(db.session(), g.site, "refusal"),
+        reasons=REFUSAL_WORDS,
     )
+
+
+#: What each refusal on the Install page means, and what fixes it.
+REFUSAL_WORDS = {
+    "origin_not_allowed": "Origin not allowed: add it under Settings → Allowed origins.",
+    "origin_required": "No Origin header: the browser API answers browsers only.",
+    "identity_mismatch": "user_hash is not the HMAC of the user id with the identity secret.",
+    "identity_required": "This site requires a user_hash with every user id.",
+}
 
 
 def _render_settings(values=None, errors=None, revealed=None, saved=False, status=200):

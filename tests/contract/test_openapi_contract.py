@@ -10,7 +10,7 @@ above ``max_score``), and which host names resolve to public addresses (the worl
 documented 422: ``unsafe_url``, ``invalid_target``). A drawn URL keeps its scheme, port, path and
 query but goes to 127.0.0.1, which the collector takes with ``FIILIS_ALLOW_PRIVATE_WEBHOOKS=1``
 (the documented development flag), so no test request leaves this machine. The refusals are
-tested in tests/api.
+tested in tests/api. The ids of a stored survey, alert and webhook are the drawn path ids.
 """
 
 from __future__ import annotations
@@ -35,20 +35,33 @@ from tests.api.prompting import ORIGIN
 EXAMPLES = 25
 
 
-def positive_data_accepted(ctx, response, case):
-    """``positive_data_acceptance``, except for a refusal the operation's document names under
-    that status with its code and param (``x-refusals``: a rule of stored objects or the world)."""
+def documented_refusal(response, case) -> bool:
+    """Whether the answer is a refusal the operation's document names under its status, with
+    its code and param (``x-refusals``: a rule of stored objects or of the world)."""
     named = case.operation.definition.raw["responses"].get(str(response.status_code), {})
     refusals = named.get("x-refusals", [])
-    if refusals:
-        error = (response.json() or {}).get("error", {})
-        if {"code": error.get("code"), "param": error.get("param")} in refusals:
-            return None
+    if not refusals:
+        return False
+    error = (response.json() or {}).get("error", {})
+    return {"code": error.get("code"), "param": error.get("param")} in refusals
+
+
+def positive_data_accepted(ctx, response, case):
+    """``positive_data_acceptance``, except for a documented refusal."""
+    if documented_refusal(response, case):
+        return None
     return positive_data_acceptance(ctx, response, case)
 
 
+def no_server_error(ctx, response, case):
+    """``not_a_server_error``, except for a documented 502 (Slack refused a sample alert)."""
+    if response.status_code == 502 and documented_refusal(response, case):
+        return None
+    return not_a_server_error(ctx, response, case)
+
+
 CHECKS = [
-    not_a_server_error,
+    no_server_error,
     status_code_conformance,
     content_type_conformance,
     response_headers_conformance,
@@ -104,7 +117,27 @@ def _ordered_period(body: dict) -> None:
     body["since"], body["until"] = first.isoformat(), second.isoformat()
 
 
-def test_every_operation_keeps_the_contract(app, site):
+@pytest.fixture
+def stored(app, site):
+    """One survey, alert and webhook of the site: their ids are the drawn path ids (but for
+    DELETE), so reading and changing them is checked, not only a 404."""
+    client = app.test_client()
+
+    def made(path, body):
+        resp = client.post(path, json=body, headers=site.auth)
+        assert resp.status_code == 201, resp.get_json()
+        return resp.get_json()["id"]
+
+    return {
+        "survey_id": made("/v1/surveys", {"kind": "nps", "question": {"en": "Recommend us?"}}),
+        "alert_id": made("/v1/alerts", {"channel": "email", "target": "team@example.com"}),
+        "webhook_id": made(
+            "/v1/webhooks", {"url": "https://127.0.0.1/hooks", "events": ["response.created"]}
+        ),
+    }
+
+
+def test_every_operation_keeps_the_contract(app, site, stored):
     schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", app)
     headers = {**site.auth, "Origin": ORIGIN}
     failures: dict[str, str] = {}
@@ -115,7 +148,13 @@ def test_every_operation_keeps_the_contract(app, site):
     for operation in operations:
         calls[operation.label] = 0
 
-        @given(case=operation.as_strategy())
+        pinned = {
+            name: id
+            for name, id in stored.items()
+            if "{" + name + "}" in operation.path and operation.method.upper() != "DELETE"
+        }
+
+        @given(case=operation.as_strategy(path_parameters=pinned or None))
         @settings(
             max_examples=EXAMPLES,
             deadline=None,
