@@ -49,6 +49,7 @@ JOB_MODULES = [
     "collector.alerting",
     "collector.services.invites",
     "collector.reminders",
+    "collector.services.import_jobs",
 ]
 
 

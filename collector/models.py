@@ -553,3 +553,29 @@ class WidgetSighting(Base):
     reason: Mapped[str] = mapped_column(String(40), primary_key=True)  # "" for a call
     count: Mapped[int] = mapped_column(Integer, default=0)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportJob(Base):
+    """An import started on the dashboard's Import page and run on the worker: what it was asked
+    to do (the uploaded file, the survey, the page's ``options``), how far it got (counts written
+    after every batch) and how it ended (``report``, or ``message`` when it failed)."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index(None, "site_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    survey_id: Mapped[str | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"))
+    path: Mapped[str] = mapped_column(String(1000))
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # queued | running | done | failed
+    status: Mapped[str] = mapped_column(String(8), default="queued")
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any] | None]
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,5 +1,6 @@
 """The Import page in a real Chromium: upload a CSV, see its first rows, map the columns, try a
-dry run, import; desktop and phone, light and dark."""
+dry run, import on the worker and follow it on the progress page; desktop and phone, light and
+dark."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from playwright.sync_api import expect
 
 from e2e.conftest import make_survey
 from e2e.test_dashboard import account, dashboard, log_in  # noqa: F401 (fixtures)
+from tests.workers import Worker
 
 CSV = (
     "Submitted At,Email,Rating,Why,Plan\n"
@@ -55,7 +57,23 @@ def test_a_csv_is_uploaded_mapped_tried_and_imported(
     assert site.api.get("/v1/responses", params={"survey": survey["id"]}).json()["data"] == []
 
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.get_by_role("heading", name="Imported", exact=True)).to_be_visible()
+    # No worker yet: the progress page says the import waits for one, and keeps looking.
+    expect(page.get_by_role("heading", name="Queued into Invoices")).to_be_visible()
+    expect(page.get_by_text("waiting for the worker")).to_be_visible()
+    assert page.locator('meta[http-equiv="refresh"]').count() == 1
+    shoot(page, f"dashboard-import-progress-{device}-{scheme}")
+    assert site.api.get("/v1/responses", params={"survey": survey["id"]}).json()["data"] == []
+
+    worker = Worker(collector.app).start()
+    try:
+        # The page reloads itself (every 2 s) until the worker has imported the file.
+        expect(page.get_by_role("heading", name="Imported", exact=True)).to_be_visible(
+            timeout=20_000
+        )
+    finally:
+        worker.stop()
+    worker.raise_errors()
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
     stored = site.api.get("/v1/responses", params={"survey": survey["id"]}).json()["data"]
     assert sorted(r["score"] for r in stored) == [2, 4, 5]
     shoot(page, f"dashboard-import-done-{device}-{scheme}")

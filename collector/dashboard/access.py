@@ -66,6 +66,7 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.import_start": {"GET": "editor"},
     "dashboard.import_upload": {"POST": "editor"},
     "dashboard.import_run": {"POST": "editor"},
+    "dashboard.import_job": {"GET": "editor"},
     "dashboard.team": {"GET": "admin"},
     "dashboard.change_role": {"POST": "admin"},
     "dashboard.remove_member": {"POST": "admin"},

@@ -2,7 +2,9 @@
 try it (dry run), then import it. The same readers and service as ``fiilis import``.
 
 The uploaded file waits in the instance folder between the steps (named by a random token the
-form carries), is read as a stream when checked or imported, and is deleted after the import.
+form carries) and is read as a stream when checked. The dry run runs in the request; the import
+runs on the worker (``collector/services/import_jobs.py``) and the page follows it on a progress
+page, which deletes nothing itself: the job deletes the file when it ends.
 """
 
 from __future__ import annotations
@@ -11,21 +13,20 @@ import re
 import secrets
 from itertools import islice
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import abort, current_app, g, render_template, request
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 
 from collector import db
 from collector.dashboard import bp
 from collector.dashboard.surveys import site_surveys
-from collector.models import utcnow
-from collector.services import import_files, importing, results
+from collector.models import Survey, utcnow
+from collector.services import import_files, import_jobs, importing, results
 
 #: An upload may be this large (the import itself streams; this bounds the instance folder).
 MAX_UPLOAD = 256 * 1024 * 1024
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _PREVIEW_ROWS = 5
-MAPPABLE = ("score", "created_at", "email", "user_id", "comment", "external_id", "tags")
+MAPPABLE = import_jobs.MAPPABLE
 
 
 def _folder() -> Path:
@@ -98,97 +99,47 @@ def import_upload():
 
 @bp.post("/import/run")
 def import_run():
-    """Check (dry run) or import the uploaded file with the chosen mapping; show the summary."""
+    """Check the uploaded file with the chosen mapping (dry run) and show the summary, or hand it
+    to the worker (import) and go to the job's progress page."""
     form = request.form
     token, kind = form.get("token", ""), form.get("format", "")
     path = _upload_path(token)
-    survey = results.survey_of(db.session(), g.site, form.get("survey", ""))
+    session = db.session()
+    survey = results.survey_of(session, g.site, form.get("survey", ""))
     dry_run = form.get("action") != "import"
     try:
-        items = _items(path, kind, survey, form)
+        items = import_jobs.items(path, kind, survey, form)
     except ValueError as e:
         return _render("map", 422, error=str(e), **_again(form, survey, path))
+    if not dry_run:
+        # The file moves out of the upload's name, so the form cannot start it twice.
+        queued = path.with_suffix(".import")
+        path.rename(queued)
+        record = import_jobs.create(session, g.site, g.account, survey, queued, form)
+        session.commit()
+        return redirect(url_for("dashboard.import_job", job_id=record.id), 303)
     with items as (_file, stream):
         report = importing.import_items(
-            db.session(),
-            g.site,
-            stream,
-            source=kind,
-            now=utcnow(),
-            dry_run=dry_run,
+            session, g.site, stream, source=kind, now=utcnow(), dry_run=True
         )
-    if not dry_run:
-        path.unlink(missing_ok=True)
-    context = _again(form, survey, path) if dry_run else {"survey": survey}
-    return _render("report", report=report, dry_run=dry_run, **context)
+    return _render("report", report=report, dry_run=True, **_again(form, survey, path))
 
 
-class _Stream:
-    """The file open while its items are read."""
-
-    def __init__(self, path: Path, make):
-        self.path, self.make = path, make
-
-    def __enter__(self):
-        self.file = self.path.open("rb")
-        return self.file, self.make(self.file)
-
-    def __exit__(self, *exc):
-        self.file.close()
-
-
-def _items(path: Path, kind: str, survey, form) -> _Stream:
-    scale = results.scale_of(survey)
-    if kind == "delighted":
-        prop = form.get("user_id_property", "").strip() or None
-
-        def delighted(file):
-            return import_files.delighted_items(
-                import_files.json_items(file),
-                survey=survey.id,
-                kind=survey.kind,
-                scale=(scale.min, scale.max),
-                user_id_property=prop,
-            )
-
-        return _Stream(path, delighted)
-    if kind != "csv":
-        raise ValueError("Choose the file's format.")
-    for name, label in (("score", "Score"), ("created_at", "Answered at")):
-        if not form.get(f"map_{name}"):
-            raise ValueError(f"Choose the column holding {label}.")
-    if not form.get("map_email") and not form.get("map_user_id"):
-        raise ValueError("Choose the column holding the E-mail or the User id: who answered.")
-    mapping_text = ",".join(
-        f"{name}={form[f'map_{name}']}" for name in MAPPABLE if form.get(f"map_{name}")
+@bp.get("/import/<int:job_id>")
+def import_job(job_id: int):
+    """How far an import on the worker got; reloads itself until it ended, then its report."""
+    record = import_jobs.of_site(db.session(), g.site, job_id)
+    if record is None:
+        abort(404)
+    survey = db.session().get(Survey, record.survey_id) if record.survey_id else None
+    return _render(
+        "job",
+        job=record,
+        survey=survey,
+        report=import_jobs.report_of(record),
+        dry_run=False,
+        waiting=record.status in ("queued", "running"),
     )
-    mapping = import_files.parse_mapping(mapping_text)
-    try:
-        tz = ZoneInfo(form.get("tz") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("Not a time zone such as Europe/Helsinki.") from None
-    date_format = form.get("date_format", "").strip() or None
-    if date_format is None:
-        with path.open("rb") as file:
-            first = next(import_files.csv_rows(file), None)
-        value = first[1].get(mapping["created_at"], "") if first else ""
-        date_format = import_files.detect_format(value, tz)
-        if date_format is None:
-            raise ValueError(f"Cannot tell the date format of {value!r}: give it.")
-
-    def csv_items(file):
-        for line, row in import_files.csv_rows(file):
-            try:
-                yield (
-                    line,
-                    import_files.csv_item(
-                        row, mapping, survey=survey.id, date_format=date_format, tz=tz
-                    ),
-                )
-            except importing.ItemError as e:
-                yield line, e
-
-    return _Stream(path, csv_items)
 
 
 def _again(form, survey, path: Path) -> dict:

@@ -65,6 +65,7 @@ EXPECTED = {
     ("dashboard.import_start", "GET"): "editor",
     ("dashboard.import_upload", "POST"): "editor",
     ("dashboard.import_run", "POST"): "editor",
+    ("dashboard.import_job", "GET"): "editor",
     ("dashboard.team", "GET"): "admin",
     ("dashboard.change_role", "POST"): "admin",
     ("dashboard.remove_member", "POST"): "admin",
@@ -119,6 +120,7 @@ def test_each_route_is_allowed_or_403_for_each_role(app, site, role):
         "webhook_id": "wh_nothing",
         "delivery_id": "dlv_nothing",
         "action_id": "act_nothing",
+        "job_id": 1,
     }
     wrong = []
     for rule, method in dashboard_routes(app):
@@ -142,7 +144,7 @@ def test_a_visitor_without_a_session_goes_to_the_login_from_every_role_route(app
     for rule, method in dashboard_routes(app):
         if EXPECTED[(rule.endpoint, method)] == "public" or method != "GET":
             continue
-        path = rule.build({a: "x" for a in rule.arguments})[1]
+        path = rule.build({a: 1 if a == "job_id" else "x" for a in rule.arguments})[1]
         resp = client.get(path)
         assert resp.status_code == 302 and "/dashboard/login" in resp.headers["Location"], path
 
