@@ -7,8 +7,9 @@ PORT   ?= 5000
 
 WIDGET_DEPS := widget/node_modules/.package-lock.json
 E2E_DEPS    := e2e/node_modules/.package-lock.json
+VENDOR_DEPS := vendor/node_modules/.package-lock.json
 
-.PHONY: run test test-py test-widget test-e2e screenshots lint format bench clean
+.PHONY: run test test-py test-widget test-vendor test-e2e screenshots lint format bench clean
 
 $(STAMP):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,10 +36,17 @@ $(WIDGET_DEPS): widget/package-lock.json
 $(E2E_DEPS): e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund --loglevel=error
 
-test: test-widget test-py test-e2e
+$(VENDOR_DEPS): vendor/package-lock.json
+	cd vendor && npm ci --no-audit --no-fund --loglevel=error
+
+test: test-widget test-vendor test-py test-e2e
 
 test-widget: $(WIDGET_DEPS)
 	cd widget && npm run --silent check && npm test
+
+# The committed copies in collector/static/vendor/ are exactly the pinned packages' files.
+test-vendor: $(VENDOR_DEPS)
+	cd vendor && npm run --silent check
 
 # The Python suite runs on every core (pytest-xdist); each worker has its own databases.
 WORKERS ?= auto

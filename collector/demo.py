@@ -447,7 +447,10 @@ def demo(host: str, port: int, page_port: int | None) -> None:
         f"(log in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]})"
     )
     click.echo(f"  team inbox (alerts)       {page_url}/inbox")
-    click.echo(f"  API docs                  {collector_url}/v1/openapi.json")
+    click.echo(
+        f"  API reference             {collector_url}/dashboard/api   "
+        f"(the document: {collector_url}/v1/openapi.json)"
+    )
     click.echo(f"  health                    {collector_url}/healthz")
     click.echo(f"  public key                {k['public_key']}")
     click.echo(f"  secret key                {k['secret_key']}")

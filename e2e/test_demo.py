@@ -82,6 +82,7 @@ def test_demo_page_shows_the_csat_card_and_the_dashboard_opens(page, tmp_path):
     finally:
         out = stop(proc)
     assert "demo page" in out and DEMO_LOGIN[0] in out
+    assert f"API reference             http://127.0.0.1:{port}/dashboard/api" in out
 
     # Started again on the seeded database: nothing is seeded twice and logins still write.
     proc = start_demo(env, port, page_port)
@@ -91,5 +92,7 @@ def test_demo_page_shows_the_csat_card_and_the_dashboard_opens(page, tmp_path):
         page.get_by_label("Password").fill(DEMO_LOGIN[1])
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("heading", name=re.compile("Paying an invoice"))).to_be_visible()
+        page.goto(f"http://127.0.0.1:{port}/dashboard/api")  # the banner's API reference
+        expect(page.locator(".opblock-post").filter(has_text="/v1/prompts").first).to_be_visible()
     finally:
         stop(proc)

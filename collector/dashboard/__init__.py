@@ -29,6 +29,9 @@ CSP = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+#: Pages whose policy adds to CSP, by endpoint. The API reference fetches the OpenAPI document and
+#: sends "Try it out" requests to this collector; every other page may fetch nothing.
+PAGE_CSP = {"dashboard.api_reference": CSP + "; connect-src 'self'"}
 
 
 #: Endpoints that take an upload larger than the collector's 64 KiB bodies.
@@ -58,7 +61,7 @@ def _guard():
 
 @bp.after_request
 def _headers(response):
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Content-Security-Policy"] = PAGE_CSP.get(request.endpoint, CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
@@ -71,6 +74,12 @@ def _headers(response):
 def asset(name: str) -> str:
     """The URL of a dashboard asset with its content digest, so a new build is never stale."""
     return url_for("static", filename=f"dashboard/{name}", v=_digest(name))
+
+
+@bp.app_template_global()
+def vendor_asset(name: str) -> str:
+    """The URL of a vendored file (collector/static/vendor/, copied by vendor/sync.mjs)."""
+    return url_for("static", filename=f"vendor/{name}", v=_digest(f"../vendor/{name}"))
 
 
 @cache
@@ -182,6 +191,7 @@ def not_found(unknown: str):
 def init_app(app: Flask) -> None:
     """Register the dashboard's pages and its session cookie."""
     from collector.dashboard import (  # noqa: F401
+        apiref,
         connections,
         imports,
         login,

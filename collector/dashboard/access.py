@@ -40,6 +40,8 @@ RULES: dict[str, dict[str, str]] = {
     # Why a user was or was not asked: what GET /v1/eligibility answers, for every role.
     "dashboard.lookup": {"GET": "viewer"},
     "dashboard.install": {"GET": "viewer"},
+    # The API reference is the public OpenAPI document; "Try it out" needs a key typed in.
+    "dashboard.api_reference": {"GET": "viewer"},
     # The monthly review: everyone reads it; editors and admins record it and its actions.
     "dashboard.review": {"GET": "viewer"},
     "dashboard.create_review": {"POST": "editor"},

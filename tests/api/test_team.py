@@ -45,6 +45,7 @@ EXPECTED = {
     ("dashboard.survey_report", "GET"): "viewer",
     ("dashboard.lookup", "GET"): "viewer",
     ("dashboard.install", "GET"): "viewer",
+    ("dashboard.api_reference", "GET"): "viewer",
     ("dashboard.review", "GET"): "viewer",
     ("dashboard.create_review", "POST"): "editor",
     ("dashboard.actions", "GET"): "viewer",
