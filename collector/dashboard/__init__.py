@@ -103,6 +103,7 @@ for _name, _function in {
     "band_of": inbox.band_of,
     "safe_back": auth.safe_next,
     "band_word": lambda kind, band: inbox.BAND_WORD[kind][band],
+    "status_word": lambda status: inbox.STATUS_WORDS.get(status, status),
     "scale_of": results.scale_of,
     "can": lambda endpoint, method="POST": access.allowed(g.get("role"), endpoint, method),
 }.items():

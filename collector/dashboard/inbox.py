@@ -31,6 +31,16 @@ BAND_WORDS = {
 }
 ORDERS = ("low_first", "newest")
 
+#: A follow-up's status (and a review action's) in words, on every page and in every e-mail.
+STATUS_WORDS = {
+    "open": "Open",
+    "in_progress": "In progress",
+    "closed": "Closed",
+    "none": "No follow-up",
+    "done": "Done",
+    "dropped": "Dropped",
+}
+
 
 # One answer's band, in the singular ("a detractor").
 BAND_WORD = {

@@ -25,12 +25,7 @@ CLIP_AT = 240
 MAIL_LIST_MAX = 100
 HAS_COMMENT = {"yes": True, "no": False, "any": None}
 DEFAULTS = {"order": "low_first", "has_comment": "yes"}
-STATUS_LABELS = {
-    "open": "Open",
-    "in_progress": "In progress",
-    "closed": "Closed",
-    "none": "No follow-up",
-}
+STATUS_LABELS = {s: inbox.STATUS_WORDS[s] for s in ("open", "in_progress", "closed", "none")}
 
 
 def team_emails() -> list[str]:

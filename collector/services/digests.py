@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from collector.dashboard import inbox
 from collector.domain import comparison, digests, messages
 from collector.errors import APIError
 from collector.models import Account, AccountDigest, Membership, Response, Site, Survey, utcnow
@@ -175,7 +176,7 @@ def build_site(
                 survey=shown.survey,
                 score_text=shown.score_text,
                 band=shown.band,
-                status=r.followup_status.replace("_", " "),
+                status=inbox.STATUS_WORDS.get(r.followup_status, r.followup_status),
                 comment=r.comment,
                 note=r.followup_note,
             )

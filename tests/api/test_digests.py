@@ -143,7 +143,7 @@ def test_digest_lists_new_low_comments_and_the_accounts_open_followups(
     assert digest.low_comments[0].when == "Tue 24 Nov 2026 09:00 (Europe/Helsinki)"
     assert digest.low_comments[0].band == "Dissatisfied"
     assert [(f.comment, f.status, f.note) for f in digest.followups] == [
-        ("Call me", "in progress", "Left a voicemail")
+        ("Call me", "In progress", "Left a voicemail")
     ]
 
 
