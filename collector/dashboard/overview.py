@@ -140,6 +140,7 @@ def overview():
         period_error=error,
         periods=PERIODS,
         period_url=partial(_url, p),
+        period_preset=lambda key: url_for("dashboard.overview", period=key),
         cards=cards,
         inactive=0,
     )

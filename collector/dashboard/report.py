@@ -94,6 +94,9 @@ def survey_report(survey_id: str):
         period_error=error,
         periods=PERIODS,
         period_url=lambda **changes: _url(survey.id, p, **changes),
+        period_preset=lambda key: url_for(
+            "dashboard.survey_report", survey_id=survey.id, period=key
+        ),
         tags=tags,
         tag_whiskers=tag_whiskers,
         tag_zero=tag_zero,
