@@ -38,10 +38,8 @@ def _check_period(since: date, until: date) -> None:
         )
 
 
-def create_review(db: Session, site: Site, data: dict, *, actor: str = "api") -> Review:
-    _check_period(data["since"], data["until"])
-    now = utcnow()
-    review = Review(
+def _new_review(site: Site, data: dict, actor: str, now) -> Review:
+    return Review(
         id=keys.new_id("rev"),
         site_id=site.id,
         since=data["since"],
@@ -53,6 +51,12 @@ def create_review(db: Session, site: Site, data: dict, *, actor: str = "api") ->
         created_at=now,
         updated_at=now,
     )
+
+
+def create_review(db: Session, site: Site, data: dict, *, actor: str = "api") -> Review:
+    _check_period(data["since"], data["until"])
+    now = utcnow()
+    review = _new_review(site, data, actor, now)
     db.add(review)
     db.commit()
     return review
@@ -301,18 +305,7 @@ def record_review(
     _check_period(data["since"], data["until"])
     checked = [_links(db, site, item) for item in items]
     now = utcnow()
-    review = Review(
-        id=keys.new_id("rev"),
-        site_id=site.id,
-        since=data["since"],
-        until=data["until"],
-        summary=data.get("summary"),
-        attendees=list(data.get("attendees") or []),
-        next_review_on=data.get("next_review_on"),
-        created_by=actor,
-        created_at=now,
-        updated_at=now,
-    )
+    review = _new_review(site, data, actor, now)
     db.add(review)
     db.flush()  # the actions refer to it (no ORM relationship orders the inserts)
     made = []
