@@ -81,6 +81,9 @@ class Site(Base):
     cooldown_days: Mapped[int] = mapped_column(Integer, default=7)
     require_identity: Mapped[bool] = mapped_column(Boolean, default=False)
     retention_days: Mapped[int | None] = mapped_column(Integer)
+    # Built-in strings the team changed or added, per locale (DESIGN §13 `texts`): the defaults
+    # of every survey of the site.
+    texts: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -108,6 +111,15 @@ class Survey(Base):
     scale_max: Mapped[int | None] = mapped_column(Integer)
     # Which bands open a follow-up, as "low,mid" (domain/followup.py); the others start as "none".
     followup_bands: Mapped[str] = mapped_column(String(16), default="low", server_default="low")
+    # Wave 2 rules and texts (DESIGN §13): page rules [{op, value}], the running dates, the
+    # follow-up per band {low|mid|high: {locale: text}}, reason choices {choices, multiple} and
+    # built-in strings per locale; None where the survey has none.
+    pages: Mapped[list[Any] | None]
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    followup_by_band: Mapped[dict[str, Any] | None]
+    reasons: Mapped[dict[str, Any] | None]
+    texts: Mapped[dict[str, Any] | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -212,6 +224,23 @@ class ResponseTag(Base):
         ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+
+
+class ResponseReason(Base):
+    """A reason chip chosen with an answer (DESIGN §13 `reasons`): the choice's id.
+
+    Its survey and site are copied in, as for tags, so that ``group_by=reason`` is an index seek.
+    """
+
+    __tablename__ = "response_reasons"
+    __table_args__ = (Index(None, "survey_id", "reason"),)
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(String(40), primary_key=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
 
