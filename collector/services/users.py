@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from collector.errors import APIError, not_found
 from collector.models import FollowupChange, Prompt, Response, Site, User, utcnow
-from collector.services import results, reviews
+from collector.services import answer_reasons, results, reviews, tagging
 
 MAX_USER_ID = 200
 
@@ -66,7 +66,15 @@ def export(db: Session, site: Site, user_id: str) -> UserData:
         raise not_found("user", "user_id")
     kinds = results.kinds_of(db, {r.survey_id for r in responses})
     history = results.histories(db, [r.id for r in responses])
-    views = [results.ResponseView(r, kinds[r.survey_id], history[r.id]) for r in responses]
+    ids = [r.id for r in responses]
+    tags = tagging.tags_of(db, ids)
+    reasons = answer_reasons.reasons_of(db, ids)
+    views = [
+        results.ResponseView(
+            r, kinds[r.survey_id], history[r.id], tags=tags[r.id], reasons=reasons[r.id]
+        )
+        for r in responses
+    ]
     return UserData(user_id, user, prompts, views)
 
 

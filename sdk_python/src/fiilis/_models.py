@@ -280,6 +280,7 @@ class Response(Model):
     followup_note: str | None = None
     followup_history: list[FollowupChange] | None = None  # only when read alone
     tags: list[str] | None = None
+    reasons: list[str] | None = None  # the ids of the reason choices the answer gave
     source: str | None = None  # where an imported answer came from
     external_id: str | None = None
     source_ref: str | None = None
