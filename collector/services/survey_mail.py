@@ -11,6 +11,7 @@ suppressed, or a person without one, is written down and not mailed. A row of ``
 per (prompt, kind) makes a second send of one message impossible; a worker holds it while
 sending (``leased_until``). A temporary SMTP failure is tried again on ``MAIL_RETRY_SCHEDULE``
 through the job runner; a recipient the server refuses for good is suppressed as ``bounced``.
+:func:`sweep` (every minute) enqueues again what a dead worker or a lost retry left behind.
 """
 
 from __future__ import annotations
@@ -97,9 +98,10 @@ def compose(
 
 
 @jobs.job()
-def send(prompt_id: str, attempt: int = 0, kind: str = "ask") -> str:
+def send(prompt_id: str, kind: str = "ask") -> str:
     """Send the prompt's survey e-mail once; how it went (a ``survey_mails`` status, or
-    ``closed``/``busy`` when there was nothing to do)."""
+    ``closed``/``busy`` when there was nothing to do). Running it again is harmless: the row
+    says how far the message got, and how many tries it had."""
     db = database.session()
     now = utcnow()
     claimed = _claim(db, prompt_id, kind, now)
@@ -109,7 +111,7 @@ def send(prompt_id: str, attempt: int = 0, kind: str = "ask") -> str:
     try:
         sent = mail.send(message)
     except mail.TemporaryMailError as e:
-        return _put_off(db, row_id, prompt_id, kind, attempt, str(e))
+        return _put_off(db, row_id, prompt_id, kind, str(e))
     except mail.PermanentMailError as e:
         return _refused(db, row_id, site_id, e, utcnow())
     row = db.get(SurveyMail, row_id)
@@ -176,21 +178,43 @@ def _claim(db: Session, prompt_id: str, kind: str, now: datetime):
     return row.id, message, site.id
 
 
-def _put_off(db: Session, row_id: int, prompt_id: str, kind: str, attempt: int, error: str):
+def _put_off(db: Session, row_id: int, prompt_id: str, kind: str, error: str) -> str:
     schedule = current_app.config["MAIL_RETRY_SCHEDULE"]
     row = db.get(SurveyMail, row_id)
-    row.last_error, row.leased_until = error[:2000], None
-    if attempt >= len(schedule):
-        log.error("Survey mail %s given up after %d tries: %s", prompt_id, attempt + 1, error)
-        row.status = "failed"
+    row.last_error = error[:2000]
+    if row.attempts > len(schedule):
+        log.error("Survey mail %s given up after %d tries: %s", prompt_id, row.attempts, error)
+        row.status, row.leased_until = "failed", None
         db.commit()
         return "failed"
-    row.status = "retry"
-    delay = schedule[attempt] * random.uniform(0.8, 1.2)  # retries do not bunch up
-    jobs.enqueue_after_commit(db, send, prompt_id, attempt + 1, kind, delay=delay)
+    delay = schedule[row.attempts - 1] * random.uniform(0.8, 1.2)  # retries do not bunch up
+    # By then the retry should have started; the sweep enqueues it again if it has not.
+    row.status, row.leased_until = "retry", utcnow() + timedelta(seconds=delay) + LEASE
+    jobs.enqueue_after_commit(db, send, prompt_id, kind, delay=delay)
     db.commit()
     log.warning("Survey mail %s put off (%s); again in %.0f s", prompt_id, error, delay)
     return "retry"
+
+
+@jobs.periodic(jobs.crontab(minute="*"))
+def sweep() -> int:
+    """Enqueue again the messages whose worker died while sending, or whose retry never came
+    (the queue lost it); how many. A message is claimed before it is sent, so an enqueue too
+    many sends nothing twice."""
+    db = database.session()
+    lost = list(
+        db.execute(
+            select(SurveyMail.prompt_id, SurveyMail.kind)
+            .where(SurveyMail.status.in_(("sending", "retry")), SurveyMail.leased_until < utcnow())
+            .limit(1000)
+        )
+    )
+    db.rollback()
+    for prompt_id, kind in lost:
+        jobs.enqueue(send, prompt_id, kind)
+    if lost:
+        log.warning("Survey mail sweep: %d messages enqueued again", len(lost))
+    return len(lost)
 
 
 def _refused(db: Session, row_id: int, site_id: str, error: mail.PermanentMailError, now):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
 
 from collector import jobs
-from collector.models import Response, SurveyMail
+from collector.models import Response, SurveyMail, utcnow
 from collector.services import survey_mail
 from tests.api.test_answer_page import Page
 
@@ -193,3 +194,45 @@ def test_a_suppression_on_another_site_does_not_stop_this_sites_mail(
     person(client, site)
     mail_prompt(app, worker, link_prompt(client, site, nps))
     assert len(mailbox.wait_for(1)) == 1
+
+
+def test_a_server_that_keeps_putting_it_off_ends_as_failed(app, client, site, nps, mailbox, worker):
+    person(client, site)
+    for _ in range(3):  # the first try and both retries of MAIL_RETRY_SCHEDULE
+        mailbox.answer_next_rcpt("451 4.3.0 Try again later")
+    mail_prompt(app, worker, link_prompt(client, site, nps))
+    assert mailbox.messages == []
+    [row] = mails(app)
+    assert (row.status, row.attempts) == ("failed", 3)
+    assert "451" in row.last_error
+    assert client.get("/v1/suppressions", headers=site.auth).get_json()["data"] == []
+
+
+def test_a_message_whose_worker_died_while_sending_goes_out_with_the_sweep(
+    app, client, site, nps, mailbox, worker
+):
+    person(client, site)
+    prompt_id = link_prompt(client, site, nps)
+    with app.extensions["fiilis.sessionmaker"]() as db:  # claimed, then the worker was killed
+        db.add(
+            SurveyMail(
+                prompt_id=prompt_id,
+                site_id=site.site_id,
+                survey_id=nps,
+                kind="ask",
+                email="u1@customer.example",
+                status="sending",
+                attempts=1,
+                leased_until=utcnow() - timedelta(seconds=1),
+                created_at=utcnow(),
+            )
+        )
+        db.commit()
+    with app.app_context():
+        assert survey_mail.sweep() == 1
+    worker.drain()
+    assert len(mailbox.wait_for(1)) == 1
+    with app.app_context():
+        assert survey_mail.sweep() == 0
+    [row] = mails(app)
+    assert (row.status, row.attempts) == ("sent", 2)
