@@ -85,6 +85,10 @@ class ResponseFilterSchema(Schema):
         validate=validate.Length(1, 40),
         metadata={"description": "Only responses with this tag (any case)."},
     )
+    reason = fields.Str(
+        validate=validate.Length(1, 40),
+        metadata={"description": "Only responses that gave this reason (a choice's id)."},
+    )
 
     @validates_schema
     def _ranges(self, data, **kwargs):
@@ -137,6 +141,11 @@ class ResponseSchema(Schema):
     followup_note = fields.Str(allow_none=True, required=True)
     followup_history = fields.List(fields.Nested(FollowupChangeSchema), attribute="history")
     tags = fields.List(fields.Str(), required=True)
+    reasons = fields.List(
+        fields.Str(),
+        required=True,
+        metadata={"description": "The ids of the reason choices the answer gave, sorted."},
+    )
     source = fields.Str(
         allow_none=True,
         required=True,

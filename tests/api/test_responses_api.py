@@ -28,6 +28,7 @@ RESPONSE_FIELDS = {
     "followup_owner",
     "followup_note",
     "tags",
+    "reasons",
     "source",
     "external_id",
     "source_ref",
