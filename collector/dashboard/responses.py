@@ -122,6 +122,7 @@ def responses():
         active=len([k for k in query if k not in ("order", "q")]),
         clip_at=CLIP_AT,
         total=total,
+        count_up_to=inbox.COUNT_UP_TO,
         owners=team_emails(),
         views=triage.views(db.session(), g.account, g.site),
         statuses=[(s, STATUS_LABELS.get(s, s)) for s in results.FOLLOWUP_STATUSES],
