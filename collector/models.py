@@ -172,6 +172,9 @@ class Prompt(Base):
     shown_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     dismissed_at: Mapped[datetime | None]
+    #: the last one-click of a mail scanner's burst on this link (answers.link_score): clicks
+    #: within ``SCANNER_WINDOW`` of it record nothing
+    scanned_at: Mapped[datetime | None]
 
 
 #: An answer with a comment, as the inbox's partial index and its queries both say it.
@@ -455,6 +458,36 @@ class Suppression(Base):
     #: what the provider or the mail server said, or the team's note
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyMail(Base):
+    """One survey e-mail of a link prompt (DESIGN §12): to whom, how it went, and its tries.
+
+    ``kind`` is ``ask`` (the first message) or ``reminder``; one of each per prompt, which is what
+    makes a second send of the same message impossible. ``status``: ``sending`` (a worker holds it
+    until ``leased_until``), ``retry`` (the server put it off), ``sent``, ``bounced`` (refused
+    for good: the address is suppressed), ``suppressed`` or ``no_address`` (nothing sent),
+    ``failed`` (temporary failures until the retries ran out)."""
+
+    __tablename__ = "survey_mails"
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "kind"),
+        Index(None, "site_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prompt_id: Mapped[str] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8), default="ask")
+    email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(12), default="sending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    leased_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
 
 
 # -- outbox (DESIGN §10) -------------------------------------------------------------------------

@@ -229,3 +229,15 @@ def test_the_command_line_imports_a_csv_file_and_says_what_it_did(runner, client
     assert client.get("/v1/people/u1", headers=site.auth).get_json()["traits"] == {"plan": "pro"}
     again = runner.invoke(args=["people", "import", str(file), "--site", site.public_key])
     assert "1 already as in the file" in again.output
+
+
+def test_an_import_line_holding_a_nul_byte_or_a_lone_surrogate_is_refused_alone(client, site):
+    body = (
+        b'{"user_id": "u1", "name": "Aino"}\n'
+        b'{"user_id": "u2", "name": "bad\\u0000"}\n'
+        b'{"user_id": "u3", "traits": {"plan": "\\ud800"}}\n'
+        b'{"user_id": "u4"}\n'
+    )
+    report = import_(client, site, body).get_json()
+    assert report["imported"] == 2
+    assert [(e["line"], e["param"]) for e in report["errors"]] == [(2, "name"), (3, "traits.plan")]
