@@ -55,9 +55,11 @@ def trait_names(session, survey, p) -> list[str]:
     return usable
 
 
-def _grouped(survey, p, group_by: str) -> tuple[dict, list, float | None]:
+def _grouped(survey, p, group_by: str, *, none_last=False) -> tuple[dict, list, float | None]:
     q = metrics_query.load({"survey": survey.id, **p.params(), "group_by": group_by})
     m = results.metrics(db.session(), g.site, q)
+    if none_last:  # "No reason given" under the reasons, however many answers it holds
+        m["groups"].sort(key=lambda grp: grp["key"] is None)
     whiskers, zero = charts.whiskers(survey.kind, m["groups"])
     return m, whiskers, zero
 
@@ -79,7 +81,7 @@ def survey_report(survey_id: str):
         p, error = period({}, now.date())[0], "That period is too long for this interval."
         c = card(survey, p, now)
     tags, tag_whiskers, tag_zero = _grouped(survey, p, "tag")
-    by_reason, reason_whiskers, reason_zero = _grouped(survey, p, "reason")
+    by_reason, reason_whiskers, reason_zero = _grouped(survey, p, "reason", none_last=True)
     moved = reviews.reasons_moved(session, survey, p.since, p.until)
     names = trait_names(session, survey, p)
     chosen = request.args.get("trait", "")

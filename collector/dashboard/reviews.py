@@ -284,6 +284,8 @@ def change_text(change: comparison.Change) -> dict:
             "word": VERDICT_WORDS[change.verdict],
         }
     low, high = change.ci95
+    if unit and numbers.signed(abs(change.difference), 0) == "+1":
+        unit = " point"  # +1 point, −1 point
     return {
         "difference": numbers.signed(change.difference, decimals) + unit,
         "interval": f"{numbers.signed(low, decimals)} to {numbers.signed(high, decimals)}",

@@ -68,6 +68,7 @@ def test_score_by_reason_is_the_apis_group_by_reason_with_the_labels(viewer, cli
     assert wanted["price"] == (40, 0.0) and wanted["speed"] == (21, pytest.approx(95.2, 0.01))
     assert wanted["onboarding"][0] == 1 and wanted[""][0] == 39
     assert group_rows(html, f"r-{survey}-reasons") == wanted
+    assert list(group_rows(html, f"r-{survey}-reasons"))[-1] == ""  # "No reason given" last
     table = html[html.index(f'data-groups="r-{survey}-reasons"') :].split("</table>")[0]
     cell = re.sub(r"\s+", " ", table)
     assert ">Price</th>" in cell and ">Speed</th>" in cell
