@@ -136,6 +136,10 @@ class User(Base):
     traits: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The person's address (DESIGN §12), lower case; imports match people by it.
     email: Mapped[str | None] = mapped_column(String(254))
+    # What survey e-mail calls the person and in which language (DESIGN §12); set through
+    # /v1/people or an import, never by the widget.
+    name: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -167,6 +171,9 @@ class Prompt(Base):
     shown_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     dismissed_at: Mapped[datetime | None]
+    #: the last one-click of a mail scanner's burst on this link (answers.link_score): clicks
+    #: within ``SCANNER_WINDOW`` of it record nothing
+    scanned_at: Mapped[datetime | None]
 
 
 class Response(Base):
@@ -416,6 +423,58 @@ class SavedView(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Suppression(Base):
+    """An address of a site that survey e-mail never goes to again (DESIGN §12): the person
+    unsubscribed, the address bounced, its owner complained, or the team added it by hand.
+
+    One row per (site, address), the address in lower case; it outlives the person's erasure,
+    since it is what keeps the address from being mailed again."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (
+        UniqueConstraint("site_id", "email"),
+        Index(None, "site_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # sup_…
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    reason: Mapped[str] = mapped_column(String(12))  # unsubscribed | bounced | complained | manual
+    #: what the provider or the mail server said, or the team's note
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyMail(Base):
+    """One survey e-mail of a link prompt (DESIGN §12): to whom, how it went, and its tries.
+
+    ``kind`` is ``ask`` (the first message) or ``reminder``; one of each per prompt, which is what
+    makes a second send of the same message impossible. ``status``: ``sending`` (a worker holds it
+    until ``leased_until``), ``retry`` (the server put it off), ``sent``, ``bounced`` (refused
+    for good: the address is suppressed), ``suppressed`` or ``no_address`` (nothing sent),
+    ``failed`` (temporary failures until the retries ran out)."""
+
+    __tablename__ = "survey_mails"
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "kind"),
+        Index(None, "site_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prompt_id: Mapped[str] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8), default="ask")
+    email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(12), default="sending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    leased_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
 # -- outbox (DESIGN §10) -------------------------------------------------------------------------
 
 
@@ -436,7 +495,9 @@ class OutboxEvent(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # evt_…
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(40))
-    subject_id: Mapped[str] = mapped_column(String(64))  # the response the event is about
+    subject_id: Mapped[str] = mapped_column(
+        String(64)
+    )  # the response (or suppression) the event is about
     data: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: when delivery was last put on the queue (the commit itself counts as the first time)
