@@ -87,8 +87,8 @@ def test_the_reasons_that_moved_show_share_and_score_on_the_report_and_the_revie
         rows = re.findall(r'<tr data-reason="([^"]+)"', moved)
         assert rows[0] == "price"  # 20 % → 65.6 %: the largest move, beyond chance
         price = moved[moved.index('data-reason="price"') :].split("</tr>")[0]
-        assert '20 % <span class="muted">(10)</span>' in price
-        assert '66 % <span class="muted">(40)</span>' in price
+        assert '20 %</span> <span class="rm-sub">(10)</span>' in price
+        assert '66 %</span> <span class="rm-sub">(40)</span>' in price
         assert "+46 points" in price and "Beyond chance" in price
         # Its score: 10 satisfied of 10 before, none of 40 now.
         assert 'data-score-verdict="beyond_chance"' in price and "−100 points" in price
