@@ -20,7 +20,7 @@ from collector.dashboard import access, auth, charts, forms, inbox
 from collector.domain import numbers
 from collector.domain.eligibility import event_names
 from collector.errors import APIError, http_error
-from collector.services import results
+from collector.services import answer_reasons, results
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -108,6 +108,9 @@ for _name, _function in {
     "scale_of": results.scale_of,
     # trigger events as names: a trigger with conditions is {event, where}
     "event_names": event_names,
+    "reason_label": lambda survey, reason: answer_reasons.label(
+        answer_reasons.labels(survey), reason
+    ),
     "can": lambda endpoint, method="POST": access.allowed(g.get("role"), endpoint, method),
 }.items():
     bp.add_app_template_global(_function, _name)
