@@ -142,6 +142,7 @@ def responses():
         active=len([k for k in query if k not in ("order", "q")]),
         clip_at=CLIP_AT,
         total=total,
+        count_up_to=inbox.COUNT_UP_TO,
         owners=team_emails(),
         reasons=reason_choices(listed, chosen["survey"], chosen["reason"]),
         views=triage.views(db.session(), g.account, g.site),
