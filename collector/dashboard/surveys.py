@@ -6,7 +6,7 @@ from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from collector import db, pagination
-from collector.dashboard import bp, forms, inbox
+from collector.dashboard import bp, forms, inbox, schedule_form
 from collector.domain import contrast, followup
 from collector.domain.eligibility import event_names
 from collector.errors import APIError
@@ -90,6 +90,7 @@ def _form(survey=None, values=None, errors=None, status=200):
         ),
         theme=contrast.widget_theme(g.site.theme),
         band_legends=_band_legends(survey),
+        schedule_values=schedule_form.for_page(survey, values),
         saved=request.args.get("saved") == "1",
     )
     return page, status
