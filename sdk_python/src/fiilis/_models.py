@@ -449,9 +449,13 @@ class Eligibility(Model):
 
 @dataclass(frozen=True)
 class UserRecord(Model):
-    """The user as last seen: traits and when."""
+    """The user as last seen: traits and when, and what people calls set (address, name,
+    locale)."""
 
     traits: dict[str, Any] = field(default_factory=dict)
+    email: str | None = None
+    name: str | None = None
+    locale: str | None = None
     created_at: datetime | None = None
     last_seen_at: datetime | None = None
 
