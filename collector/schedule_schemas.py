@@ -90,7 +90,6 @@ class ScheduleSchema(Schema):
 
     every_days = fields.Int(
         required=True,
-        strict=True,
         validate=validate.Range(7, 730, error="From 7 to 730 days (a week to two years)."),
         metadata={"description": "Each person is asked once per this many days."},
     )
@@ -104,7 +103,6 @@ class ScheduleSchema(Schema):
     )
     spread_days = fields.Int(
         required=True,
-        strict=True,
         validate=validate.Range(1, 730, error="From 1 day to every_days."),
         metadata={
             "description": "The first asks spread evenly over this many days (≤ every_days)."
@@ -112,7 +110,6 @@ class ScheduleSchema(Schema):
     )
     send_window = fields.Nested(SendWindowSchema, required=True)
     reminder_days = fields.Int(
-        strict=True,
         allow_none=True,
         load_default=None,
         validate=validate.Range(1, 21, error="From 1 to 21 days, or null for no reminder."),
@@ -121,7 +118,6 @@ class ScheduleSchema(Schema):
         },
     )
     widget_days = fields.Int(
-        strict=True,
         load_default=rules.DEFAULT_WIDGET_DAYS,
         validate=validate.Range(1, 30, error="From 1 to 30 days."),
         metadata={"description": "`widget_then_email`: days the ask waits in the app (default 7)."},
