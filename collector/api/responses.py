@@ -23,7 +23,7 @@ from collector.api.body import json_body, query
 from collector.models import utcnow
 from collector.openapi import doc
 from collector.schemas import list_of
-from collector.services import results
+from collector.services import export, results
 
 bp = Blueprint("responses", __name__)
 
@@ -213,7 +213,7 @@ def list_():
     tag="results",
 )
 def export_csv():
-    lines = results.csv_lines(db.session(), current_site(), query(response_filter))
+    lines = export.csv_lines(db.session(), current_site(), query(response_filter))
     name = f"fiilis-responses-{utcnow():%Y-%m-%d}.csv"
     return HTTPResponse(
         stream_with_context(lines),

@@ -16,7 +16,7 @@ from collector.dashboard import auth, bp, error_page, forms, inbox
 from collector.dashboard.surveys import site_surveys
 from collector.errors import APIError
 from collector.models import Response, Survey, utcnow
-from collector.services import accounts, answer_reasons, results, triage
+from collector.services import accounts, answer_reasons, export, results, triage
 
 PAGE_SIZE = 25
 #: Comments longer than this are cut at a word in the table; the response's page has them whole.
@@ -157,7 +157,7 @@ def responses_csv():
     phases = inbox.plan(
         site_surveys(include_archived=True), filters, band=chosen["band"] or None, order="newest"
     )
-    parts = [results.csv_lines(db.session(), g.site, filters) for filters in phases]
+    parts = [export.csv_lines(db.session(), g.site, filters) for filters in phases]
     name = f"fiilis-responses-{utcnow():%Y-%m-%d}.csv"
     return HTTPResponse(
         stream_with_context(_one_table(parts)),
