@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from collector import db, pagination
 from collector.dashboard import bp, forms, inbox
 from collector.domain import contrast, followup
+from collector.domain.eligibility import event_names
 from collector.errors import APIError
 from collector.schemas import SurveySchema
 from collector.services import surveys
@@ -42,7 +43,7 @@ def _values(survey) -> dict:
     values = {
         "kind": survey.kind,
         "name": survey.name,
-        "trigger_events": ", ".join(survey.trigger_events),
+        "trigger_events": ", ".join(event_names(survey.trigger_events)),
         "active": survey.active,
         "followup_bands": followup.parse(survey.followup_bands),
     }
@@ -167,6 +168,7 @@ def update_survey(survey_id: str):
     survey = surveys.get(db.session(), g.site, survey_id)
     data = forms.survey(request.form)
     data["kind"] = survey.kind  # the form shows the kind; it cannot change
+    data["trigger_events"] = forms.keep_conditions(data["trigger_events"], survey.trigger_events)
     try:
         changes = survey_schema.load(data, partial=True)
         surveys.update(db.session(), g.site, survey_id, changes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 from fiilis._core import Call
@@ -15,6 +16,10 @@ Kind = Literal["csat", "ces", "nps"]
 Band = Literal["low", "mid", "high"]
 Texts = str | Mapping[str, str]
 Rule = TargetingRule | Mapping[str, Any]
+#: A trigger event: a name (``"invoice.paid"``, ``"billing.*"``) or ``{"event", "where"}``.
+Trigger = str | Mapping[str, Any]
+#: A page rule: ``{"op": "equals" | "starts_with" | "contains" | "glob", "value": "/billing/*"}``.
+PageRule = Mapping[str, str]
 
 
 def _texts(value: Texts | None) -> dict[str, str] | None:
@@ -41,6 +46,9 @@ def _survey_body(fields: dict[str, Any]) -> dict[str, Any]:
         out["trigger_events"] = [events] if isinstance(events, str) else list(events)
     if out.get("targeting") is not None:
         out["targeting"] = [_rule(r) for r in out["targeting"]]
+    for name in ("trigger_events", "pages"):
+        if out.get(name) is not None:
+            out[name] = [e if isinstance(e, str) else dict(e) for e in out[name]]
     return out
 
 
@@ -96,7 +104,7 @@ class Surveys(SyncResource):
         question: Texts,
         name: str | NotGiven = NOT_GIVEN,
         followup: Texts | NotGiven | None = NOT_GIVEN,
-        trigger_events: Iterable[str] | NotGiven = NOT_GIVEN,
+        trigger_events: Iterable[Trigger] | NotGiven = NOT_GIVEN,
         delay_ms: int | NotGiven = NOT_GIVEN,
         sample_rate: float | NotGiven = NOT_GIVEN,
         targeting: Iterable[Rule] | NotGiven = NOT_GIVEN,
@@ -107,6 +115,9 @@ class Surveys(SyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
+        starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Survey:
         """Create a survey. ``question`` (and ``followup``) is ``{locale: text}`` with ``en``
@@ -114,7 +125,10 @@ class Surveys(SyncResource):
         (recontact 90 days, snooze 30 days, sample rate 1). ``scale`` is ``(min, max)``: CSAT
         1–5 (default) or 1–7, CES 1–7 (default) or 1–5, NPS 0–10. ``followup_bands`` names the
         score bands whose answers start as an open follow-up (``"low"``, ``"mid"``, ``"high"``;
-        default ``["low"]``, ``[]`` for none); the others start as ``"none"``."""
+        default ``["low"]``, ``[]`` for none); the others start as ``"none"``. A trigger event
+        may be ``{"event": "ticket.closed", "where": [{"prop": "channel", "op": "eq", "value":
+        "chat"}]}``; ``pages`` (any may match) limits the pages the widget asks on, and
+        ``starts_at``/``ends_at`` (aware datetimes) the time the survey runs."""
         fields = dict(
             name=name,
             followup=followup,
@@ -129,6 +143,9 @@ class Surveys(SyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            pages=pages,
+            starts_at=starts_at,
+            ends_at=ends_at,
         )
         return self._fetch(_create(kind, question, fields, idempotency_key), Survey)
 
@@ -149,7 +166,7 @@ class Surveys(SyncResource):
         name: str | NotGiven = NOT_GIVEN,
         question: Texts | NotGiven = NOT_GIVEN,
         followup: Texts | NotGiven | None = NOT_GIVEN,
-        trigger_events: Iterable[str] | NotGiven = NOT_GIVEN,
+        trigger_events: Iterable[Trigger] | NotGiven = NOT_GIVEN,
         delay_ms: int | NotGiven = NOT_GIVEN,
         sample_rate: float | NotGiven = NOT_GIVEN,
         targeting: Iterable[Rule] | NotGiven = NOT_GIVEN,
@@ -160,6 +177,9 @@ class Surveys(SyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
+        starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
     ) -> Survey:
         """Change the given fields of a survey (``None`` clears ``followup`` or ``max_responses``).
         A survey's ``kind`` cannot change: archive it and create a new one. A new
@@ -179,6 +199,9 @@ class Surveys(SyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            pages=pages,
+            starts_at=starts_at,
+            ends_at=ends_at,
         )
         return self._fetch(_update(survey_id, fields), Survey)
 
@@ -195,7 +218,7 @@ class AsyncSurveys(AsyncResource):
         question: Texts,
         name: str | NotGiven = NOT_GIVEN,
         followup: Texts | NotGiven | None = NOT_GIVEN,
-        trigger_events: Iterable[str] | NotGiven = NOT_GIVEN,
+        trigger_events: Iterable[Trigger] | NotGiven = NOT_GIVEN,
         delay_ms: int | NotGiven = NOT_GIVEN,
         sample_rate: float | NotGiven = NOT_GIVEN,
         targeting: Iterable[Rule] | NotGiven = NOT_GIVEN,
@@ -206,6 +229,9 @@ class AsyncSurveys(AsyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
+        starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Survey:
         """Create a survey (see ``Fiilis.surveys.create``)."""
@@ -223,6 +249,9 @@ class AsyncSurveys(AsyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            pages=pages,
+            starts_at=starts_at,
+            ends_at=ends_at,
         )
         return await self._fetch(_create(kind, question, fields, idempotency_key), Survey)
 
@@ -243,7 +272,7 @@ class AsyncSurveys(AsyncResource):
         name: str | NotGiven = NOT_GIVEN,
         question: Texts | NotGiven = NOT_GIVEN,
         followup: Texts | NotGiven | None = NOT_GIVEN,
-        trigger_events: Iterable[str] | NotGiven = NOT_GIVEN,
+        trigger_events: Iterable[Trigger] | NotGiven = NOT_GIVEN,
         delay_ms: int | NotGiven = NOT_GIVEN,
         sample_rate: float | NotGiven = NOT_GIVEN,
         targeting: Iterable[Rule] | NotGiven = NOT_GIVEN,
@@ -254,6 +283,9 @@ class AsyncSurveys(AsyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
+        starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
     ) -> Survey:
         """Change the given fields of a survey (see ``Fiilis.surveys.update``)."""
         fields = dict(
@@ -271,6 +303,9 @@ class AsyncSurveys(AsyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            pages=pages,
+            starts_at=starts_at,
+            ends_at=ends_at,
         )
         return await self._fetch(_update(survey_id, fields), Survey)
 
