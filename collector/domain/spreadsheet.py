@@ -38,10 +38,14 @@ FORMULA_PATTERN = (
     f"{_one_of(FORMULA_START - set(_LEADING_SPACE))})"
 )
 _FORMULA = re.compile(FORMULA_PATTERN)
+#: Either of the two cases that change a text: one search finds that most cells need nothing.
+_RISKY = re.compile(f"{FORMULA_PATTERN}|[\x00\ud800-\udfff]")
 
 
 def neutralise(text: str) -> str:
     """``text`` as a cell that is never run as a formula, and always encodable as UTF-8."""
+    if _RISKY.search(text) is None:
+        return text
     text = printable(text)
     return "'" + text if _FORMULA.match(text) else text
 

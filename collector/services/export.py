@@ -68,7 +68,7 @@ def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
     stmt = (
         select(
             base.c.id,
-            base.c.created_at,
+            cast(base.c.created_at, Text),
             base.c.survey_id,
             base.c.prompt_id,
             Survey.kind,
@@ -230,8 +230,13 @@ def _json_text(value) -> str:
     return value
 
 
-def _instant(value) -> str:
-    return value.isoformat()
+def _instant(stored: str) -> str:
+    """SQLite's stored UTC text (``2025-03-01 12:00:00.000000``, SQLAlchemy's form) as Python's
+    ``isoformat`` of the instant (``2025-03-01T12:00:00+00:00``), without parsing a datetime."""
+    fraction = stored[19:]
+    if fraction.strip(".0") == "":
+        fraction = ""
+    return f"{stored[:10]}T{stored[11:19]}{fraction}+00:00"
 
 
 #: One converter per selected column, in order (the scale's two columns are handled apart).
@@ -295,7 +300,7 @@ def _csv_text(db: Session, batches: Iterable) -> Iterator[str]:
                 scale = scales[(kind, scale_min, scale_max)] = f"{of.min}-{of.max}"
             writer.writerow(
                 [
-                    *(convert(value) for convert, value in zip(_CELLS, cells, strict=True)),
+                    *[convert(value) for convert, value in zip(_CELLS, cells)],
                     _text(",".join(tags[row[0]])),
                     scale,
                     _text(",".join(reasons[row[0]])),

@@ -223,3 +223,19 @@ def test_any_comment_is_exported_as_the_one_formula_rule_says(client, site, rows
     rows.response(rows.survey("nps"), 3, at=T0, comment=text, user_id=user)
     [row] = table(export(client, site, user_id=user))
     assert row["comment"] == spreadsheet.neutralise(text)
+
+
+def test_a_client_that_takes_gzip_gets_the_same_file_compressed(client, site, rows):
+    import gzip
+
+    survey = rows.survey("nps")
+    for n in range(30):
+        rows.response(survey, n % 11, at=T0 + timedelta(seconds=n), comment=f"Kommentti {n}")
+    plain = export(client, site)
+    assert "Content-Encoding" not in plain.headers
+    packed = client.get("/v1/responses.csv", headers={**site.auth, "Accept-Encoding": "gzip"})
+    assert packed.status_code == 200
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert len(packed.get_data()) < len(plain.get_data()) / 2
