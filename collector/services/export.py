@@ -300,7 +300,7 @@ def _csv_text(db: Session, batches: Iterable) -> Iterator[str]:
                 scale = scales[(kind, scale_min, scale_max)] = f"{of.min}-{of.max}"
             writer.writerow(
                 [
-                    *[convert(value) for convert, value in zip(_CELLS, cells)],
+                    *[convert(value) for convert, value in zip(_CELLS, cells, strict=True)],
                     _text(",".join(tags[row[0]])),
                     scale,
                     _text(",".join(reasons[row[0]])),
