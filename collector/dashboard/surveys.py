@@ -6,7 +6,7 @@ from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from collector import db, pagination
-from collector.dashboard import bp, forms, inbox
+from collector.dashboard import bp, forms, inbox, survey_rules
 from collector.domain import contrast, followup
 from collector.domain.eligibility import event_names
 from collector.errors import APIError
@@ -43,13 +43,14 @@ def _values(survey) -> dict:
     values = {
         "kind": survey.kind,
         "name": survey.name,
-        "trigger_events": ", ".join(event_names(survey.trigger_events)),
+        "trigger_events": ", ".join(dict.fromkeys(event_names(survey.trigger_events))),
         "active": survey.active,
         "followup_bands": followup.parse(survey.followup_bands),
     }
     for prefix in ("question", "followup"):
         for locale, text in (getattr(survey, prefix) or {}).items():
             values[f"{prefix}_{locale}"] = text
+    values.update(survey_rules.values(survey))
     for field in (
         "sample_rate",
         "delay_ms",
@@ -90,6 +91,8 @@ def _form(survey=None, values=None, errors=None, status=200):
         ),
         theme=contrast.widget_theme(g.site.theme),
         band_legends=_band_legends(survey),
+        rules=survey_rules,
+        conditions_kept=bool(survey and survey_rules.ors_of_one_event(survey)),
         saved=request.args.get("saved") == "1",
     )
     return page, status
@@ -104,10 +107,11 @@ LANGUAGE_NAMES = {
 
 def _extra_languages(survey, values) -> list[tuple[str, str]]:
     """Locales the survey has beyond the built-in three: shown as fields, so a save keeps them."""
+    # followup_bands is a field of its own, not the follow-up in a language "bands"
     posted = {
         name.split("_", 1)[1]: True
         for name in (values or {})
-        if name.startswith(("question_", "followup_"))
+        if name.startswith(("question_", "followup_")) and name != "followup_bands"
     }
     codes = forms.extra_locales(
         survey.question if survey else None, survey.followup if survey else None, posted
@@ -140,7 +144,35 @@ def _posted() -> dict:
     values = request.form.to_dict()
     values["active"] = request.form.get("active") == "on"
     values["followup_bands"] = request.form.getlist("followup_bands")
+    values.update(survey_rules.posted(request.form))
     return values
+
+
+def _with_rules(data: dict, survey=None) -> tuple[dict, dict]:
+    """The form's body with its rules; conditions the editor cannot show are kept as stored."""
+    rules, where = survey_rules.from_form(request.form, data["trigger_events"])
+    if survey is not None and (
+        "trigger_events" not in rules or survey_rules.ors_of_one_event(survey)
+    ):
+        rules["trigger_events"] = forms.keep_conditions(
+            data["trigger_events"], survey.trigger_events
+        )
+    return {**data, **rules}, where
+
+
+class _Refused(Exception):
+    def __init__(self, errors: dict):
+        self.errors = errors
+
+
+def _load(data: dict, where: dict, **options) -> dict:
+    try:
+        loaded = survey_schema.load(data, **options)
+    except ValidationError as e:
+        raise _Refused(survey_rules.place(forms.errors(e.normalized_messages()), where)) from None
+    if where["unknown"]:
+        raise _Refused(dict(where["unknown"]))
+    return loaded
 
 
 @bp.get("/surveys/new")
@@ -151,9 +183,9 @@ def new_survey():
 @bp.post("/surveys/new")
 def create_survey():
     try:
-        fields = survey_schema.load(forms.survey(request.form))
-    except ValidationError as e:
-        return _form(None, _posted(), forms.errors(e.normalized_messages()), 422)
+        fields = _load(*_with_rules(forms.survey(request.form)))
+    except _Refused as e:
+        return _form(None, _posted(), e.errors, 422)
     survey = surveys.create(db.session(), g.site, fields)
     return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, saved=1))
 
@@ -168,14 +200,11 @@ def update_survey(survey_id: str):
     survey = surveys.get(db.session(), g.site, survey_id)
     data = forms.survey(request.form)
     data["kind"] = survey.kind  # the form shows the kind; it cannot change
-    data["trigger_events"] = forms.keep_conditions(data["trigger_events"], survey.trigger_events)
     try:
-        changes = survey_schema.load(data, partial=True)
+        changes = _load(*_with_rules(data, survey), partial=True)
         surveys.update(db.session(), g.site, survey_id, changes)
-    except ValidationError as e:
-        return _form(
-            survey, {**_posted(), "kind": survey.kind}, forms.errors(e.normalized_messages()), 422
-        )
+    except _Refused as e:
+        return _form(survey, {**_posted(), "kind": survey.kind}, e.errors, 422)
     except APIError as e:
         return _form(
             survey, {**_posted(), "kind": survey.kind}, {e.param or "form": e.message}, 422

@@ -192,7 +192,7 @@ def deliver(
         "locale": locale,
         "theme": contrast.widget_theme(site.theme),
         # The widget checks them again when the delay ends: a single-page app may have moved on.
-        **({"pages": survey.pages} if survey.pages else {}),
+        **({"pages": [p.as_glob() for p in _page_rules(survey.pages)]} if survey.pages else {}),
     }
 
 
