@@ -11,6 +11,7 @@ from collector.domain import followup, origins, pages, people
 from collector.domain.eligibility import WHERE_OPS
 from collector.domain.scales import ALLOWED, Scale
 from collector.domain.scoring import SCALES
+from collector.schedule_schemas import ScheduleField
 
 LOCALES = ("en", "fi", "sv")
 EVENT_NAME = re.compile(r"^[a-z0-9_.:-]{1,64}$")
@@ -485,6 +486,8 @@ class SurveySchema(Schema):
         "Fixed once the survey has answers.",
         sorted(set().union(*ALLOWED.values())),
     )
+    # A recurring relationship survey (DESIGN §13; collector/schedule_schemas.py).
+    schedule = ScheduleField()
     archived_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)

@@ -10,6 +10,7 @@ import re
 
 from werkzeug.datastructures import MultiDict
 
+from collector.dashboard import schedule_form
 from collector.schemas import LOCALES
 
 _SEPARATORS = re.compile(r"[,\n]+")
@@ -82,6 +83,7 @@ def survey(form: MultiDict) -> dict:
     for field in ("sample_rate", "delay_ms", "recontact_days", "dismiss_snooze_days", "priority"):
         number(form, field, data)
     number(form, "max_responses", data, blank=None)
+    data["schedule"] = schedule_form.parse(form)
     return data
 
 

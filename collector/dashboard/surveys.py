@@ -6,7 +6,7 @@ from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from collector import db, pagination
-from collector.dashboard import bp, forms, inbox, survey_rules
+from collector.dashboard import bp, forms, inbox, schedule_form, survey_rules
 from collector.domain import contrast, followup
 from collector.domain.eligibility import event_names
 from collector.errors import APIError
@@ -91,6 +91,7 @@ def _form(survey=None, values=None, errors=None, status=200):
         ),
         theme=contrast.widget_theme(g.site.theme),
         band_legends=_band_legends(survey),
+        schedule_values=schedule_form.for_page(survey, values),
         rules=survey_rules,
         conditions_kept=bool(survey and survey_rules.ors_of_one_event(survey)),
         saved=request.args.get("saved") == "1",
