@@ -61,6 +61,31 @@ def test_a_billing_survey_shows_on_an_invoice_page_and_not_on_settings(page, col
     expect(card(page)).to_be_visible()
 
 
+def test_a_route_change_away_from_billing_during_the_delay_shows_no_card_and_counts_nothing(
+    page, collector, host, site
+):
+    survey = make_survey(
+        site, "csat", delay_ms=1500, pages=[{"op": "starts_with", "value": "/billing/"}]
+    )
+    open_at(page, collector, host, site, f"/billing/invoices/{site.public_key}")
+
+    prompt = tracked(page, "#pay")["prompt"]
+    page.click("#to-settings")  # before the delay ends
+    assert page.evaluate("location.pathname") == "/settings"
+    page.wait_for_timeout(2500)
+    expect(card(page)).to_have_count(0)
+    assert site.api.get(f"/v1/prompts/{prompt['id']}").json()["status"] == "pending"
+    assert metrics(site, survey)["shown"] == 0
+
+    # the prompt waits for a billing page: the next event there brings it back, and it counts
+    page.click("#to-plans")
+    shown_call = f"/v1/widget/prompts/{prompt['id']}/shown"
+    with page.expect_response(lambda r: r.url.endswith(shown_call)):
+        assert tracked(page, "#pay")["prompt"]["id"] == prompt["id"]
+    expect(card(page)).to_be_visible()
+    assert metrics(site, survey)["shown"] == 1
+
+
 def test_a_ticket_closed_by_email_gets_no_card_and_one_closed_in_chat_does(
     page, collector, host, site
 ):

@@ -30,3 +30,18 @@ export function uuid() {
 export function warn(...args) {
   console.warn('[fiilis]', ...args);
 }
+
+/**
+ * Whether this page matches one of a prompt's page rules, sent as globs (collector/domain/pages.py;
+ * the same cases are in tests/unit/page_rules.json): the path, + query if the glob holds `?`,
+ * + fragment if `#`. Each piece between stars is found leftmost, which never backtracks.
+ */
+export const onPage = (pages, l = location) =>
+  !pages ||
+  pages.some((v) => {
+    const t = l.pathname + (v.includes('?') ? l.search : '') + (v.includes('#') ? l.hash : '');
+    const [a, ...r] = v.split('*');
+    const z = r.pop();
+    let i = a.length;
+    return z == null ? t == v : t.startsWith(a) && r.every((s) => (i = t.indexOf(s, i) + s.length) >= s.length) && t.length - z.length >= i && t.endsWith(z);
+  });

@@ -1,6 +1,6 @@
 // The loader: one script tag, an optional queue stub, then `fiilis(...)` calls and `fiilis.*` methods.
 // Nothing here may throw into the host page: calls resolve to values and problems become warnings.
-import { store, uuid, warn } from './browser.js';
+import { onPage, store, uuid, warn } from './browser.js';
 import { mountCard } from './card.js';
 import { findScript, readConfig } from './config.js';
 import { createOutbox, request, warnRefused } from './net.js';
@@ -62,7 +62,10 @@ function start() {
       taken = true;
       setTimeout(() => {
         try {
-          leaving || open(prompt);
+          // A single-page app may have moved to a page the survey does not ask on: no card, and
+          // the prompt stays pending for a page it does; this page view may still take another.
+          if (!onPage(prompt.pages)) taken = 0;
+          else leaving || open(prompt);
         } catch (e) {
           warn(e);
         }
