@@ -137,6 +137,11 @@ class ResponseSchema(Schema):
     followup_note = fields.Str(allow_none=True, required=True)
     followup_history = fields.List(fields.Nested(FollowupChangeSchema), attribute="history")
     tags = fields.List(fields.Str(), required=True)
+    reasons = fields.List(
+        fields.Str(),
+        required=True,
+        metadata={"description": "The ids of the survey's reason choices picked with the answer."},
+    )
     source = fields.Str(
         allow_none=True,
         required=True,

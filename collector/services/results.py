@@ -50,7 +50,7 @@ from collector.models import (
     UTCDateTime,
     utcnow,
 )
-from collector.services import search, tagging
+from collector.services import reasoning, search, tagging
 
 FOLLOWUP_STATUSES = followup.STATUSES
 INTERVALS = ("day", "week", "month")
@@ -72,6 +72,7 @@ class ResponseView:
     history: list[FollowupChange] | None = None
     tags: list[str] = field(default_factory=list)
     scale: Scale | None = None  # the survey's scale
+    reasons: list[str] = field(default_factory=list)  # ids of the survey's reason choices
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.response, name)
@@ -147,8 +148,15 @@ def list_page(db: Session, site: Site, filters: dict, *, limit: int, cursor: str
     )
     scales = scales_of(db, {r.survey_id for r in items})
     tags = tagging.tags_of(db, [r.id for r in items])
+    reasons = reasoning.reasons_of(db, [r.id for r in items])
     views = [
-        ResponseView(r, scales[r.survey_id].kind, tags=tags[r.id], scale=scales[r.survey_id])
+        ResponseView(
+            r,
+            scales[r.survey_id].kind,
+            tags=tags[r.id],
+            scale=scales[r.survey_id],
+            reasons=reasons[r.id],
+        )
         for r in items
     ]
     return views, more
@@ -186,7 +194,8 @@ def get(db: Session, site: Site, response_id: str) -> ResponseView:
     history = histories(db, [response.id])[response.id]
     scale = scales_of(db, {response.survey_id})[response.survey_id]
     tags = tagging.tags_of(db, [response.id])[response.id]
-    return ResponseView(response, scale.kind, history, tags, scale)
+    reasons = reasoning.reasons_of(db, [response.id])[response.id]
+    return ResponseView(response, scale.kind, history, tags, scale, reasons)
 
 
 def update_followup(

@@ -12,6 +12,7 @@ from tests.factories import Rows
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 RESPONSE_FIELDS = {
+    "reasons",
     "id",
     "survey",
     "prompt",

@@ -36,6 +36,8 @@ def _survey_body(fields: dict[str, Any]) -> dict[str, Any]:
         out["question"] = _texts(out["question"])
     if "followup" in out:
         out["followup"] = _texts(out["followup"])
+    if out.get("followup_by_band") is not None:
+        out["followup_by_band"] = {b: _texts(t) for b, t in out["followup_by_band"].items()}
     if out.get("trigger_events") is not None:
         events = out["trigger_events"]
         out["trigger_events"] = [events] if isinstance(events, str) else list(events)
@@ -107,6 +109,9 @@ class Surveys(SyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
+        reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Survey:
         """Create a survey. ``question`` (and ``followup``) is ``{locale: text}`` with ``en``
@@ -114,7 +119,10 @@ class Surveys(SyncResource):
         (recontact 90 days, snooze 30 days, sample rate 1). ``scale`` is ``(min, max)``: CSAT
         1–5 (default) or 1–7, CES 1–7 (default) or 1–5, NPS 0–10. ``followup_bands`` names the
         score bands whose answers start as an open follow-up (``"low"``, ``"mid"``, ``"high"``;
-        default ``["low"]``, ``[]`` for none); the others start as ``"none"``."""
+        default ``["low"]``, ``[]`` for none); the others start as ``"none"``.
+        ``followup_by_band`` is the follow-up per band (``{"low": "What went wrong?"}``), ``reasons``
+        ``{"choices": [{"id", "label"}], "multiple", "bands"}`` and ``texts`` the built-in strings
+        per locale (DESIGN §13)."""
         fields = dict(
             name=name,
             followup=followup,
@@ -129,6 +137,9 @@ class Surveys(SyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            followup_by_band=followup_by_band,
+            reasons=reasons,
+            texts=texts,
         )
         return self._fetch(_create(kind, question, fields, idempotency_key), Survey)
 
@@ -160,6 +171,9 @@ class Surveys(SyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
+        reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
     ) -> Survey:
         """Change the given fields of a survey (``None`` clears ``followup`` or ``max_responses``).
         A survey's ``kind`` cannot change: archive it and create a new one. A new
@@ -179,6 +193,9 @@ class Surveys(SyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            followup_by_band=followup_by_band,
+            reasons=reasons,
+            texts=texts,
         )
         return self._fetch(_update(survey_id, fields), Survey)
 
@@ -206,6 +223,9 @@ class AsyncSurveys(AsyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
+        reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Survey:
         """Create a survey (see ``Fiilis.surveys.create``)."""
@@ -223,6 +243,9 @@ class AsyncSurveys(AsyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            followup_by_band=followup_by_band,
+            reasons=reasons,
+            texts=texts,
         )
         return await self._fetch(_create(kind, question, fields, idempotency_key), Survey)
 
@@ -254,6 +277,9 @@ class AsyncSurveys(AsyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
+        reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
     ) -> Survey:
         """Change the given fields of a survey (see ``Fiilis.surveys.update``)."""
         fields = dict(
@@ -271,6 +297,9 @@ class AsyncSurveys(AsyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            followup_by_band=followup_by_band,
+            reasons=reasons,
+            texts=texts,
         )
         return await self._fetch(_update(survey_id, fields), Survey)
 
