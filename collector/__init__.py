@@ -15,7 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     """The application factory: configuration from ``FIILIS_*`` env vars, then ``config``."""
     from collector import cli, dashboard, db, errors, jobs, limits
     from collector import config as settings
-    from collector.api import answer, body, bundle, health, v1, widget
+    from collector.api import answer, body, bundle, health, unsubscribe, v1, widget
     from collector.domain import storable
     from collector.services import settings_cache
 
@@ -42,7 +42,10 @@ def create_app(config: dict | None = None) -> Flask:
     dashboard.init_app(app)
     app.register_blueprint(widget.bp)
     app.register_blueprint(answer.bp)
-    limits.limit_blueprints(app, browser=[widget.bp, answer.bp], management=v1.management)
+    app.register_blueprint(unsubscribe.bp)
+    limits.limit_blueprints(
+        app, browser=[widget.bp, answer.bp, unsubscribe.bp], management=v1.management
+    )
     if app.config["TRUSTED_PROXIES"]:
         # The client IP (rate limits) and scheme from X-Forwarded-* only through our own proxies.
         hops = int(app.config["TRUSTED_PROXIES"])

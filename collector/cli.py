@@ -173,6 +173,7 @@ def init_app(app) -> None:
     from collector.dashboard.cli import user_group
     from collector.demo import demo
     from collector.import_cli import import_group
+    from collector.people_cli import people_group
     from collector.purge import purge
 
     for group in (
@@ -184,6 +185,7 @@ def init_app(app) -> None:
         user_group,
         purge,
         import_group,
+        people_group,
         worker,
     ):
         app.cli.add_command(group)

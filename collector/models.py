@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -136,6 +137,10 @@ class User(Base):
     traits: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The person's address (DESIGN §12), lower case; imports match people by it.
     email: Mapped[str | None] = mapped_column(String(254))
+    # What survey e-mail calls the person and in which language (DESIGN §12); set through
+    # /v1/people or an import, never by the widget.
+    name: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -167,6 +172,13 @@ class Prompt(Base):
     shown_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     dismissed_at: Mapped[datetime | None]
+    #: the last one-click of a mail scanner's burst on this link (answers.link_score): clicks
+    #: within ``SCANNER_WINDOW`` of it record nothing
+    scanned_at: Mapped[datetime | None]
+
+
+#: An answer with a comment, as the inbox's partial index and its queries both say it.
+HAS_COMMENT = "comment IS NOT NULL AND comment <> ''"
 
 
 class Response(Base):
@@ -182,6 +194,16 @@ class Response(Base):
         # An imported answer is stored once per (site, source, external id): re-running an
         # import adds nothing. Widget and link answers have no source (NULLs never collide).
         Index(None, "site_id", "source", "external_id", unique=True),
+        # The dashboard's inbox: the newest answers with a comment, per survey (collector/dashboard
+        # /inbox.py); only answers with a comment are in it, a third or so of them.
+        Index(
+            "ix_responses_commented",
+            "survey_id",
+            "created_at",
+            "id",
+            postgresql_where=text(HAS_COMMENT),
+            sqlite_where=text(HAS_COMMENT),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the browser's response_id
@@ -416,6 +438,58 @@ class SavedView(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Suppression(Base):
+    """An address of a site that survey e-mail never goes to again (DESIGN §12): the person
+    unsubscribed, the address bounced, its owner complained, or the team added it by hand.
+
+    One row per (site, address), the address in lower case; it outlives the person's erasure,
+    since it is what keeps the address from being mailed again."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (
+        UniqueConstraint("site_id", "email"),
+        Index(None, "site_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # sup_…
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    reason: Mapped[str] = mapped_column(String(12))  # unsubscribed | bounced | complained | manual
+    #: what the provider or the mail server said, or the team's note
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyMail(Base):
+    """One survey e-mail of a link prompt (DESIGN §12): to whom, how it went, and its tries.
+
+    ``kind`` is ``ask`` (the first message) or ``reminder``; one of each per prompt, which is what
+    makes a second send of the same message impossible. ``status``: ``sending`` (a worker holds it
+    until ``leased_until``), ``retry`` (the server put it off), ``sent``, ``bounced`` (refused
+    for good: the address is suppressed), ``suppressed`` or ``no_address`` (nothing sent),
+    ``failed`` (temporary failures until the retries ran out)."""
+
+    __tablename__ = "survey_mails"
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "kind"),
+        Index(None, "site_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prompt_id: Mapped[str] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8), default="ask")
+    email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(12), default="sending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    leased_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
 # -- outbox (DESIGN §10) -------------------------------------------------------------------------
 
 
@@ -436,7 +510,9 @@ class OutboxEvent(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # evt_…
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(40))
-    subject_id: Mapped[str] = mapped_column(String(64))  # the response the event is about
+    subject_id: Mapped[str] = mapped_column(
+        String(64)
+    )  # the response (or suppression) the event is about
     data: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: when delivery was last put on the queue (the commit itself counts as the first time)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from collector import db as database
 from collector import jobs
 from collector.domain import keys
-from collector.models import OutboxEvent, Site, utcnow
+from collector.models import OutboxEvent, Site, Suppression, utcnow
 from collector.prepared import Prepared
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def consumer(func: Consumer) -> Consumer:
 def record(
     db: Session, type_: str, site_id: str, subject_id: str, *, now: datetime | None = None
 ) -> str:
-    """Write an event about ``subject_id`` (a response) in ``db``'s transaction; its id."""
+    """Write an event about ``subject_id`` (a response, or a suppression) in ``db``'s transaction; its id."""
     event_id = keys.new_id("evt")
     at = now or utcnow()
     _INSERT.run(
@@ -130,11 +130,18 @@ def envelope(event: OutboxEvent) -> dict:
 
 
 def render(db: Session, event: OutboxEvent) -> dict | None:
-    """The API's own object for the event's subject; ``None`` when it is gone (erased)."""
+    """The API's own object for the event's subject (a response, or for ``person.unsubscribed``
+    the suppression); ``None`` when it is gone (erased, or the suppression removed)."""
     from collector.api.responses import response_schema  # the API's schema is the contract
     from collector.errors import APIError
     from collector.services import results
 
+    if event.type == "person.unsubscribed":
+        from collector.api.suppressions import suppression_schema
+
+        row = db.get(Suppression, event.subject_id)
+        ours = row is not None and row.site_id == event.site_id
+        return suppression_schema.dump(row) if ours else None
     site = db.get(Site, event.site_id)
     if site is None:
         return None

@@ -44,6 +44,11 @@ def page(db: Session, stmt: Select, model, *, limit: int, cursor: str | None) ->
     """One page of ``stmt`` (selecting ``model``) and whether more follow."""
     if cursor:
         created, id = decode(cursor)
+        if model.id.type.python_type is int:  # a table numbered by the database
+            try:
+                id = int(id)
+            except ValueError:
+                raise ValidationError("Not a cursor from this API.", field_name="cursor") from None
         # One row-value comparison: both databases read it as a range of the (…, created_at, id)
         # index, so a deep page costs what the first one does (an OR of two terms is a scan).
         bound = tuple_(

@@ -6,7 +6,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from collector.domain import followup, origins, texts
+from collector.domain import followup, origins, people, texts
 from collector.domain.scales import ALLOWED, Scale
 from collector.domain.scoring import SCALES
 
@@ -38,6 +38,24 @@ _ADDRESS = (
 #: E-mail addresses as the OpenAPI document states them: 1–20, separated by ", " (the server also
 #: takes commas, semicolons and white space in any mix, and any address ``email-validator`` takes).
 EMAIL_LIST = rf"^{_ADDRESS}(?:, {_ADDRESS}){{0,19}}$"
+#: One e-mail address as the OpenAPI document states it (the server takes any that
+#: ``email-validator`` takes).
+EMAIL_ADDRESS = rf"^{_ADDRESS}$"
+
+
+class EmailAddress(fields.Str):
+    """An e-mail address, checked by ``email-validator`` (no DNS look-up), stored in lower case."""
+
+    def __init__(self, description="An e-mail address; stored normalised, in lower case.", **kw):
+        metadata = {"pattern": EMAIL_ADDRESS, "description": description}
+        super().__init__(validate=validate.Length(3, 254), metadata=metadata, **kw)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return people.address(text)
+        except people.InvalidAddress as e:
+            raise ValidationError(str(e)) from None
 
 
 class Unique(validate.Validator):

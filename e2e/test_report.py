@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.test_dashboard import axe_violations, log_in
-from e2e.test_review import seed
+from e2e.test_review import TO_TOP, seed
 from e2e.test_team import VIEWS, member
 from tests.factories import Rows
 
@@ -91,5 +91,24 @@ def test_the_report_looks_right_and_passes_axe(
         shoot(page, f"dashboard-report-{view}-{scheme}")
         page.locator(f"#r-{survey}-tags").scroll_into_view_if_needed()
         shoot(page, f"dashboard-report-groups-{view}-{scheme}")
+        by_reason = page.locator(f'[data-groups="r-{survey}-reasons"] tbody tr th')
+        expect(by_reason.first).to_have_text("Price")  # the most answers first
+        page.locator(f"#r-{survey}-reasons").evaluate(TO_TOP)
+        shoot(page, f"dashboard-report-reasons-{view}-{scheme}")
+        page.locator(f"#r-{survey}-reasons-moved").evaluate(TO_TOP)
+        shoot(page, f"dashboard-report-reasons-moved-{view}-{scheme}")
+        # The Responses list filtered by a reason, chosen by its label.
+        page.goto(f"{collector.url}/dashboard/responses?survey={survey}&has_comment=any")
+        filters = page.locator("details.filters-box")
+        if filters.get_attribute("open") is None:  # closed on a phone
+            filters.locator("summary").click()
+        page.get_by_label("Reason", exact=True).select_option(label="Slow pages")
+        page.get_by_role("button", name="Apply").click()
+        expect(page.locator("#result-count")).to_have_text(
+            "60 responses match"
+        )  # 30 before, 30 now
+        expect(page.locator(".reason-line").first).to_have_text("Reasons: Slow pages")
+        assert axe_violations(page) == [], "responses by reason"
+        shoot(page, f"dashboard-responses-reason-{view}-{scheme}")
     finally:
         context.close()

@@ -10,18 +10,29 @@ import pytest
 from playwright.sync_api import expect
 
 from collector import db
-from collector.models import ResponseTag
+from collector.models import ResponseReason, ResponseTag
 from e2e.test_dashboard import axe_violations, log_in
 from e2e.test_team import VIEWS, member
 from tests.factories import Rows
 
 BEFORE = {1: 10, 2: 20, 3: 35, 4: 70, 5: 65}
 AFTER = {1: 4, 2: 6, 3: 16, 4: 54, 5: 120}
+#: Scrolls an element to the top of the window, below the phone's sticky bar, for a screenshot.
+TO_TOP = "e => { e.scrollIntoView({block: 'start'}); window.scrollBy(0, -72); }"
+REASONS = {
+    "choices": [
+        {"id": "invoice_pdf", "label": {"en": "Invoice PDF", "fi": "Laskun PDF"}},
+        {"id": "price", "label": {"en": "Price"}},
+        {"id": "speed", "label": {"en": "Slow pages"}},
+        {"id": "support", "label": {"en": "Support"}},
+    ],
+    "multiple": True,
+}
 
 
 def seed(collector, site):
     rows = Rows(collector.app, site)
-    survey = rows.survey("csat", name="Paying an invoice")
+    survey = rows.survey("csat", name="Paying an invoice", reasons=REASONS)
     nps = rows.survey("nps", name="Recommend Acme")
     now = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     made = []
@@ -37,11 +48,23 @@ def seed(collector, site):
     # "pdf" on 40 answers before, 8 now; "billing" on 20 both times.
     tagged = [(r, "pdf") for r in made[:40] + made[200:208]]
     tagged += [(r, "billing") for r in made[100:120] + made[300:320]]
+    # Reasons (answers are listed lowest score first): "invoice_pdf" on 30 low answers before and
+    # 10 now, "price" on 20 and 40, "speed" on 30 both times, "support" on 10 and 2; one answer
+    # gave "mobile", a choice since removed.
+    given = [(r, "invoice_pdf") for r in made[:30] + made[200:210]]
+    given += [(r, "price") for r in made[40:60] + made[220:260]]
+    given += [(r, "speed") for r in made[100:130] + made[300:330]]
+    given += [(r, "support") for r in made[150:160] + made[350:352]]
+    given += [(made[399], "mobile")]
     with collector.app.app_context():
         session = db.session()
         session.add_all(
             ResponseTag(response_id=r, tag=t, site_id=site.site_id, survey_id=survey)
             for r, t in tagged
+        )
+        session.add_all(
+            ResponseReason(response_id=r, reason=x, site_id=site.site_id, survey_id=survey)
+            for r, x in given
         )
         session.commit()
     rows.response(survey, 1, at=now - timedelta(days=2), comment="The PDF never arrives.")
@@ -134,6 +157,10 @@ def test_the_review_and_actions_pages_look_right_and_pass_axe(
         expect(page.get_by_role("heading", name="Review", level=1)).to_be_visible()
         assert axe_violations(page) == [], "review"
         shoot(page, f"dashboard-review-{view}-{scheme}")
+        moved = page.locator(f"#rv-{survey}-reasons")
+        expect(moved).to_have_text("Reasons that moved share of the answers with a reason")
+        moved.evaluate(TO_TOP)
+        shoot(page, f"dashboard-review-reasons-{view}-{scheme}")
         page.locator("#record").scroll_into_view_if_needed()
         shoot(page, f"dashboard-review-form-{view}-{scheme}")
         page.goto(f"{collector.url}/dashboard/actions")

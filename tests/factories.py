@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from collector.models import Prompt, Response, Survey, User
+from collector.models import Prompt, Response, ResponseReason, Survey, User
 
 _serial = itertools.count(1)
 
@@ -137,6 +137,21 @@ class Rows:
             **fields,
         )
         return prompt, response
+
+    def reasons(self, response_id: str, *reasons: str) -> None:
+        """The reason choices (ids) an answer gave, stored as the answer stores them."""
+        with self.sessionmaker() as db:
+            response = db.get(Response, response_id)
+            db.add_all(
+                ResponseReason(
+                    response_id=response_id,
+                    reason=reason,
+                    site_id=response.site_id,
+                    survey_id=response.survey_id,
+                )
+                for reason in reasons
+            )
+            db.commit()
 
     def responses(self, survey_id: str, answers: list[dict]) -> list[str]:
         """Many answers in one transaction; each dict holds ``score`` and the keywords of

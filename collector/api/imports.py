@@ -57,13 +57,16 @@ import_item = importing.ImportItemSchema()
 import_report = ImportReportSchema()
 
 
-def _at_most(items: Iterable[tuple[int, Any]], limit: int) -> Iterator[tuple[int, Any]]:
+def at_most(
+    items: Iterable[tuple[int, Any]], limit: int, what: str = "items"
+) -> Iterator[tuple[int, Any]]:
+    """The first ``limit`` items, then one error saying the rest were not read."""
     for count, (line, item) in enumerate(items, 1):
         if count > limit:
             yield (
                 line,
                 importing.ItemError(
-                    None, f"At most {limit} items per call: this one and the rest were not read."
+                    None, f"At most {limit} {what} per call: this one and the rest were not read."
                 ),
             )
             return
@@ -88,7 +91,7 @@ def import_():
     request.max_content_length = MAX_IMPORT_BYTES
     source = query(import_query)["source"]
     # Every item is checked there, NUL bytes and lone surrogates too (as for the CLI's files).
-    items = _at_most(json_items(request.stream), importing.MAX_ITEMS_PER_CALL)
+    items = at_most(json_items(request.stream), importing.MAX_ITEMS_PER_CALL)
     report = importing.import_items(
         db.session(), current_site(), items, source=source, now=utcnow()
     )

@@ -17,7 +17,7 @@ from collector.services import results
 
 bp = Blueprint("metrics", __name__)
 
-GROUP_BY = re.compile(r'^(event|tag|trait:[^"\\\x00-\x1f]{1,64})$')
+GROUP_BY = re.compile(r'^(event|tag|reason|trait:[^"\\\x00-\x1f]{1,64})$')
 
 
 class TimeZone(fields.Str):
@@ -48,7 +48,14 @@ class MetricsQuerySchema(Schema):
     )
     interval = fields.Str(validate=validate.OneOf(results.INTERVALS))
     group_by = fields.Str(
-        validate=validate.Regexp(GROUP_BY, error="Use event, tag or trait:<name>, e.g. trait:plan.")
+        validate=validate.Regexp(
+            GROUP_BY, error="Use event, tag, reason or trait:<name>, e.g. trait:plan."
+        ),
+        metadata={
+            "description": "event, tag, reason (the reason choices' ids) or trait:<name>. With "
+            "tag and reason an answer counts in each of its groups; the answers with none are "
+            "the null group."
+        },
     )
     tz = TimeZone(metadata={"description": "Cuts the intervals at local midnights. Default UTC."})
 

@@ -85,6 +85,10 @@ class ResponseFilterSchema(Schema):
         validate=validate.Length(1, 40),
         metadata={"description": "Only responses with this tag (any case)."},
     )
+    reason = fields.Str(
+        validate=validate.Length(1, 40),
+        metadata={"description": "Only responses that gave this reason (a choice's id)."},
+    )
 
     @validates_schema
     def _ranges(self, data, **kwargs):
@@ -140,7 +144,7 @@ class ResponseSchema(Schema):
     reasons = fields.List(
         fields.Str(),
         required=True,
-        metadata={"description": "The ids of the survey's reason choices picked with the answer."},
+        metadata={"description": "The ids of the reason choices the answer gave, sorted."},
     )
     source = fields.Str(
         allow_none=True,

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from collector.dashboard import access, auth, charts, forms, inbox
 from collector.domain import numbers
 from collector.errors import APIError, http_error
-from collector.services import results
+from collector.services import answer_reasons, results
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -105,6 +105,9 @@ for _name, _function in {
     "band_word": lambda kind, band: inbox.BAND_WORD[kind][band],
     "status_word": lambda status: inbox.STATUS_WORDS.get(status, status),
     "scale_of": results.scale_of,
+    "reason_label": lambda survey, reason: answer_reasons.label(
+        answer_reasons.labels(survey), reason
+    ),
     "can": lambda endpoint, method="POST": access.allowed(g.get("role"), endpoint, method),
 }.items():
     bp.add_app_template_global(_function, _name)

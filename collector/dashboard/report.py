@@ -1,8 +1,9 @@
 """A survey's report: one survey over a chosen period, every figure ``results.metrics``.
 
-The trend and distribution are the overview's card; tags and score by trait are ``GET
-/v1/metrics`` with ``group_by=tag`` and ``group_by=trait:<name>``; the change against the
-previous period is the Review page's ``comparison.compare``. Paused and archived surveys keep
+The trend and distribution are the overview's card; tags, reasons and score by trait are ``GET
+/v1/metrics`` with ``group_by=tag``, ``group_by=reason`` and ``group_by=trait:<name>``; the change
+against the previous period is the Review page's ``comparison.compare`` (and
+``comparison.reasons_moved`` for the reasons). Paused and archived surveys keep
 their report.
 """
 
@@ -19,9 +20,10 @@ from collector.api.metrics import metrics_query
 from collector.dashboard import bp, charts
 from collector.dashboard.overview import PERIODS, card, period
 from collector.dashboard.reviews import LOW_COMMENTS, low_filters
+from collector.domain import comparison
 from collector.errors import APIError
 from collector.models import Response
-from collector.services import results, reviews, surveys
+from collector.services import answer_reasons, results, reviews, surveys
 
 #: The newest answers of the period whose traits offer the "score by trait" names.
 TRAIT_SAMPLE = 1000
@@ -53,9 +55,11 @@ def trait_names(session, survey, p) -> list[str]:
     return usable
 
 
-def _grouped(survey, p, group_by: str) -> tuple[dict, list, float | None]:
+def _grouped(survey, p, group_by: str, *, none_last=False) -> tuple[dict, list, float | None]:
     q = metrics_query.load({"survey": survey.id, **p.params(), "group_by": group_by})
     m = results.metrics(db.session(), g.site, q)
+    if none_last:  # "No reason given" under the reasons, however many answers it holds
+        m["groups"].sort(key=lambda grp: grp["key"] is None)
     whiskers, zero = charts.whiskers(survey.kind, m["groups"])
     return m, whiskers, zero
 
@@ -77,6 +81,8 @@ def survey_report(survey_id: str):
         p, error = period({}, now.date())[0], "That period is too long for this interval."
         c = card(survey, p, now)
     tags, tag_whiskers, tag_zero = _grouped(survey, p, "tag")
+    by_reason, reason_whiskers, reason_zero = _grouped(survey, p, "reason", none_last=True)
+    moved = reviews.reasons_moved(session, survey, p.since, p.until)
     names = trait_names(session, survey, p)
     chosen = request.args.get("trait", "")
     chosen = chosen if chosen in names else (names[0] if names else None)
@@ -106,6 +112,16 @@ def survey_report(survey_id: str):
         change=reviews.period_change(session, survey, p.since, p.until),
         previous=(p.since - (p.until - p.since), p.since - timedelta(days=1)),
         tags_moved=reviews.tags_moved(session, survey, p.since, p.until),
+        # Shown when the survey offers reasons, or did: answers keep the reasons they gave.
+        has_reasons=bool(survey.reasons)
+        or any(grp["key"] is not None for grp in by_reason["groups"])
+        or moved.n_before > 0,
+        by_reason=by_reason,
+        reason_whiskers=reason_whiskers,
+        reason_zero=reason_zero,
+        reason_labels=answer_reasons.labels(survey),
+        reasons_moved=moved,
+        min_reason_n=comparison.MIN_REASON_ANSWERS,
         low_comments=low,
         low_total=results.count(session, g.site, filters),
         responses_url=url_for("dashboard.responses", survey=survey.id, **period_filter),

@@ -16,7 +16,7 @@ from collector.dashboard import auth, bp, error_page, forms, inbox
 from collector.dashboard.surveys import site_surveys
 from collector.errors import APIError
 from collector.models import Response, Survey, utcnow
-from collector.services import accounts, results, triage
+from collector.services import accounts, answer_reasons, results, triage
 
 PAGE_SIZE = 25
 #: Comments longer than this are cut at a word in the table; the response's page has them whole.
@@ -48,6 +48,7 @@ def _choices() -> dict:
         "q": args.get("q", "").strip()[:200],
         "owner": args.get("owner", "").strip()[:254],
         "tag": args.get("tag", ""),
+        "reason": args.get("reason", ""),
     }
     if chosen["has_comment"] not in HAS_COMMENT:
         chosen["has_comment"] = DEFAULTS["has_comment"]
@@ -63,6 +64,7 @@ def _filters(chosen: dict) -> dict:
         "until": _day_after(chosen["until"]),
         "user_id": chosen["user_id"],
         "tag": chosen["tag"],
+        "reason": chosen["reason"],
     }
     filters = response_filter.load({k: v for k, v in raw.items() if v})
     if HAS_COMMENT[chosen["has_comment"]] is not None:
@@ -73,6 +75,24 @@ def _filters(chosen: dict) -> dict:
         owner = chosen["owner"]
         filters["owner"] = {"me": g.account.email, "nobody": ""}.get(owner, owner)
     return filters
+
+
+def reason_choices(listed, survey_id: str, chosen: str) -> list[tuple[str, str]]:
+    """The Reason filter's options as ``(id, label)``: the chosen survey's reasons, or those of
+    every listed survey (an id several surveys share is one option, its labels joined in
+    alphabetical order), and the
+    chosen id even when no survey offers it any more."""
+    labels: dict[str, list[str]] = {}
+    for survey in listed:
+        if survey_id and survey.id != survey_id:
+            continue
+        for reason, label in answer_reasons.labels(survey).items():
+            names = labels.setdefault(reason, [])
+            if label not in names:
+                names.append(label)
+    if chosen and chosen not in labels:
+        labels[chosen] = [chosen]
+    return [(reason, " / ".join(sorted(names))) for reason, names in labels.items()]
 
 
 def _day_after(text: str) -> str:
@@ -122,7 +142,9 @@ def responses():
         active=len([k for k in query if k not in ("order", "q")]),
         clip_at=CLIP_AT,
         total=total,
+        count_up_to=inbox.COUNT_UP_TO,
         owners=team_emails(),
+        reasons=reason_choices(listed, chosen["survey"], chosen["reason"]),
         views=triage.views(db.session(), g.account, g.site),
         statuses=[(s, STATUS_LABELS.get(s, s)) for s in results.FOLLOWUP_STATUSES],
     )

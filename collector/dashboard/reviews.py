@@ -20,7 +20,7 @@ from collector.dashboard.surveys import site_surveys
 from collector.domain import comparison, numbers
 from collector.errors import APIError
 from collector.models import utcnow
-from collector.services import results, reviews
+from collector.services import answer_reasons, results, reviews
 
 #: How many action rows the review's form offers ("every review ends in two or three actions").
 ACTION_ROWS = 3
@@ -42,6 +42,8 @@ class SurveyReview:
     low_comments: list
     low_total: int
     tags: list = field(default_factory=list)
+    reasons: comparison.ReasonsMoved | None = None  # None: the survey has never had reasons
+    reason_labels: dict = field(default_factory=dict)
     done: list[DoneAction] = field(default_factory=list)
     open_actions: list = field(default_factory=list)
 
@@ -68,12 +70,17 @@ def _survey_review(survey, p, done_actions, open_actions, now) -> SurveyReview:
         for a in done_actions
         if a.survey_id == survey.id
     ]
+    reasons = reviews.reasons_moved(session, survey, p.since, p.until)
+    if not survey.reasons and reasons.n_before == reasons.n_after == 0:
+        reasons = None
     return SurveyReview(
         survey=survey,
         change=reviews.period_change(session, survey, p.since, p.until),
         low_comments=comments,
         low_total=results.count(session, g.site, filters),
         tags=reviews.tags_moved(session, survey, p.since, p.until),
+        reasons=reasons,
+        reason_labels=answer_reasons.labels(survey),
         done=done,
         open_actions=[a for a in open_actions if a.survey_id == survey.id],
     )
@@ -109,6 +116,7 @@ def _render(values=None, errors=None, status=200):
         periods=PERIODS,
         previous=(previous_since, p.since - timedelta(days=1)),
         cards=cards,
+        min_reason_n=comparison.MIN_REASON_ANSWERS,
         done_without_survey=[a for a in done if a.survey_id is None],
         open_actions=open_actions,
         followups=followups,
@@ -276,6 +284,8 @@ def change_text(change: comparison.Change) -> dict:
             "word": VERDICT_WORDS[change.verdict],
         }
     low, high = change.ci95
+    if unit and numbers.signed(abs(change.difference), 0) == "+1":
+        unit = " point"  # +1 point, −1 point
     return {
         "difference": numbers.signed(change.difference, decimals) + unit,
         "interval": f"{numbers.signed(low, decimals)} to {numbers.signed(high, decimals)}",

@@ -14,7 +14,8 @@ from collector.services import results, tagging, triage
 
 #: The Responses page's query parameters a saved view keeps (never a cursor).
 VIEW_PARAMS = (
-    *("q", "survey", "band", "status", "owner", "tag", "has_comment", "order", "since", "until"),
+    *("q", "survey", "band", "status", "owner", "tag", "reason", "has_comment", "order"),
+    *("since", "until"),
 )
 
 

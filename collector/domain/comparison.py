@@ -26,6 +26,10 @@ Methods (the two periods are independent samples):
   answers the Wald interval is too narrow, so, as ``scoring`` does for one period, it is widened
   to also cover the adjusted-Wald interval (¾ promoter, ¾ detractor, 1½ passives added to each
   period, Rocks 2016) — the hull of both.
+
+``reasons_moved`` applies these to the reasons answers gave: the share of the answers with a reason
+that gave each one (Newcombe), and the score among the answers that gave it (``compare``), both
+only above ``MIN_REASON_ANSWERS``.
 """
 
 from __future__ import annotations
@@ -224,6 +228,84 @@ def t_quantile(probability: float, df: float) -> float:
         if high - low < 1e-12 * max(1.0, high):
             break
     return (low + high) / 2.0
+
+
+# -- reasons -----------------------------------------------------------------------------------
+
+#: A period's reasons are compared only when at least this many of its answers gave a reason, and
+#: a reason's score only when at least this many answers gave that reason in each period.
+MIN_REASON_ANSWERS = 10
+
+
+@dataclass(frozen=True)
+class ReasonMove:
+    """How one reason moved between two periods.
+
+    ``share`` is the change of the share of the answers that gave a reason which gave this one
+    (percentage points); ``score`` the change of the survey's score among the answers that gave
+    it, or ``None`` when it had fewer than ``MIN_REASON_ANSWERS`` in a period. ``before`` and
+    ``after`` count the answers that gave it.
+    """
+
+    reason: str
+    before: int
+    after: int
+    share: Change
+    score: Change | None
+
+    @property
+    def beyond_chance(self) -> bool:
+        changes = (self.share, self.score)
+        return any(c is not None and c.verdict == BEYOND_CHANCE for c in changes)
+
+
+@dataclass(frozen=True)
+class ReasonsMoved:
+    """The reasons that moved most, or none with ``enough`` false when a period had fewer than
+    ``MIN_REASON_ANSWERS`` answers with a reason. ``n_before`` and ``n_after`` count those."""
+
+    n_before: int
+    n_after: int
+    enough: bool
+    moves: list[ReasonMove]
+
+
+def reasons_moved(
+    kind: str,
+    before: Mapping[str | None, Mapping[int, int]],
+    after: Mapping[str | None, Mapping[int, int]],
+    n_before: int,
+    n_after: int,
+    scale: Scale | None = None,
+    *,
+    limit: int = 5,
+) -> ReasonsMoved:
+    """Which reasons' share or score changed most from ``before`` to ``after``.
+
+    Each period is ``{reason id: {scale point: count}}`` with the answers that gave no reason under
+    ``None`` (an answer with two reasons counts under both), and ``n_*`` the period's answers,
+    each once. The share's denominator is the answers that gave at least one reason, so a period
+    in which fewer people picked any reason does not look like every reason falling. The moves
+    with a change beyond chance come first, then the largest moves of share; at most ``limit``.
+    """
+    scale = scale or Scale.of(kind)
+    with_reason = (
+        n_before - sum(_counts(before.get(None, {})).values()),
+        n_after - sum(_counts(after.get(None, {})).values()),
+    )
+    if min(with_reason) < MIN_REASON_ANSWERS:
+        return ReasonsMoved(*with_reason, False, [])
+    moves = []
+    for reason in sorted({k for k in (*before, *after) if k is not None}):
+        first, second = _counts(before.get(reason, {})), _counts(after.get(reason, {}))
+        x1, x2 = sum(first.values()), sum(second.values())
+        share = share_difference(x1, with_reason[0], x2, with_reason[1])
+        score = None
+        if min(x1, x2) >= MIN_REASON_ANSWERS:
+            score = compare(kind, first, second, scale).score
+        moves.append(ReasonMove(reason, x1, x2, share, score))
+    moves.sort(key=lambda m: (not m.beyond_chance, -abs(m.share.difference), m.reason))
+    return ReasonsMoved(*with_reason, True, moves[:limit])
 
 
 # -- internals ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     case,
+    delete,
     func,
     insert,
     select,
@@ -35,7 +36,7 @@ from collector.domain.scales import Scale
 from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims, TokenError
 from collector.errors import APIError, not_found
-from collector.models import Prompt, Response, Site, Survey, UTCDateTime
+from collector.models import OutboxEvent, Prompt, Response, Site, Survey, UTCDateTime
 from collector.prepared import Prepared
 from collector.services import prompts, reasoning
 
@@ -354,8 +355,12 @@ def link_score(
     db: Session, token: str, raw_score: str, now: datetime, *, lang: str | None
 ) -> LinkPage:
     """A score link was clicked (``?score=N``). The same score again changes nothing; another
-    score replaces the first until a comment is sent or the comment window closes (e-mail
-    scanners open every link first, the person's own click comes later and wins)."""
+    score replaces the first until a comment is sent or the comment window closes.
+
+    A mail scanner opens every link of a message within a second or two of its arrival: a
+    second, different score within :data:`SCANNER_WINDOW` of the first one-click undoes that
+    first answer and marks the link as scanned, and no click records anything until the link has
+    been quiet for that long. The person's own click, later, records at once."""
     link = _load(db, token, now, lang)
     if isinstance(link, LinkPage):
         return link
@@ -365,13 +370,19 @@ def link_score(
         shown = link.at(response, now)
         shown.status, shown.notice = 422, "bad_score"
         return shown
+    if _scanning(link.prompt, now) and (response is None or _scanner_burst(response, now)):
+        return _scanned(db, link, response, now)
     if response is None:
         if link.prompt.expires_at <= now:
             return link.page("closed", 410)
         response = _insert_link_response(db, link, score, now)
+        if response is None:
+            return _scanned(db, link, None, now)
     elif response.score != score:
         if not _open_for_comment(response, now):
             return link.page("done", 409, response, notice="final")
+        if _scanner_burst(response, now):
+            return _scanned(db, link, response, now)
         _rescore(response, link.survey, score)
         _drop_unasked_reasons(db, response, link.survey)
         response.updated_at = now
@@ -438,7 +449,9 @@ def _load(db: Session, token: str, now: datetime, lang: str | None) -> _Link | L
     return _Link(prompt, site, survey, locale, lang if asked else locale)
 
 
-def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -> Response:
+def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -> Response | None:
+    """The new answer; ``None`` when another click stored a different score an instant ago (a
+    scanner's burst, which the caller undoes)."""
     prompt_id = link.prompt.id
     response = _new_response(link.prompt, link.survey, keys.new_id("rsp"), score, now)
     response.locale = link.locale
@@ -455,6 +468,8 @@ def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -
         if response is None:
             raise
         if response.score != score and _open_for_comment(response, now):
+            if _scanner_burst(response, now):
+                return None  # the caller undoes it
             _rescore(response, link.survey, score)
             response.updated_at = now
             outbox.record(db, "response.updated", response.site_id, response.id, now=now)
@@ -471,6 +486,40 @@ def _drop_unasked_reasons(db: Session, response: Response, survey: Survey) -> No
     """A new score in a band the survey asks no reasons after leaves none."""
     if not reasoning.asked_after(survey, response.score):
         reasoning.replace(db, response, [])
+
+
+#: Different one-click scores this close together are a mail scanner, not a person.
+SCANNER_WINDOW = timedelta(seconds=2)
+
+
+def _scanning(prompt: Prompt, now: datetime) -> bool:
+    return prompt.scanned_at is not None and now - prompt.scanned_at < SCANNER_WINDOW
+
+
+def _scanner_burst(response: Response, now: datetime) -> bool:
+    """Whether another score now, for this answer, is part of a scanner's burst: the answer is a
+    one-click of less than :data:`SCANNER_WINDOW` ago, without a comment."""
+    return response.comment is None and now - response.created_at < SCANNER_WINDOW
+
+
+def _scanned(db: Session, link: _Link, response: Response | None, now: datetime) -> LinkPage:
+    """Undo the burst's answer (with its events not yet sent) and reopen the prompt; the link
+    stays marked as scanned while the burst goes on."""
+    prompt = db.get(Prompt, link.prompt.id, populate_existing=True)
+    response = _response_of(db, prompt.id) if response is None else response
+    if response is not None:
+        db.execute(
+            delete(OutboxEvent).where(
+                OutboxEvent.subject_id == response.id, OutboxEvent.dispatched_at.is_(None)
+            )
+        )
+        db.execute(delete(Response).where(Response.id == response.id))
+    if prompt.status == "answered":
+        prompt.status = "shown"
+        prompt.answered_at = None
+    prompt.scanned_at = now
+    db.commit()
+    return link.page("ask")
 
 
 def _rescore(response: Response, survey: Survey, score: int) -> None:

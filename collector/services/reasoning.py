@@ -6,29 +6,15 @@ taken, one unless it allows several, and none after a score in a band it does no
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from collector.domain.scales import Scale
 from collector.errors import APIError
 from collector.models import Response, ResponseReason, Survey
+from collector.services.answer_reasons import reasons_of
 
-
-def reasons_of(db: Session, response_ids: Iterable[str]) -> dict[str, list[str]]:
-    """Each response's reason ids, sorted (``[]`` for none)."""
-    ids = list(response_ids)
-    out: dict[str, list[str]] = {rid: [] for rid in ids}
-    if ids:
-        stmt = (
-            select(ResponseReason.response_id, ResponseReason.reason)
-            .where(ResponseReason.response_id.in_(ids))
-            .order_by(ResponseReason.response_id, ResponseReason.reason)
-        )
-        for response_id, reason in db.execute(stmt):
-            out[response_id].append(reason)
-    return out
+__all__ = ["asked_after", "checked", "reasons_of", "replace"]
 
 
 def asked_after(survey: Survey, score: int) -> bool:

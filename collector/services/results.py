@@ -28,6 +28,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -44,13 +45,14 @@ from collector.models import (
     FollowupChange,
     Prompt,
     Response,
+    ResponseReason,
     ResponseTag,
     Site,
     Survey,
     UTCDateTime,
     utcnow,
 )
-from collector.services import reasoning, search, tagging
+from collector.services import answer_reasons, search, tagging
 
 FOLLOWUP_STATUSES = followup.STATUSES
 INTERVALS = ("day", "week", "month")
@@ -58,6 +60,8 @@ INTERVALS = ("day", "week", "month")
 MAX_INTERVALS = 1000
 #: ``groups`` keeps the largest this many groups; ``groups_truncated`` says when more exist.
 MAX_GROUPS = 100
+#: Groupings where one answer may count in several groups (two tags, two reasons).
+OVERLAPPING = ("tag", "reason")
 
 
 # -- responses -----------------------------------------------------------------------------------
@@ -72,7 +76,7 @@ class ResponseView:
     history: list[FollowupChange] | None = None
     tags: list[str] = field(default_factory=list)
     scale: Scale | None = None  # the survey's scale
-    reasons: list[str] = field(default_factory=list)  # ids of the survey's reason choices
+    reasons: list[str] = field(default_factory=list)  # the chosen reason ids, sorted
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.response, name)
@@ -102,8 +106,12 @@ def _filtered(db: Session, site: Site, filters: dict) -> Any:
     if filters.get("bands") is not None:
         # Score bands differ per kind: ``[(survey ids, low, high), …]``, any of them (the
         # dashboard's "low scores first" reads one band of every survey in one query).
+        # SQLite picks the score index for a band and sorts all of the band's answers for one
+        # page; ``score + 0`` keeps it on the index in time order. PostgreSQL's estimates choose
+        # well for the column and cannot estimate the expression.
+        score = Response.score + 0 if db.get_bind().dialect.name == "sqlite" else Response.score
         matches = [
-            and_(Response.survey_id.in_(ids), Response.score.between(low, high))
+            and_(Response.survey_id.in_(ids), score.between(low, high))
             for ids, low, high in filters["bands"]
         ]
         stmt = stmt.where(or_(*matches) if matches else false())
@@ -119,8 +127,12 @@ def _filtered(db: Session, site: Site, filters: dict) -> Any:
         )
     if filters.get("tag"):
         stmt = stmt.where(Response.id.in_(tagging.tagged(site.id, filters["tag"])))
+    if filters.get("reason"):
+        stmt = stmt.where(Response.id.in_(answer_reasons.giving(site.id, filters["reason"])))
     if filters.get("has_comment") is True:
-        stmt = stmt.where(Response.comment.is_not(None), Response.comment != "")
+        # Written as the partial index ``ix_responses_commented`` says it (a literal, not a
+        # parameter), so that both databases know the index holds every row asked for.
+        stmt = stmt.where(Response.comment.is_not(None), Response.comment != literal_column("''"))
     elif filters.get("has_comment") is False:
         stmt = stmt.where(or_(Response.comment.is_(None), Response.comment == ""))
     return stmt
@@ -148,7 +160,7 @@ def list_page(db: Session, site: Site, filters: dict, *, limit: int, cursor: str
     )
     scales = scales_of(db, {r.survey_id for r in items})
     tags = tagging.tags_of(db, [r.id for r in items])
-    reasons = reasoning.reasons_of(db, [r.id for r in items])
+    reasons = answer_reasons.reasons_of(db, [r.id for r in items])
     views = [
         ResponseView(
             r,
@@ -162,9 +174,13 @@ def list_page(db: Session, site: Site, filters: dict, *, limit: int, cursor: str
     return views, more
 
 
-def count(db: Session, site: Site, filters: dict) -> int:
-    """How many of the site's responses pass ``filters`` (the list's total)."""
-    return db.scalar(select(func.count()).select_from(_filtered(db, site, filters).subquery()))
+def count(db: Session, site: Site, filters: dict, *, up_to: int | None = None) -> int:
+    """How many of the site's responses pass ``filters`` (the list's total); with ``up_to``, it
+    stops counting there (a count of millions would read them all)."""
+    matching = _filtered(db, site, filters).with_only_columns(literal(1))
+    if up_to is not None:
+        matching = matching.limit(up_to)
+    return db.scalar(select(func.count()).select_from(matching.subquery()))
 
 
 def histories(db: Session, response_ids: list[str]) -> dict[str, list[FollowupChange]]:
@@ -194,7 +210,7 @@ def get(db: Session, site: Site, response_id: str) -> ResponseView:
     history = histories(db, [response.id])[response.id]
     scale = scales_of(db, {response.survey_id})[response.survey_id]
     tags = tagging.tags_of(db, [response.id])[response.id]
-    reasons = reasoning.reasons_of(db, [response.id])[response.id]
+    reasons = answer_reasons.reasons_of(db, [response.id])[response.id]
     return ResponseView(response, scale.kind, history, tags, scale, reasons)
 
 
@@ -259,6 +275,7 @@ CSV_COLUMNS = (
     "traits",
     "tags",
     "scale",
+    "reasons",
 )
 _CSV_BATCH = 500
 
@@ -289,9 +306,12 @@ def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
             base.c.followup_note,
             base.c.context,
             base.c.traits,
-            _tag_list(db, base.c.id).label("tags"),
+            _joined(db, ResponseTag.tag, ResponseTag.response_id, base.c.id).label("tags"),
             Survey.scale_min,
             Survey.scale_max,
+            _joined(db, ResponseReason.reason, ResponseReason.response_id, base.c.id).label(
+                "reasons"
+            ),
         )
         .join(Survey, Survey.id == base.c.survey_id)
         .order_by(base.c.created_at.desc(), base.c.id.desc())
@@ -307,15 +327,19 @@ def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
     return lines()
 
 
-def _tag_list(db: Session, response_id):
-    """A response's tags as one comma-separated cell (sorted when written)."""
-    tag = ResponseTag.tag
+def _joined(db: Session, value, owner, response_id):
+    """A response's tags or reasons (``value`` of the rows whose ``owner`` is the response) as
+    one comma-separated cell (sorted when written)."""
     joined = (
-        func.string_agg(tag, literal(","))
+        func.string_agg(value, literal(","))
         if db.get_bind().dialect.name == "postgresql"
-        else func.group_concat(tag, literal(","))
+        else func.group_concat(value, literal(","))
     )
-    return select(joined).where(ResponseTag.response_id == response_id).scalar_subquery()
+    return select(joined).where(owner == response_id).scalar_subquery()
+
+
+def _sorted_cell(joined: str | None) -> str:
+    return ",".join(sorted((joined or "").split(",")))
 
 
 def _csv_text(rows) -> Iterator[str]:
@@ -324,14 +348,14 @@ def _csv_text(rows) -> Iterator[str]:
     buffer.write("\ufeff")  # the BOM makes Excel read UTF-8 (ä, ö, å)
     buffer.write(",".join(CSV_COLUMNS) + "\r\n")  # plain names: only cells are quoted
     for count, row in enumerate(rows, 1):
-        *cells, tags, scale_min, scale_max = row
-        tag_cell = ",".join(sorted((tags or "").split(",")))
+        *cells, tags, scale_min, scale_max, reasons = row
         scale = Scale.of(cells[4], scale_min, scale_max)  # cells[4] is the kind
         writer.writerow(
             [
                 *(spreadsheet.cell(v) for v in cells),
-                spreadsheet.cell(tag_cell),
+                spreadsheet.cell(_sorted_cell(tags)),
                 f"{scale.min}-{scale.max}",
+                spreadsheet.cell(_sorted_cell(reasons)),
             ]
         )
         if count % _CSV_BATCH == 0:
@@ -350,7 +374,7 @@ class MetricsQuery:
     since: datetime | None = None
     until: datetime | None = None
     interval: str | None = None
-    group_by: str | None = None  # "event", "tag" or "trait:<name>"
+    group_by: str | None = None  # "event", "tag", "reason" or "trait:<name>"
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
 
@@ -535,37 +559,54 @@ def _trait_counts(
     return out
 
 
-def _tag_counts(
-    db: Session, survey: Survey, since: datetime | None, until: datetime
+def _overlapping_counts(
+    db: Session, survey: Survey, label, since: datetime | None, until: datetime
 ) -> dict[str | None, dict[int, int]]:
-    """Counts per (tag, scale point), and the untagged answers as the ``None`` group. An answer
-    with two tags counts in both groups, so the groups may add up to more than ``n``."""
+    """Counts per (label, scale point) for the tags or the reasons of answers (``label`` is
+    ``ResponseTag.tag`` or ``ResponseReason.reason``), and the answers without any as the ``None``
+    group. An answer with two labels counts in both groups, so the groups may add up to more than
+    ``n``. Both are aggregates over the (survey, label) index joined to the answers."""
+    table = label.class_
     scale = _scale(survey)
     stmt = (
-        select(ResponseTag.tag, Response.score, func.count())
-        .join(Response, Response.id == ResponseTag.response_id)
+        select(label, Response.score, func.count())
+        .join(Response, Response.id == table.response_id)
         .where(
-            ResponseTag.survey_id == survey.id,
+            table.survey_id == survey.id,
             *_period(survey.id, since, until),
             Response.score.in_(scale),
         )
-        .group_by(ResponseTag.tag, Response.score)
+        .group_by(label, Response.score)
     )
     out: dict[str | None, dict[int, int]] = {}
-    for tag, point, n in db.execute(stmt):
-        out.setdefault(tag, {})[point] = n
-    untagged = (
+    for key, point, n in db.execute(stmt):
+        out.setdefault(key, {})[point] = n
+    without = (
         select(Response.score, func.count())
         .where(
             *_period(survey.id, since, until),
             Response.score.in_(scale),
-            ~select(ResponseTag.response_id).where(ResponseTag.response_id == Response.id).exists(),
+            ~select(table.response_id).where(table.response_id == Response.id).exists(),
         )
         .group_by(Response.score)
     )
-    for point, n in db.execute(untagged):
+    for point, n in db.execute(without):
         out.setdefault(None, {})[point] = n
     return out
+
+
+def _tag_counts(
+    db: Session, survey: Survey, since: datetime | None, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """Counts per (tag, scale point), and the untagged answers as the ``None`` group."""
+    return _overlapping_counts(db, survey, ResponseTag.tag, since, until)
+
+
+def _reason_counts(
+    db: Session, survey: Survey, since: datetime | None, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """Counts per (reason id, scale point), and the answers that gave no reason as ``None``."""
+    return _overlapping_counts(db, survey, ResponseReason.reason, since, until)
 
 
 def _total_counts(
@@ -590,6 +631,14 @@ def tag_counts(
 ) -> dict[str | None, dict[int, int]]:
     """The survey's answers in ``[since, until)`` per tag (``None``: untagged) and scale point."""
     return _tag_counts(db, survey, since, until)
+
+
+def reason_counts(
+    db: Session, survey: Survey, since: datetime, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """The survey's answers in ``[since, until)`` per reason id (``None``: no reason given) and
+    scale point."""
+    return _reason_counts(db, survey, since, until)
 
 
 def _funnel(
@@ -662,7 +711,7 @@ def metrics(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = 
     groups, truncated, grouped = _groups(db, survey, q.group_by, since, until)
     if q.interval:
         total = scoring.merge(distributions)
-    elif grouped is not None and q.group_by != "tag":  # tag groups overlap
+    elif grouped is not None and q.group_by not in OVERLAPPING:
         total = scoring.merge(grouped.values())
     else:
         total = _total_counts(db, survey, since, until)
@@ -692,6 +741,8 @@ def _groups(db, survey, group_by, since, until):
         grouped = _event_counts(db, survey, since, until)
     elif group_by == "tag":
         grouped = _tag_counts(db, survey, since, until)
+    elif group_by == "reason":
+        grouped = _reason_counts(db, survey, since, until)
     else:
         grouped = _trait_counts(db, survey, group_by.removeprefix("trait:"), since, until)
     summaries = [

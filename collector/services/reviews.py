@@ -412,6 +412,23 @@ def tags_moved(
     return moves[:limit]
 
 
+def reasons_moved(
+    db: Session, survey: Survey, since: date, until: date, *, limit: int = 5
+) -> comparison.ReasonsMoved:
+    """The reasons whose share or score moved most between the period before ``[since, until)``
+    and it (``comparison.reasons_moved``), counted in SQL."""
+    length = until - since
+    counted = []
+    for first, last in [(since - length, since), (since, until)]:
+        start, end = _midnight(first), _midnight(last)
+        n = sum(results.distribution(db, survey, start, end).values())
+        counted.append((n, results.reason_counts(db, survey, start, end)))
+    (n1, before), (n2, after) = counted
+    return comparison.reasons_moved(
+        survey.kind, before, after, n1, n2, results.scale_of(survey), limit=limit
+    )
+
+
 def forget_responses(db: Session, site: Site, response_ids: list[str]) -> None:
     """Erased answers leave the actions that linked them, in the erasure's transaction."""
     gone = set(response_ids)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from collector.errors import APIError, not_found
 from collector.models import FollowupChange, Prompt, Response, Site, User, utcnow
-from collector.services import results, reviews
+from collector.services import answer_reasons, results, reviews, tagging
 
 MAX_USER_ID = 200
 
@@ -32,7 +32,8 @@ def prompt_status(prompt: Prompt) -> str:
     return prompt.status
 
 
-def _checked(user_id: str) -> str:
+def checked_user_id(user_id: str) -> str:
+    """The user id, or a 422 naming ``user_id`` (1–200 characters)."""
     if not user_id or len(user_id) > MAX_USER_ID:
         raise APIError(
             422,
@@ -45,7 +46,7 @@ def _checked(user_id: str) -> str:
 
 def export(db: Session, site: Site, user_id: str) -> UserData:
     """The user's row with its traits, every prompt and every response (with follow-up history)."""
-    _checked(user_id)
+    checked_user_id(user_id)
     user = db.scalar(select(User).where(User.site_id == site.id, User.user_id == user_id))
     prompts = list(
         db.scalars(
@@ -65,14 +66,22 @@ def export(db: Session, site: Site, user_id: str) -> UserData:
         raise not_found("user", "user_id")
     kinds = results.kinds_of(db, {r.survey_id for r in responses})
     history = results.histories(db, [r.id for r in responses])
-    views = [results.ResponseView(r, kinds[r.survey_id], history[r.id]) for r in responses]
+    ids = [r.id for r in responses]
+    tags = tagging.tags_of(db, ids)
+    reasons = answer_reasons.reasons_of(db, ids)
+    views = [
+        results.ResponseView(
+            r, kinds[r.survey_id], history[r.id], tags=tags[r.id], reasons=reasons[r.id]
+        )
+        for r in responses
+    ]
     return UserData(user_id, user, prompts, views)
 
 
 def erase(db: Session, site: Site, user_id: str) -> dict:
     """Delete the user's prompts, responses (with their follow-up) and user row on this site, in
     one transaction. Erasing again finds nothing and answers zeros, so a retry is harmless."""
-    _checked(user_id)
+    checked_user_id(user_id)
     answers = select(Response.id).where(Response.site_id == site.id, Response.user_id == user_id)
     reviews.forget_responses(db, site, list(db.scalars(answers)))
     counts = _delete(

@@ -125,10 +125,12 @@ def test_the_same_click_twice_records_one_answer(client, site):
     assert [r.score for r in rows(client.application)] == [7]
 
 
-def test_a_later_click_replaces_a_scanners_prefetch_until_the_comment(client, site):
+def test_a_later_click_replaces_a_scanners_prefetch_until_the_comment(client, site, clock):
     url = path_of(link_prompt(client, site))
     for score in range(11):  # a mail scanner opening every link
         client.get(url + f"?score={score}")
+        clock.now += SECOND / 10
+    clock.now += 3 * SECOND
     assert client.get(url + "?score=8").status_code == 200  # the person's own click
     assert [r.score for r in rows(client.application)] == [8]
     client.post(url, data={"comment": "ok"})

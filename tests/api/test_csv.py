@@ -30,6 +30,7 @@ COLUMNS = [
     "traits",
     "tags",
     "scale",
+    "reasons",
 ]
 
 
@@ -79,6 +80,7 @@ def test_every_column_of_a_response_is_exported(client, site, rows):
         context={"ticket": "T-1"},
         traits={"plan": "pro"},
     )
+    rows.reasons(rid, "speed", "price")
     client.patch(
         f"/v1/responses/{rid}",
         json={
@@ -108,6 +110,7 @@ def test_every_column_of_a_response_is_exported(client, site, rows):
         "traits": '{"plan":"pro"}',
         "tags": "billing,vip",
         "scale": "0-10",
+        "reasons": "price,speed",
     }
 
 

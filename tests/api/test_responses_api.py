@@ -29,6 +29,7 @@ RESPONSE_FIELDS = {
     "followup_owner",
     "followup_note",
     "tags",
+    "reasons",
     "source",
     "external_id",
     "source_ref",

@@ -214,6 +214,28 @@ def test_the_list_says_how_many_responses_match(app, site):
     assert re.search(r'<strong class="num">18</strong> responses match', page)
 
 
+def test_past_its_limit_the_list_says_more_than_instead_of_counting_every_answer(
+    app, site, monkeypatch
+):
+    from collector.dashboard import inbox
+
+    monkeypatch.setattr(inbox, "COUNT_UP_TO", 5)  # a thousand in production
+    rows = Rows(app, site)
+    survey = rows.survey("nps")
+    for score in (1, 2, 8, 9, 10):  # across the three bands the list reads one after the other
+        rows.response(survey, score, comment="c")
+    editor = logged_in(app, site, "eddie@acme.test", "editor")
+    assert re.search(
+        r'<strong class="num">5</strong> responses', page_text(editor.get("/dashboard/responses"))
+    )
+    rows.response(survey, 10, comment="c")
+    page = page_text(editor.get("/dashboard/responses"))
+    assert re.search(r'More than <strong class="num">5</strong> responses', page)
+    assert page.count('class="row-link"') == 6  # the list itself is whole
+    page = page_text(editor.get("/dashboard/responses?band=low"))
+    assert re.search(r'<strong class="num">2</strong> responses match', page)
+
+
 def test_bulk_assigning_50_responses_makes_50_history_entries(app, site):
     rows = Rows(app, site)
     survey = rows.survey("nps")

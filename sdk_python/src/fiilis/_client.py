@@ -18,10 +18,12 @@ from fiilis._core import (
 from fiilis._params import NOT_GIVEN, NotGiven, body
 from fiilis.resources.alerts import Alerts, AsyncAlerts
 from fiilis.resources.metrics import AsyncMetricsResource, MetricsResource
+from fiilis.resources.people import AsyncPeople, People
 from fiilis.resources.prompts import AsyncPrompts, Prompts
 from fiilis.resources.responses import AsyncResponses, Responses
 from fiilis.resources.reviews import Actions, AsyncActions, AsyncReviews, Reviews
 from fiilis.resources.site import AsyncSiteResource, SiteResource
+from fiilis.resources.suppressions import AsyncSuppressions, Suppressions
 from fiilis.resources.surveys import AsyncSurveys, Surveys
 from fiilis.resources.users import AsyncUsers, Users
 from fiilis.resources.webhooks import AsyncWebhooks, Webhooks
@@ -83,6 +85,8 @@ class Fiilis(_Configured):
     responses: Responses
     metrics: MetricsResource
     users: Users
+    people: People
+    suppressions: Suppressions
     site: SiteResource
     alerts: Alerts
     webhooks: Webhooks
@@ -112,6 +116,8 @@ class Fiilis(_Configured):
         self.responses = Responses(core)
         self.metrics = MetricsResource(core)
         self.users = Users(core)
+        self.people = People(core)
+        self.suppressions = Suppressions(core)
         self.site = SiteResource(core)
         self.alerts = Alerts(core)
         self.webhooks = Webhooks(core)
@@ -163,6 +169,8 @@ class AsyncFiilis(_Configured):
     responses: AsyncResponses
     metrics: AsyncMetricsResource
     users: AsyncUsers
+    people: AsyncPeople
+    suppressions: AsyncSuppressions
     site: AsyncSiteResource
     alerts: AsyncAlerts
     webhooks: AsyncWebhooks
@@ -192,6 +200,8 @@ class AsyncFiilis(_Configured):
         self.responses = AsyncResponses(core)
         self.metrics = AsyncMetricsResource(core)
         self.users = AsyncUsers(core)
+        self.people = AsyncPeople(core)
+        self.suppressions = AsyncSuppressions(core)
         self.site = AsyncSiteResource(core)
         self.alerts = AsyncAlerts(core)
         self.webhooks = AsyncWebhooks(core)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
-from fiilis._models import ImportReport
+from fiilis._models import ImportReport, Model
+
+M = TypeVar("M", bound=Model)
 
 #: The collector takes at most this many items per call.
 MAX_ITEMS_PER_CALL = 10_000
@@ -121,17 +123,23 @@ def chunks(items: Iterator[tuple[int, Any]], size: int) -> Iterator[tuple[bytes,
 
 
 def add(total: dict[str, Any], answer: dict[str, Any], lines: list[int]) -> None:
-    total["imported"] += answer.get("imported", 0)
-    total["skipped_duplicates"] += answer.get("skipped_duplicates", 0)
-    total["errors_count"] += answer.get("errors_count", len(answer.get("errors", [])))
+    """Sum one call's report into ``total`` (every count it holds, and its errors with the
+    caller's lines)."""
+    for key, value in answer.items():
+        if key != "errors" and isinstance(value, int) and not isinstance(value, bool):
+            total[key] = total.get(key, 0) + value
+    if "errors_count" not in answer:
+        total["errors_count"] += len(answer.get("errors", []))
     for error in answer.get("errors", []):
         at = error.get("line") or 0
         total["errors"].append({**error, "line": lines[at - 1] if 0 < at <= len(lines) else at})
 
 
-def empty() -> dict[str, Any]:
-    return {"imported": 0, "skipped_duplicates": 0, "errors": [], "errors_count": 0}
+def empty(*counts: str) -> dict[str, Any]:
+    """A report with nothing yet: ``counts`` (default an answer import's) at 0, no errors."""
+    names = counts or ("imported", "skipped_duplicates")
+    return {**dict.fromkeys(names, 0), "errors": [], "errors_count": 0}
 
 
-def report(total: dict[str, Any]) -> ImportReport:
-    return ImportReport._from_dict(total)
+def report(total: dict[str, Any], model: type[M] = ImportReport) -> M:  # type: ignore[assignment]
+    return model._from_dict(total)

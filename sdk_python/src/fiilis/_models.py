@@ -286,7 +286,7 @@ class Response(Model):
     followup_note: str | None = None
     followup_history: list[FollowupChange] | None = None  # only when read alone
     tags: list[str] | None = None
-    reasons: list[str] | None = None  # ids of the survey's reason choices picked
+    reasons: list[str] | None = None  # the ids of the reason choices the answer gave
     source: str | None = None  # where an imported answer came from
     external_id: str | None = None
     source_ref: str | None = None
@@ -312,6 +312,52 @@ class ImportReport(Model):
     skipped_duplicates: int = 0
     errors: list[ImportProblem] = field(default_factory=list)
     errors_count: int = 0
+
+
+@dataclass(frozen=True)
+class PeopleImportReport(Model):
+    """What a people import did, summed over its calls: people added, changed, already as
+    given, and the items refused."""
+
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[ImportProblem] = field(default_factory=list)
+    errors_count: int = 0
+
+
+@dataclass(frozen=True)
+class Person(Model):
+    """Someone a site may mail surveys to (DESIGN §12): the user the widget knows, with an
+    address, a name and a locale."""
+
+    user_id: str
+    email: str | None = None
+    name: str | None = None
+    locale: str | None = None
+    traits: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    last_seen_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Suppression(Model):
+    """An address survey e-mail never goes to again, and why: ``unsubscribed``, ``bounced``,
+    ``complained`` or ``manual``."""
+
+    id: str
+    email: str
+    reason: str
+    detail: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SuppressionRemoved(Model):
+    """The answer to removing a suppression: the address may be mailed again."""
+
+    email: str
+    deleted: bool = True
 
 
 # --- metrics -----------------------------------------------------------------------------------

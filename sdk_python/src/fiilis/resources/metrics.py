@@ -44,7 +44,9 @@ class MetricsResource(SyncResource):
     ) -> Metrics:
         """The survey's score, 95 % interval, distribution and response rate; with ``interval``
         a ``series`` per day/week/month (in time zone ``tz``, e.g. ``Europe/Helsinki``); with
-        ``group_by="event"`` or ``"trait:<name>"`` the ``groups``."""
+        ``group_by="event"``, ``"tag"``, ``"reason"`` or ``"trait:<name>"`` the ``groups`` (with
+        ``"tag"`` and ``"reason"`` an answer counts in each of its groups, and the answers with
+        none are the group whose ``key`` is ``None``)."""
         return self._fetch(_get(survey, since, until, interval, group_by, tz), Metrics)
 
 

@@ -32,6 +32,7 @@ def _filters(
     followup_status: str | None,
     has_comment: bool | None,
     tag: str | None = None,
+    reason: str | None = None,
 ) -> dict[str, str]:
     return query(
         survey=survey,
@@ -43,6 +44,7 @@ def _filters(
         followup_status=followup_status,
         has_comment=has_comment,
         tag=tag,
+        reason=reason,
     )
 
 
@@ -163,6 +165,7 @@ class Responses(SyncResource):
         followup_status: FollowupStatus | None = None,
         has_comment: bool | None = None,
         tag: str | None = None,
+        reason: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> Paginator[Response]:
@@ -172,9 +175,18 @@ class Responses(SyncResource):
         ``since`` (inclusive) and ``until`` (exclusive) take datetimes, dates or ISO 8601 strings;
         a date or a naive datetime is UTC. ``min_score``/``max_score`` bound the score,
         ``followup_status`` and ``has_comment`` pick the answers to follow up, ``tag`` the answers
-        carrying that tag."""
+        carrying that tag, ``reason`` the answers that gave that reason (a choice's id)."""
         filters = _filters(
-            survey, user_id, since, until, min_score, max_score, followup_status, has_comment, tag
+            survey,
+            user_id,
+            since,
+            until,
+            min_score,
+            max_score,
+            followup_status,
+            has_comment,
+            tag,
+            reason,
         )
         return self._paginate(_list(filters, limit), Response, cursor)
 
@@ -232,12 +244,23 @@ class Responses(SyncResource):
         max_score: int | None = None,
         followup_status: FollowupStatus | None = None,
         has_comment: bool | None = None,
+        tag: str | None = None,
+        reason: str | None = None,
     ) -> int:
         """Stream the matching responses as CSV into a path or an open file, writing bytes as they
         arrive (any size, constant memory). Returns the number of bytes written."""
         call = _export(
             _filters(
-                survey, user_id, since, until, min_score, max_score, followup_status, has_comment
+                survey,
+                user_id,
+                since,
+                until,
+                min_score,
+                max_score,
+                followup_status,
+                has_comment,
+                tag,
+                reason,
             )
         )
         with self._core.stream(call) as answer, _CsvSink(path_or_file) as sink:
@@ -259,12 +282,22 @@ class AsyncResponses(AsyncResource):
         followup_status: FollowupStatus | None = None,
         has_comment: bool | None = None,
         tag: str | None = None,
+        reason: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> AsyncPaginator[Response]:
         """Every matching response: ``async for r in client.responses.list(survey=...)``."""
         filters = _filters(
-            survey, user_id, since, until, min_score, max_score, followup_status, has_comment, tag
+            survey,
+            user_id,
+            since,
+            until,
+            min_score,
+            max_score,
+            followup_status,
+            has_comment,
+            tag,
+            reason,
         )
         return self._paginate(_list(filters, limit), Response, cursor)
 
@@ -313,11 +346,22 @@ class AsyncResponses(AsyncResource):
         max_score: int | None = None,
         followup_status: FollowupStatus | None = None,
         has_comment: bool | None = None,
+        tag: str | None = None,
+        reason: str | None = None,
     ) -> int:
         """Stream the matching responses as CSV into a path or an open file; returns bytes written."""
         call = _export(
             _filters(
-                survey, user_id, since, until, min_score, max_score, followup_status, has_comment
+                survey,
+                user_id,
+                since,
+                until,
+                min_score,
+                max_score,
+                followup_status,
+                has_comment,
+                tag,
+                reason,
             )
         )
         async with self._core.stream(call) as answer:
