@@ -1,6 +1,7 @@
 """The survey editor's follow-ups by band, reasons and texts, with the live preview switching
 locale and band: the real card, from the form as it is typed."""
 
+# ruff: noqa: F811
 import re
 
 import pytest
@@ -14,7 +15,7 @@ def test_the_editor_sets_band_follow_ups_reasons_and_a_new_locale_and_previews_t
     dashboard,
     collector,
     site,
-    shoot,  # noqa: F811
+    shoot,
 ):
     page = dashboard
     page.goto(f"{collector.url}/dashboard/surveys/new")
@@ -92,7 +93,7 @@ def test_the_editors_new_sections_read_well_and_pass_axe(
     account,
     shoot,
     scheme,
-    width,  # noqa: F811
+    width,
 ):
     made = site.api.post(
         "/v1/surveys",

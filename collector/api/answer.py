@@ -31,7 +31,6 @@ CSP = (
     "base-uri 'none'; frame-ancestors 'none'"
 )
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @bp.get("/<token>")
@@ -76,11 +75,6 @@ def _lang() -> str | None:
     return texts.canonical(request.args.get("lang"))
 
 
-def _fill(text: str, **values) -> str:
-    """``{name}`` replaced by its value; anything else in a team's text is kept as written."""
-    return _PLACEHOLDER.sub(lambda m: str(values.get(m[1], m[0])), text)
-
-
 def _render(shown: LinkPage, token: str, lang: str | None):
     if shown.survey is not None:
         t = texts.strings(
@@ -90,7 +84,7 @@ def _render(shown: LinkPage, token: str, lang: str | None):
         t = texts.page(shown.ui)
     context = {"page": shown, "ui": shown.ui, "t": t, "lang": lang, "notice": None}
     if shown.site is not None:
-        context["asked_by"] = _fill(t["asked_by"], site=shown.site.name)
+        context["asked_by"] = texts.fill(t["asked_by"], site=shown.site.name)
     if shown.survey is not None:
         context.update(_survey_context(shown, t, lang))
         context["action"] = url_for(".comment", token=token, lang=lang)
@@ -115,7 +109,7 @@ def _survey_context(shown: LinkPage, t: dict, lang: str | None) -> dict:
     suffix = f"&lang={lang}" if lang else ""
     points = []
     for value in range(low, high + 1):
-        label = _fill(t["score_label"], score=value, min=low, max=high)
+        label = texts.fill(t["score_label"], score=value, min=low, max=high)
         if value in (low, high):
             label += ": " + (low_label if value == low else high_label)
         points.append(
@@ -131,7 +125,7 @@ def _survey_context(shown: LinkPage, t: dict, lang: str | None) -> dict:
         "too_long": {"max": answers.MAX_COMMENT},
         "final": {"score": chosen},
     }
-    notice = _fill(t[shown.notice], **values[shown.notice]) if shown.notice else None
+    notice = texts.fill(t[shown.notice], **values[shown.notice]) if shown.notice else None
     plain = texts.followup(survey.followup, shown.locale, t["followup"])
     if chosen is not None:
         band = scale.band_of(chosen)
@@ -146,9 +140,9 @@ def _survey_context(shown: LinkPage, t: dict, lang: str | None) -> dict:
         "points": points,
         "low_label": low_label,
         "high_label": high_label,
-        "choose": _fill(t["choose"], min=low, max=high),
-        "chosen": _fill(t["chosen"], score=chosen) if chosen is not None else None,
-        "max_chars": _fill(t["max_chars"], max=answers.MAX_COMMENT),
+        "choose": texts.fill(t["choose"], min=low, max=high),
+        "chosen": texts.fill(t["chosen"], score=chosen) if chosen is not None else None,
+        "max_chars": texts.fill(t["max_chars"], max=answers.MAX_COMMENT),
         "notice": notice,
         "reasons": _reasons_shown(survey, band, shown),
     }

@@ -63,7 +63,20 @@ PAGE_KEYS: tuple[str, ...] = (
     "invalid_body",
     "bad_score",
 )
-KEYS: tuple[str, ...] = CARD_KEYS + PAGE_KEYS
+#: What the survey e-mail of a link prompt says around its question and score buttons:
+#: ``{name}``, ``{score}``, ``{max}`` and ``{site}`` are filled in.
+MAIL_KEYS: tuple[str, ...] = (
+    "mail_greeting",
+    "mail_greeting_anonymous",
+    "mail_hint",
+    "mail_score_label",
+    "mail_why",
+    "mail_unsubscribe",
+)
+KEYS: tuple[str, ...] = CARD_KEYS + PAGE_KEYS + MAIL_KEYS
+#: Every text each surface shows: a locale is used there only when it has all of them.
+PAGE_SURFACE: tuple[str, ...] = CARD_KEYS + PAGE_KEYS
+MAIL_SURFACE: tuple[str, ...] = ("low_label", "high_label", *MAIL_KEYS)
 #: Placeholders each page text must keep (a translation without ``{score}`` would lose it).
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "asked_by": ("site",),
@@ -74,6 +87,9 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "too_long": ("max",),
     "final": ("score",),
     "bad_score": ("min", "max"),
+    "mail_greeting": ("name",),
+    "mail_score_label": ("score", "max"),
+    "mail_why": ("site",),
 }
 
 _SCALE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
@@ -137,6 +153,12 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "invalid_title": "This link does not work",
         "invalid_body": "Please check that you opened the whole link from the message.",
         "bad_score": "Please choose a score from {min} to {max}.",
+        "mail_greeting": "Hi {name},",
+        "mail_greeting_anonymous": "Hi,",
+        "mail_hint": "Choose a score: one click answers.",
+        "mail_score_label": "{score} out of {max}",
+        "mail_why": "You get this e-mail because you use {site}.",
+        "mail_unsubscribe": "Unsubscribe from survey e-mails",
     },
     "fi": {
         "close": "Sulje",
@@ -163,6 +185,12 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "invalid_title": "Tämä linkki ei toimi",
         "invalid_body": "Tarkista, että avasit viestissä olleen linkin kokonaan.",
         "bad_score": "Valitse arvio väliltä {min}–{max}.",
+        "mail_greeting": "Hei {name},",
+        "mail_greeting_anonymous": "Hei,",
+        "mail_hint": "Valitse arvosana: yksi napsautus riittää.",
+        "mail_score_label": "{score}/{max}",
+        "mail_why": "Saat tämän viestin, koska käytät palvelua {site}.",
+        "mail_unsubscribe": "Peru kyselyviestit",
     },
     "sv": {
         "close": "Stäng",
@@ -189,6 +217,12 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "invalid_title": "Länken fungerar inte",
         "invalid_body": "Kontrollera att du öppnade hela länken i meddelandet.",
         "bad_score": "Välj ett betyg från {min} till {max}.",
+        "mail_greeting": "Hej {name},",
+        "mail_greeting_anonymous": "Hej,",
+        "mail_hint": "Välj ett betyg: ett klick räcker.",
+        "mail_score_label": "{score} av {max}",
+        "mail_why": "Du får det här meddelandet eftersom du använder {site}.",
+        "mail_unsubscribe": "Avregistrera dig från enkäter",
     },
     "de": {
         "close": "Schließen",
@@ -217,6 +251,12 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "invalid_body": "Bitte prüfen Sie, ob Sie den vollständigen Link aus der Nachricht "
         "geöffnet haben.",
         "bad_score": "Bitte wählen Sie eine Bewertung von {min} bis {max}.",
+        "mail_greeting": "Hallo {name},",
+        "mail_greeting_anonymous": "Hallo,",
+        "mail_hint": "Wählen Sie eine Bewertung – ein Klick genügt.",
+        "mail_score_label": "{score} von {max}",
+        "mail_why": "Sie erhalten diese E-Mail, weil Sie {site} nutzen.",
+        "mail_unsubscribe": "Umfrage-E-Mails abbestellen",
     },
     "fr": {
         "close": "Fermer",
@@ -243,6 +283,12 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "invalid_title": "Ce lien ne fonctionne pas",
         "invalid_body": "Vérifiez que vous avez bien ouvert le lien complet du message.",
         "bad_score": "Veuillez choisir une note de {min} à {max}.",
+        "mail_greeting": "Bonjour {name},",
+        "mail_greeting_anonymous": "Bonjour,",
+        "mail_hint": "Choisissez une note\xa0: un clic suffit.",
+        "mail_score_label": "{score} sur {max}",
+        "mail_why": "Vous recevez cet e-mail parce que vous utilisez {site}.",
+        "mail_unsubscribe": "Ne plus recevoir d’enquêtes par e-mail",
     },
     "es": {
         "close": "Cerrar",
@@ -269,6 +315,12 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "invalid_title": "Este enlace no funciona",
         "invalid_body": "Comprueba que has abierto el enlace completo del mensaje.",
         "bad_score": "Elige una puntuación del {min} al {max}.",
+        "mail_greeting": "Hola, {name}:",
+        "mail_greeting_anonymous": "Hola:",
+        "mail_hint": "Elige una puntuación: basta con un clic.",
+        "mail_score_label": "{score} de {max}",
+        "mail_why": "Recibes este correo porque usas {site}.",
+        "mail_unsubscribe": "Darme de baja de los correos de encuestas",
     },
     "nb": {
         "close": "Lukk",
@@ -295,6 +347,12 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "invalid_title": "Denne lenken fungerer ikke",
         "invalid_body": "Sjekk at du åpnet hele lenken fra meldingen.",
         "bad_score": "Velg en vurdering fra {min} til {max}.",
+        "mail_greeting": "Hei {name},",
+        "mail_greeting_anonymous": "Hei,",
+        "mail_hint": "Velg en vurdering – ett klikk er nok.",
+        "mail_score_label": "{score} av {max}",
+        "mail_why": "Du får denne e-posten fordi du bruker {site}.",
+        "mail_unsubscribe": "Meld meg av e-poster med undersøkelser",
     },
     "da": {
         "close": "Luk",
@@ -321,6 +379,12 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "invalid_title": "Linket virker ikke",
         "invalid_body": "Tjek, at du har åbnet hele linket fra beskeden.",
         "bad_score": "Vælg en vurdering fra {min} til {max}.",
+        "mail_greeting": "Hej {name},",
+        "mail_greeting_anonymous": "Hej,",
+        "mail_hint": "Vælg en vurdering – ét klik er nok.",
+        "mail_score_label": "{score} ud af {max}",
+        "mail_why": "Du får denne e-mail, fordi du bruger {site}.",
+        "mail_unsubscribe": "Afmeld e-mails med undersøgelser",
     },
 }
 
@@ -496,6 +560,15 @@ def label(labels: Mapping[str, str], locale: str) -> str:
         if tag in labels:
             return labels[tag]
     return next(iter(labels.values()), "")
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(text: str, **values) -> str:
+    """``{name}`` replaced by its value; anything else in a team's text is kept as written (a
+    text may leave a placeholder out, and a stray brace is no error)."""
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m[1], m[0])), text)
 
 
 def page(locale: str | None) -> dict[str, str]:

@@ -441,11 +441,11 @@ def _load(db: Session, token: str, now: datetime, lang: str | None) -> _Link | L
         lang or prompt.locale,
         survey.question,
         site.default_locale,
-        keys=texts.KEYS,
+        keys=texts.PAGE_SURFACE,
         survey_texts=survey.texts,
         site_texts=site.texts,
     )
-    asked = lang is not None and texts.complete(lang, texts.KEYS, survey.texts, site.texts)
+    asked = lang is not None and texts.complete(lang, texts.PAGE_SURFACE, survey.texts, site.texts)
     return _Link(prompt, site, survey, locale, lang if asked else locale)
 
 

@@ -311,11 +311,12 @@ REASONS = {
 
 
 def test_the_page_asks_the_follow_up_of_the_scores_band_and_a_changed_score_changes_it(
-    client, site
+    client, site, clock
 ):
     url = path_of(link_prompt(client, site, followup_by_band=BY_BAND))
     low = client.get(url + "?score=2").get_data(as_text=True)
     assert "What went wrong?" in low and "What do you like most?" not in low
+    clock.now += 3 * SECOND  # a person's second thought, not a mail scanner's burst
     high = client.get(url + "?score=10").get_data(as_text=True)
     assert "What do you like most?" in high and "What went wrong?" not in high
     [row] = rows(client.application)
@@ -336,9 +337,12 @@ def test_reasons_are_a_form_control_without_javascript_and_are_stored(client, si
     assert got["reasons"] == ["price", "speed"]
 
 
-def test_reasons_show_only_after_a_score_in_their_bands_and_forged_ones_are_refused(client, site):
+def test_reasons_show_only_after_a_score_in_their_bands_and_forged_ones_are_refused(
+    client, site, clock
+):
     url = path_of(link_prompt(client, site, reasons=REASONS))
     assert 'name="reasons"' not in client.get(url + "?score=9").get_data(as_text=True)
+    clock.now += 3 * SECOND
     client.get(url + "?score=2")
     forged = client.post(url, data={"comment": "x", "reasons": ["cheap"]})
     assert forged.status_code == 422

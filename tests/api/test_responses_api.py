@@ -29,7 +29,6 @@ RESPONSE_FIELDS = {
     "followup_owner",
     "followup_note",
     "tags",
-    "reasons",
     "source",
     "external_id",
     "source_ref",
