@@ -69,6 +69,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/metrics.py
+	$(PY) bench/reasons.py --responses 200000
 	$(PY) bench/ingest.py --breakdown
 	$(PY) bench/widget_latency.py
 	$(PY) bench/webhooks.py

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from collector import __version__, create_app, db, migrate
 from collector.config import ConfigError
+from collector.domain.eligibility import event_names
 from collector.errors import APIError
 from collector.models import Site
 from collector.schemas import SurveySchema
@@ -378,7 +379,7 @@ def survey_list(public_key: str, archived: bool, as_json: bool) -> None:
             click.echo(json.dumps(schema.dump(survey)))
             continue
         state = "archived" if survey.archived_at else "active" if survey.active else "paused"
-        events = ",".join(survey.trigger_events) or "(no events)"
+        events = ",".join(event_names(survey.trigger_events)) or "(no events)"
         click.echo(f"{survey.id}  {survey.kind}  {state}  {events}  {survey.name}")
 
 

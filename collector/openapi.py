@@ -179,6 +179,10 @@ class _Plugin(MarshmallowPlugin):
 
 def _field_extras(self, field, ret=None, **kwargs) -> dict:
     extra = dict(getattr(field, "openapi", None) or {})
+    either = getattr(field, "openapi_either", None)
+    if either is not None:  # a string or an object (a trigger event)
+        plain, nested = either
+        extra["oneOf"] = [plain, self.resolve_nested_schema(nested)]
     ret = {**(ret or {}), **extra}
     if isinstance(field, fields.String) and not field.dump_only and "pattern" not in ret:
         low, high = ret.get("minLength", 0), ret.get("maxLength")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from collector.domain import followup, origins, people, texts
+from collector.domain import followup, origins, pages, people, texts
+from collector.domain.eligibility import WHERE_OPS
 from collector.domain.scales import ALLOWED, Scale
 from collector.domain.scoring import SCALES
 
 #: The locales with built-in texts (``collector.domain.texts``).
 LOCALES = texts.LOCALES
 EVENT_NAME = re.compile(r"^[a-z0-9_.:-]{1,64}$")
+#: A trigger event: a name, a prefix ending in ``.*`` (``billing.*``), or ``*`` (every event).
+TRIGGER_NAME = re.compile(r"^(\*|[a-z0-9_.:-]{1,62}\.\*|[a-z0-9_.:-]{1,64})$")
 #: Any BCP 47 language tag as stored: language, optional script, optional region, in canonical
 #: case (``fi``, ``pt-BR``, ``zh-Hant``, ``es-419``).
 LOCALE_TAG = texts.TAG
@@ -65,7 +69,9 @@ class Unique(validate.Validator):
         self.error = error
 
     def __call__(self, value):
-        if len(set(value)) != len(value):
+        # Items may be objects (a trigger with conditions): compared as canonical JSON.
+        seen = {json.dumps(item, sort_keys=True, default=str) for item in value}
+        if len(seen) != len(value):
             raise ValidationError(self.error)
         return value
 
@@ -155,20 +161,38 @@ class Origin(fields.Str):
 _SCALAR = {"type": ["string", "number", "boolean"], "pattern": r"^[^\u0000]*$"}
 
 
+_BY_OP = [
+    {"properties": {"op": {"enum": ["gte", "lte"]}, "value": {"type": "number"}}},
+    {
+        "properties": {
+            "op": {"const": "in"},
+            "value": {"type": "array", "minItems": 1, "items": _SCALAR},
+        }
+    },
+    {"properties": {"op": {"enum": ["eq", "neq"]}, "value": _SCALAR}},
+]
+
+
+def _value_fits(op, value) -> None:
+    """The value a targeting rule or a where condition may have for its op."""
+    scalar = (str, int, float, bool)
+    if op in ("gte", "lte") and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ValidationError(f"`{op}` compares numbers: value must be a number.", "value")
+    if op == "in" and not (
+        isinstance(value, list) and value and all(isinstance(v, scalar) for v in value)
+    ):
+        raise ValidationError("`in` takes a non-empty list of strings or numbers.", "value")
+    if op in ("eq", "neq") and not isinstance(value, scalar):
+        raise ValidationError(f"`{op}` takes a string, number or boolean.", "value")
+    if op == "contains" and not (isinstance(value, str) and value):
+        raise ValidationError(
+            "`contains` looks for text: value must be a non-empty string.", "value"
+        )
+
+
 class TargetingRuleSchema(Schema):
-    #: What ``_value_fits_op`` checks, for the OpenAPI document.
-    openapi = {
-        "oneOf": [
-            {"properties": {"op": {"enum": ["gte", "lte"]}, "value": {"type": "number"}}},
-            {
-                "properties": {
-                    "op": {"const": "in"},
-                    "value": {"type": "array", "minItems": 1, "items": _SCALAR},
-                }
-            },
-            {"properties": {"op": {"enum": ["eq", "neq"]}, "value": _SCALAR}},
-        ]
-    }
+    #: What ``_value_fits`` checks, for the OpenAPI document.
+    openapi = {"oneOf": _BY_OP}
 
     trait = fields.Str(required=True, validate=validate.Length(1, 64))
     op = fields.Str(required=True, validate=validate.OneOf(["eq", "neq", "in", "gte", "lte"]))
@@ -176,16 +200,148 @@ class TargetingRuleSchema(Schema):
 
     @validates_schema
     def _value_fits_op(self, data, **kwargs):
+        _value_fits(data.get("op"), data.get("value"))
+
+
+class WhereConditionSchema(Schema):
+    """A condition on an event's props (a trigger's ``where``): all of them must hold."""
+
+    openapi = {
+        "oneOf": [
+            *_BY_OP,
+            {
+                "properties": {
+                    "op": {"const": "contains"},
+                    "value": {"type": "string", "minLength": 1},
+                }
+            },
+        ]
+    }
+
+    prop = fields.Str(required=True, validate=validate.Length(1, 64))
+    op = fields.Str(
+        required=True,
+        validate=validate.OneOf(
+            WHERE_OPS, error="A condition's op is eq, neq, in, gte, lte or contains (not {input})."
+        ),
+    )
+    value = fields.Raw(required=True)
+
+    @validates_schema
+    def _value_fits_op(self, data, **kwargs):
+        _value_fits(data.get("op"), data.get("value"))
+
+
+_TRIGGER_NAME_ERROR = (
+    "An event name is one word of 1–64 of a–z, 0–9 and _ . : - (such as invoice.paid), "
+    "or a prefix ending in .* (billing.*), or * for every event."
+)
+
+
+class TriggerName(fields.Str):
+    def __init__(self, **kwargs):
+        super().__init__(
+            validate=validate.Regexp(TRIGGER_NAME, error=_TRIGGER_NAME_ERROR), **kwargs
+        )
+
+
+class FilteredTriggerSchema(Schema):
+    """A trigger event with conditions on its props: ``{event, where: [{prop, op, value}]}``."""
+
+    event = TriggerName(required=True)
+    where = fields.List(
+        fields.Nested(WhereConditionSchema),
+        required=True,
+        validate=validate.Length(1, 10, error="From 1 to 10 conditions."),
+    )
+
+
+_filtered_trigger = FilteredTriggerSchema()
+
+
+class TriggerEvent(fields.Field):
+    """An item of ``trigger_events``: an event name, or ``{event, where}``
+    (:class:`FilteredTriggerSchema`)."""
+
+    #: ``oneOf`` the string and the object, for the OpenAPI document (``collector.openapi``).
+    openapi_either = ({"type": "string", "pattern": TRIGGER_NAME.pattern}, FilteredTriggerSchema)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            if not TRIGGER_NAME.match(value):
+                raise ValidationError(_TRIGGER_NAME_ERROR)
+            return value
+        if isinstance(value, dict):
+            return _filtered_trigger.load(value)
+        raise ValidationError("A trigger is an event name or {event, where: [...]}.")
+
+
+class PageRuleSchema(Schema):
+    """A page the survey asks on (``collector.domain.pages``): any of a survey's rules may match."""
+
+    openapi = {
+        "oneOf": [
+            {
+                "properties": {
+                    "op": {"enum": ["equals", "starts_with"]},
+                    "value": {"type": "string", "pattern": "^/"},
+                }
+            },
+            {"properties": {"op": {"const": "contains"}}},
+            {
+                "properties": {
+                    "op": {"const": "glob"},
+                    "value": {
+                        "type": "string",
+                        "pattern": rf"^(/[^*]*(\*[^*]*){{0,{pages.MAX_STARS}}}"
+                        rf"|\*[^*]*(\*[^*]*){{0,{pages.MAX_STARS - 1}}})$",
+                    },
+                }
+            },
+        ]
+    }
+
+    op = fields.Str(
+        required=True,
+        validate=validate.OneOf(
+            pages.OPS, error="A page op is equals, starts_with, contains or glob (not {input})."
+        ),
+    )
+    value = fields.Str(
+        required=True,
+        validate=validate.Length(
+            1, pages.MAX_VALUE, error=f"From 1 to {pages.MAX_VALUE} characters."
+        ),
+        metadata={
+            "description": "Compared with the page's path; with the query too when it holds ?, "
+            "with the fragment too when it holds #. In a glob, * is any run of characters."
+        },
+    )
+
+    @validates_schema
+    def _value_fits_op(self, data, **kwargs):
         op, value = data.get("op"), data.get("value")
-        scalar = (str, int, float, bool)
-        if op in ("gte", "lte") and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ValidationError(f"`{op}` compares numbers: value must be a number.", "value")
-        if op == "in" and not (
-            isinstance(value, list) and value and all(isinstance(v, scalar) for v in value)
-        ):
-            raise ValidationError("`in` takes a non-empty list of strings or numbers.", "value")
-        if op in ("eq", "neq") and not isinstance(value, scalar):
-            raise ValidationError(f"`{op}` takes a string, number or boolean.", "value")
+        if not isinstance(value, str):
+            return
+        if op in ("equals", "starts_with") and not value.startswith("/"):
+            raise ValidationError(
+                "A page rule compares the URL's path: start with / (such as /billing), "
+                "not with the site's address.",
+                "value",
+            )
+        if op == "glob":
+            if not value.startswith(("/", "*")):
+                raise ValidationError(
+                    "A glob compares the URL's path: start with / or * (such as /billing/*).",
+                    "value",
+                )
+            if value.count("*") > pages.MAX_STARS:
+                raise ValidationError(
+                    f"A glob has at most {pages.MAX_STARS} *: this one is too long.", "value"
+                )
 
 
 class ThemeSchema(Schema):
@@ -410,12 +566,34 @@ class SurveySchema(Schema):
     question = LocaleTexts(required=True)
     followup = LocaleTexts(allow_none=True, load_default=None)
     trigger_events = fields.List(
-        EventName(),
+        TriggerEvent(),
         load_default=list,
         validate=[
             validate.Length(0, 20, error="At most 20 events."),
             Unique("Each trigger event once."),
         ],
+        metadata={
+            "description": "After which `fiilis.track` events the widget asks: a name, a prefix "
+            "ending in .* or *, or {event, where: [{prop, op, value}]} to ask only when every "
+            "condition holds on the event's props."
+        },
+    )
+    pages = fields.List(
+        fields.Nested(PageRuleSchema),
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(0, 20, error="At most 20 page rules."),
+        metadata={"description": "The pages the widget asks on (any rule): none, every page."},
+    )
+    starts_at = fields.AwareDateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The survey asks from this moment on; none: at once."},
+    )
+    ends_at = fields.AwareDateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The survey asks nobody from this moment on; none: no end."},
     )
     delay_ms = fields.Int(
         load_default=0, validate=validate.Range(0, 600_000, error="At most 10 minutes (600000 ms).")
@@ -465,6 +643,10 @@ class SurveySchema(Schema):
     def _scale_fits_kind(self, data, **kwargs):
         if "scale" in data and data.get("kind") in SCALES:
             check_scale(data["kind"], data["scale"])
+
+    @validates_schema
+    def _dates_in_order(self, data, **kwargs):
+        check_dates(data.get("starts_at"), data.get("ends_at"))
 
 
 def _survey_of_kind(kind: str) -> type[SurveySchema]:
@@ -519,6 +701,12 @@ def check_scale(kind: str, scale: dict) -> None:
     if (scale["min"], scale["max"]) not in ALLOWED[kind]:
         options = " or ".join(f"{low}–{high}" for low, high in ALLOWED[kind])
         raise ValidationError(f"The scale of a {kind.upper()} survey is {options}.", "scale")
+
+
+def check_dates(starts_at, ends_at) -> None:
+    """A ``ValidationError`` on ``ends_at`` when the survey would end before it starts."""
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise ValidationError("ends_at must be after starts_at.", "ends_at")
 
 
 def list_of(item: Schema, name: str) -> type[Schema]:

@@ -39,5 +39,7 @@ def get():
         utcnow(),
         origin=q["origin"],
         event=q["event"],
+        props=q["props"],
+        url=q["url"],
     )
     return found

@@ -3,6 +3,7 @@ the hosted answer page. The handlers validate with these and the OpenAPI documen
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -10,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from collector.domain.eligibility import ORIGINS, REASONS
 from collector.openapi import STORABLE_TEXT
-from collector.schemas import EVENT_NAME, ThemeSchema
+from collector.schemas import EVENT_NAME, PageRuleSchema, ThemeSchema
 from collector.services.prompts import SHOW_EVENT
 
 MAX_PROPS = 20
@@ -118,6 +119,7 @@ class VisitSchema(Schema):
     )
     traits = ScalarMap(MAX_TRAITS, allow_none=True, load_default=None)
     locale = _locale()
+    url = _url()
 
     @validates_schema
     def _user_ids(self, data, **kwargs):
@@ -139,7 +141,6 @@ class EventSchema(VisitSchema):
         metadata={"pattern": rf"^(\$show|{EVENT_NAME.pattern[1:-1]})$"},
     )
     props = ScalarMap(MAX_PROPS, allow_none=True, load_default=None)
-    url = _url()
     survey_id = _optional_str(length=(1, 40))
 
     @validates_schema
@@ -264,6 +265,13 @@ class WidgetPromptSchema(Schema):
     delay_ms = fields.Int()
     locale = fields.Str()
     theme = fields.Nested(WidgetThemeSchema)
+    pages = fields.List(
+        fields.Nested(PageRuleSchema),
+        metadata={
+            "description": "The survey's page rules, when it has any: the widget checks them "
+            "again when the delay ends, and shows nothing on a page they do not match."
+        },
+    )
 
 
 class PromptOrReasonSchema(Schema):
@@ -326,6 +334,31 @@ class PromptSchema(Schema):
     dismissed_at = fields.AwareDateTime(allow_none=True)
 
 
+class JSONProps(fields.Str):
+    """Event props in a query string: a JSON object of at most 20 scalars, as ``props`` of an
+    event."""
+
+    openapi = {
+        "maxLength": 4000,
+        "contentMediaType": "application/json",
+        "contentSchema": ScalarMap(MAX_PROPS).openapi | {"type": "object"},
+    }
+
+    _props = ScalarMap(MAX_PROPS)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 4000:
+            raise ValidationError("At most 4000 characters.")
+        try:
+            parsed = json.loads(text)
+        except (ValueError, RecursionError):
+            raise ValidationError('Not JSON: give an object such as {"channel": "chat"}.') from None
+        if not isinstance(parsed, dict):
+            raise ValidationError('A JSON object such as {"channel": "chat"}.')
+        return self._props.deserialize(parsed)
+
+
 class EligibilityQuerySchema(Schema):
     user_id = fields.Str(required=True, validate=validate.Length(1, 200))
     survey = fields.Str(required=True, validate=validate.Length(1, 40))
@@ -338,6 +371,17 @@ class EligibilityQuerySchema(Schema):
         load_default=None,
         validate=validate.Regexp(EVENT_NAME, error="An event name such as invoice.paid."),
         metadata={"description": "For origin event; default: the survey's first trigger."},
+    )
+    url = fields.Str(
+        load_default=None,
+        validate=validate.Length(1, 2048),
+        metadata={"description": "For origin event: the page (a URL or a path); default none."},
+    )
+    props = JSONProps(
+        load_default=None,
+        metadata={
+            "description": 'For origin event: the event\'s props as a JSON object, such as {"channel": "chat"}; default none.'
+        },
     )
 
 
@@ -353,6 +397,8 @@ class EligibilitySchema(Schema):
     survey = fields.Str()
     origin = fields.Str()
     event = fields.Str(allow_none=True)
+    props = fields.Dict()
+    url = fields.Str(allow_none=True)
     eligible = fields.Bool()
     reason = fields.Str(allow_none=True)
     pending_prompt_id = fields.Str(allow_none=True)

@@ -76,6 +76,7 @@ def get(survey_id: str):
     refusals=(
         Refusal(422, "kind_immutable", "kind", "for another kind than the survey's"),
         Refusal(422, "scale_immutable", "scale", "for another scale once the survey has answers"),
+        Refusal(422, "dates_out_of_order", "ends_at", "for an end at or before the stored start"),
         DUPLICATE_REASON,
         INCOMPLETE_TEXTS,
     ),

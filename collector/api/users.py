@@ -22,6 +22,9 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 
 class UserRecordSchema(Schema):
     traits = fields.Dict(required=True)
+    email = fields.Str(allow_none=True, required=True)
+    name = fields.Str(allow_none=True, required=True)
+    locale = fields.Str(allow_none=True, required=True)
     created_at = fields.AwareDateTime(required=True)
     last_seen_at = fields.AwareDateTime(required=True)
 

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from collector.dashboard import access, auth, charts, forms, inbox
 from collector.domain import numbers
+from collector.domain.eligibility import event_names
 from collector.errors import APIError, http_error
 from collector.services import answer_reasons, results
 
@@ -105,6 +106,8 @@ for _name, _function in {
     "band_word": lambda kind, band: inbox.BAND_WORD[kind][band],
     "status_word": lambda status: inbox.STATUS_WORDS.get(status, status),
     "scale_of": results.scale_of,
+    # trigger events as names: a trigger with conditions is {event, where}
+    "event_names": event_names,
     "reason_label": lambda survey, reason: answer_reasons.label(
         answer_reasons.labels(survey), reason
     ),

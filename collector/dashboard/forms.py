@@ -42,6 +42,15 @@ def words(value: str) -> list[str]:
     return [w.strip() for w in _SEPARATORS.split(value) if w.strip()]
 
 
+def keep_conditions(names: list[str], stored: list) -> list:
+    """The form's event names, each with the conditions it has stored (``{event, where}``)."""
+    filtered: dict[str, list] = {}
+    for trigger in stored or ():
+        if isinstance(trigger, dict):
+            filtered.setdefault(trigger["event"], []).append(trigger)
+    return [t for name in names for t in filtered.get(name, [name])]
+
+
 def lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 

@@ -9,6 +9,7 @@ from collector import db
 from collector.api.bundle import manifest
 from collector.dashboard import bp, forms
 from collector.dashboard.surveys import site_surveys
+from collector.domain.eligibility import event_names
 from collector.domain.snippet import QUEUE_STUB, script_tag
 from collector.schemas import SiteSchema
 from collector.services import audit, sightings, sites
@@ -46,7 +47,8 @@ def install():
         build=build,
         base=base,
         surveys=listed,
-        events=sorted({e for s in listed for e in s.trigger_events}),
+        # names a page can track: a wildcard is not one to paste into fiilis.track(…)
+        events=sorted({e for s in listed for e in event_names(s.trigger_events) if "*" not in e}),
         calls=sightings.recent(db.session(), g.site, "call"),
         refusals=sightings.recent(db.session(), g.site, "refusal"),
         reasons=REFUSAL_WORDS,

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from collector import db, pagination
 from collector.dashboard import bp, forms, inbox
 from collector.domain import contrast, followup, texts
+from collector.domain.eligibility import event_names
 from collector.domain.scales import Scale
 from collector.errors import APIError
 from collector.schemas import SurveySchema
@@ -45,7 +46,7 @@ def _values(survey) -> dict:
     values = {
         "kind": survey.kind,
         "name": survey.name,
-        "trigger_events": ", ".join(survey.trigger_events),
+        "trigger_events": ", ".join(event_names(survey.trigger_events)),
         "active": survey.active,
         "followup_bands": followup.parse(survey.followup_bands),
     }
@@ -289,6 +290,7 @@ def update_survey(survey_id: str):
         return _grown(survey)
     data = forms.survey(request.form)
     data["kind"] = survey.kind  # the form shows the kind; it cannot change
+    data["trigger_events"] = forms.keep_conditions(data["trigger_events"], survey.trigger_events)
     try:
         changes = survey_schema.load(data, partial=True)
         surveys.update(db.session(), g.site, survey_id, changes)

@@ -10,7 +10,11 @@ The rules, in order; the first that fails is the ``reason``:
 rule                 blocks when                                               skipped for
 ==================== ========================================================= =================
 survey_inactive      the survey is paused or archived
+not_running          now is before ``starts_at`` or at/after ``ends_at``
 event_not_trigger    the event matches none of the survey's trigger events     backend triggers
+                     (its name, and every ``where`` condition on its props)
+page_mismatch        the event's page URL matches none of the survey's         backend triggers
+                     ``pages`` rules (``collector.domain.pages``)
 targeting_mismatch   any targeting rule fails on the user's traits             backend triggers
 quota_reached        the survey has ``max_responses`` responses
 not_sampled          the user's stable hash is outside ``sample_rate``         backend triggers
@@ -33,6 +37,18 @@ Decisions where DESIGN is silent:
 - Datetimes may be naive or aware; naive ones are read as UTC (SQLite returns them naive).
 - Event names match exactly; a trigger ``billing.*`` matches every event that starts with
   ``billing.`` and ``*`` matches every event. No other wildcards.
+- A trigger may be ``{event, where: [{prop, op, value}]}``: the event's name must match and every
+  condition must hold on the event's props (ops ``eq neq in gte lte contains``). A prop that is
+  missing (or ``None``) fails every condition, ``neq`` included: "channel is not chat" is not
+  known of an event that says nothing about its channel. Numbers compare as numbers (``5`` equals
+  ``5.0``), never with strings (``"5"`` is not ``5``, and fails ``gte``); ``True`` equals only
+  ``True``; ``contains`` is a case-sensitive substring of a string prop. A where that fails is
+  ``event_not_trigger``: the event, as it happened, is not one the survey asks after.
+- ``starts_at`` is the first moment the survey runs, ``ends_at`` the first it no longer does
+  (``starts_at <= now < ends_at``); either may be absent. ``not_running`` applies to backend
+  triggers and to ``force`` too: a survey outside its dates asks nobody.
+- Page rules look at the event's URL (see ``collector.domain.pages``); an event without a URL
+  passes only a survey without page rules.
 - Targeting rules all have to pass. A missing trait (or one set to ``None``) fails ``eq``, ``in``,
   ``gte`` and ``lte`` and passes ``neq``. ``gte``/``lte`` compare numbers only: a numeric string
   such as ``"5"`` is not a number and fails. ``True`` equals only ``True`` (never ``1``).
@@ -47,11 +63,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collector.domain import sampling
+from collector.domain.pages import PageRule
 
 #: Every reason code, in the order the rules are checked.
 REASONS: tuple[str, ...] = (
     "survey_inactive",
+    "not_running",
     "event_not_trigger",
+    "page_mismatch",
     "targeting_mismatch",
     "quota_reached",
     "not_sampled",
@@ -62,9 +81,13 @@ REASONS: tuple[str, ...] = (
 )
 #: Targeting operators.
 OPS: tuple[str, ...] = ("eq", "neq", "in", "gte", "lte")
+#: Operators of a trigger's ``where`` conditions on event props.
+WHERE_OPS: tuple[str, ...] = (*OPS, "contains")
 ORIGINS: tuple[str, ...] = ("event", "api")
 
-_SKIPPED_FOR_BACKEND = frozenset({"event_not_trigger", "targeting_mismatch", "not_sampled"})
+_SKIPPED_FOR_BACKEND = frozenset(
+    {"event_not_trigger", "page_mismatch", "targeting_mismatch", "not_sampled"}
+)
 _FATIGUE = frozenset({"answered_recently", "dismissed_recently", "cooldown"})
 
 
@@ -114,15 +137,110 @@ class Rule:
         return f"{self.trait} {self.op} {_short(value)}"
 
 
+@dataclass(frozen=True)
+class Condition:
+    """One ``where`` condition of a trigger: ``{prop, op, value}`` with ``op`` one of
+    :data:`WHERE_OPS`, checked on the event's props."""
+
+    prop: str
+    op: str
+    value: Any
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.prop, str) or not self.prop:
+            raise ValueError("a where condition needs a prop name")
+        if self.op not in WHERE_OPS:
+            raise ValueError(
+                f"unknown where op {self.op!r}; expected one of {', '.join(WHERE_OPS)}"
+            )
+        if self.op == "in":
+            if isinstance(self.value, str | bytes) or not isinstance(self.value, Iterable):
+                raise ValueError(f"'in' needs a list of values for prop {self.prop!r}")
+            object.__setattr__(self, "value", tuple(self.value))
+        if self.op in ("gte", "lte") and not _is_number(self.value):
+            raise ValueError(f"{self.op!r} needs a number for prop {self.prop!r}")
+        if self.op == "contains" and not isinstance(self.value, str):
+            raise ValueError(f"'contains' needs a string for prop {self.prop!r}")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Condition:
+        return cls(prop=data["prop"], op=data["op"], value=data.get("value"))
+
+    def matches(self, props: Mapping[str, Any]) -> bool:
+        """Whether the event's props satisfy this condition; a missing prop never does."""
+        actual = props.get(self.prop)
+        if actual is None:
+            return False
+        if self.op == "eq":
+            return _same(actual, self.value)
+        if self.op == "neq":
+            return not _same(actual, self.value)
+        if self.op == "in":
+            return any(_same(actual, option) for option in self.value)
+        if self.op == "contains":
+            return isinstance(actual, str) and self.value in actual
+        if not _is_number(actual):
+            return False
+        return actual >= self.value if self.op == "gte" else actual <= self.value
+
+    def describe(self) -> str:
+        value = list(self.value) if self.op == "in" else self.value
+        return f"{self.prop} {self.op} {_short(value)}"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A trigger event: a name (``invoice.paid``, ``billing.*``, ``*``) and the conditions on
+    the event's props that must all hold (none: any props)."""
+
+    event: str
+    where: tuple[Condition, ...] = ()
+
+    def __post_init__(self) -> None:
+        where = tuple(c if isinstance(c, Condition) else Condition.from_dict(c) for c in self.where)
+        object.__setattr__(self, "where", where)
+
+    @classmethod
+    def of(cls, item: str | Mapping[str, Any] | Trigger) -> Trigger:
+        """From a stored item: ``"invoice.paid"`` or ``{"event": …, "where": [...]}``."""
+        if isinstance(item, Trigger):
+            return item
+        if isinstance(item, str):
+            return cls(item)
+        return cls(item["event"], tuple(item.get("where") or ()))
+
+    def names(self, event: str | None) -> bool:
+        """Whether the event's name matches, whatever its props."""
+        return event is not None and _event_matches(self.event, event)
+
+    def failing(self, props: Mapping[str, Any]) -> Condition | None:
+        """The first condition the props fail, if any."""
+        return next((c for c in self.where if not c.matches(props)), None)
+
+    def describe(self) -> str:
+        if not self.where:
+            return repr(self.event)
+        return f"{self.event!r} where " + " and ".join(c.describe() for c in self.where)
+
+
+def event_names(trigger_events: Iterable[str | Mapping[str, Any] | Trigger]) -> list[str]:
+    """The event names of stored trigger events, for lists and labels."""
+    return [Trigger.of(t).event for t in trigger_events]
+
+
 @dataclass(frozen=True, kw_only=True)
 class SurveyRules:
-    """What eligibility needs to know about a survey. ``trigger_events`` and ``targeting`` accept
-    lists; ``targeting`` items may be :class:`Rule` objects or their stored dicts."""
+    """What eligibility needs to know about a survey. ``trigger_events``, ``pages`` and
+    ``targeting`` accept lists of their objects or of their stored forms (a trigger as a name
+    or ``{event, where}``, a page rule and a targeting rule as dicts)."""
 
     id: str
     created_at: datetime
     active: bool = True
-    trigger_events: tuple[str, ...] = ()
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    trigger_events: tuple[Trigger, ...] = ()
+    pages: tuple[PageRule, ...] = ()
     targeting: tuple[Rule, ...] = ()
     sample_rate: float = 1.0
     recontact_days: int = 90
@@ -131,7 +249,9 @@ class SurveyRules:
     priority: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "trigger_events", tuple(self.trigger_events))
+        object.__setattr__(self, "trigger_events", tuple(map(Trigger.of, self.trigger_events)))
+        pages = tuple(p if isinstance(p, PageRule) else PageRule.from_dict(p) for p in self.pages)
+        object.__setattr__(self, "pages", pages)
         rules = tuple(r if isinstance(r, Rule) else Rule.from_dict(r) for r in self.targeting)
         object.__setattr__(self, "targeting", rules)
 
@@ -157,12 +277,15 @@ class History:
 @dataclass(frozen=True, kw_only=True)
 class Ask:
     """One request to ask a user: a widget event (``origin="event"``) or a backend trigger
-    (``origin="api"``). ``user_key`` is the user id, or ``anon:<uuid>`` for anonymous visitors."""
+    (``origin="api"``). ``user_key`` is the user id, or ``anon:<uuid>`` for anonymous visitors;
+    ``props`` are the event's props and ``url`` the page it happened on."""
 
     origin: str
     user_key: str
     now: datetime
     event: str | None = None
+    props: Mapping[str, Any] = field(default_factory=dict)
+    url: str | None = None
     traits: Mapping[str, Any] = field(default_factory=dict)
     site_cooldown_days: int = 7
     force: bool = False
@@ -213,9 +336,12 @@ def rank(candidates: Iterable[SurveyRules]) -> list[SurveyRules]:
     return sorted(candidates, key=lambda s: (-s.priority, _utc(s.created_at), s.id))
 
 
-def triggers_on(trigger_events: Iterable[str], event: str | None) -> bool:
-    """Whether ``event`` matches one of the survey's trigger events (exact, ``prefix.*`` or ``*``)."""
-    return event is not None and any(_event_matches(t, event) for t in trigger_events)
+def triggers_on(
+    trigger_events: Iterable[str | Mapping[str, Any] | Trigger], event: str | None
+) -> bool:
+    """Whether ``event``'s name matches one of the survey's trigger events (exact, ``prefix.*``
+    or ``*``), whatever its props: the surveys worth deciding on for this event."""
+    return any(Trigger.of(t).names(event) for t in trigger_events)
 
 
 # -- the rules -------------------------------------------------------------------------------
@@ -227,14 +353,50 @@ def _active(survey: SurveyRules, history: History, ask: Ask) -> tuple[bool, str]
     return (True, "survey is active") if survey.active else (False, "survey is paused or archived")
 
 
+def _running(survey: SurveyRules, history: History, ask: Ask) -> tuple[bool, str]:
+    now = _utc(ask.now)
+    starts = survey.starts_at and _utc(survey.starts_at)
+    ends = survey.ends_at and _utc(survey.ends_at)
+    if starts is not None and now < starts:
+        return False, f"starts at {_moment(starts)}"
+    if ends is not None and now >= ends:
+        return False, f"ended at {_moment(ends)}"
+    if ends is not None:
+        return True, f"running until {_moment(ends)}"
+    if starts is not None:
+        return True, f"running since {_moment(starts)}"
+    return True, "no start or end date"
+
+
 def _trigger(survey: SurveyRules, history: History, ask: Ask) -> tuple[bool, str]:
-    triggers = ", ".join(survey.trigger_events) or "none"
+    triggers = ", ".join(t.describe() for t in survey.trigger_events) or "none"
     if ask.event is None:
         return False, f"no event given; survey triggers on: {triggers}"
-    for pattern in survey.trigger_events:
-        if _event_matches(pattern, ask.event):
-            return True, f"event {ask.event!r} matches trigger {pattern!r}"
+    missed = []
+    for trigger in survey.trigger_events:
+        if not trigger.names(ask.event):
+            continue
+        condition = trigger.failing(ask.props)
+        if condition is None:
+            return True, f"event {ask.event!r} matches trigger {trigger.describe()}"
+        actual = ask.props.get(condition.prop)
+        have = "missing" if actual is None else _short(actual)
+        missed.append(f"{condition.describe()} fails: prop {condition.prop!r} is {have}")
+    if missed:
+        return False, f"event {ask.event!r} matches no trigger's conditions: " + "; ".join(missed)
     return False, f"event {ask.event!r} is not a trigger; survey triggers on: {triggers}"
+
+
+def _page(survey: SurveyRules, history: History, ask: Ask) -> tuple[bool, str]:
+    if not survey.pages:
+        return True, "no page rules: any page"
+    rules = ", ".join(p.describe() for p in survey.pages)
+    if ask.url is None:
+        return False, f"no page URL given; survey asks on pages: {rules}"
+    for rule in survey.pages:
+        if rule.matches(ask.url):
+            return True, f"page {_short(ask.url)} matches {rule.describe()}"
+    return False, f"page {_short(ask.url)} matches none of: {rules}"
 
 
 def _targeting(survey: SurveyRules, history: History, ask: Ask) -> tuple[bool, str]:
@@ -313,7 +475,9 @@ def _pending(survey: SurveyRules, history: History, ask: Ask) -> tuple[bool, str
 
 _RULES: tuple[tuple[str, Check], ...] = (
     ("survey_inactive", _active),
+    ("not_running", _running),
     ("event_not_trigger", _trigger),
+    ("page_mismatch", _page),
     ("targeting_mismatch", _targeting),
     ("quota_reached", _quota),
     ("not_sampled", _sampled),
@@ -358,6 +522,10 @@ def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def _moment(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
 def _ago(delta: timedelta) -> str:

@@ -263,7 +263,7 @@ def import_items(
     after each batch with the report so far."""
     report = report or Report()
     surveys: dict[str, _Target | None] = {}
-    statistics = _Statistics(db)
+    statistics = Statistics(db)
     for batch in _batches(items, batch_size):
         checked = [
             c
@@ -280,7 +280,7 @@ def import_items(
     return report
 
 
-class _Statistics:
+class Statistics:
     """Keeps PostgreSQL's planner informed while an import grows the tables.
 
     The planner picks its plans from statistics that autovacuum refreshes about once a minute
@@ -291,13 +291,20 @@ class _Statistics:
     held then (at least 1000 answers: after 1 000, 2 000, 4 000 … into an empty database, about
     ten times for a million), and at the end when it stored more than a tenth of the table since.
     A small import into a large table analyses nothing. SQLite's planner needs none: it takes
-    the unique index for the check without statistics."""
+    the unique index for the check without statistics. ``table`` is the one the import grows
+    (its rows are counted), ``tables`` all those it writes (people's import: ``users``)."""
 
-    TABLES = "ANALYZE responses, prompts, users, response_tags"
     LEAST = 1000
 
-    def __init__(self, db: Session):
+    def __init__(
+        self,
+        db: Session,
+        table: str = "responses",
+        tables: tuple[str, ...] = ("responses", "prompts", "users", "response_tags"),
+    ):
         self.db = db
+        self.table = table
+        self.tables = "ANALYZE " + ", ".join(tables)
         self.enabled = db.get_bind().dialect.name == "postgresql"
         self.since = 0  # answers stored by this import when the statistics were last taken
         self.known: float | None = None  # answers the statistics know of
@@ -321,12 +328,13 @@ class _Statistics:
     def _rows(self) -> float:
         # The planner's own count (-1 before the first statistics); a catalogue look-up.
         rows = self.db.scalar(
-            text("SELECT reltuples FROM pg_class WHERE oid = 'responses'::regclass")
+            text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+            {"t": self.table},
         )
         return max(float(rows or 0), 0.0)
 
     def _analyze(self, imported: int) -> None:
-        self.db.execute(text(self.TABLES))
+        self.db.execute(text(self.tables))
         self.db.commit()
         self.since = imported
         self.known = self._rows()

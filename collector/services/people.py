@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from marshmallow import ValidationError
@@ -26,13 +27,18 @@ from collector import pagination
 from collector.domain import people, storable
 from collector.errors import first_field, not_found
 from collector.models import Site, User
+from collector.prepared import BulkInsert
 from collector.services import users
-from collector.services.importing import ItemError
+from collector.services.importing import ItemError, Statistics
 
 #: Items per transaction of an import.
 BATCH = 1000
 #: The person's own fields a call may set (besides ``traits``).
 FIELDS = ("email", "name", "locale")
+_INSERT_PEOPLE = BulkInsert(
+    User.__table__,
+    ("site_id", "user_id", "email", "name", "locale", "traits", "created_at", "last_seen_at"),
+)
 
 
 def get(db: Session, site: Site, user_id: str) -> User:
@@ -147,6 +153,8 @@ def import_people(
     """Store ``(line, item)`` pairs (an item: a dict, or the :class:`ItemError` met reading it),
     each checked with ``schema`` (the API's person item); commits every ``batch_size`` items."""
     report = ImportReport()
+    # A large import into a young site outgrows PostgreSQL's statistics (see importing).
+    statistics = Statistics(db, "users", ("users",))
     batch: list[tuple[int, dict]] = []
     for line, raw in items:
         data = _checked(schema, line, raw, report)
@@ -154,11 +162,13 @@ def import_people(
             batch.append((line, data))
         if len(batch) >= batch_size:
             _store(db, site, batch, now, report)
+            statistics.grown(report.imported)
             batch = []
             if on_batch is not None:
                 on_batch(report)
     if batch:
         _store(db, site, batch, now, report)
+    statistics.done(report.imported)
     if on_batch is not None:
         on_batch(report)
     return report
@@ -195,13 +205,22 @@ def _store(db: Session, site: Site, batch: list[tuple[int, dict]], now, report) 
             p.user_id: p
             for p in db.scalars(select(User).where(User.site_id == site.id, User.user_id.in_(keys)))
         }
+        new: dict[str, SimpleNamespace] = {}
         for _line, data in batch:
             person = known.get(data["user_id"])
             if person is None:
-                person = User(site_id=site.id, user_id=data["user_id"], traits={})
-                person.created_at = person.last_seen_at = now
-                db.add(person)
-                known[data["user_id"]] = person
+                # Rows for the new people, written in one COPY (PostgreSQL) or executemany.
+                person = SimpleNamespace(
+                    site_id=site.id,
+                    user_id=data["user_id"],
+                    email=None,
+                    name=None,
+                    locale=None,
+                    traits={},
+                    created_at=now,
+                    last_seen_at=now,
+                )
+                new[data["user_id"]] = known[data["user_id"]] = person
                 _apply(person, data)
                 counts["imported"] += 1
             elif _apply(person, data):
@@ -209,6 +228,8 @@ def _store(db: Session, site: Site, batch: list[tuple[int, dict]], now, report) 
             else:
                 counts["unchanged"] += 1
         try:
+            db.flush()
+            _INSERT_PEOPLE.run(db.connection(), [vars(p) for p in new.values()])
             db.commit()
         except IntegrityError:
             # Someone else (the widget, another import) added one of these people meanwhile.

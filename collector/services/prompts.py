@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Row, bindparam, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from collector.domain import contrast, eligibility, keys, texts
+from collector.domain import contrast, eligibility, keys, pages, texts
 from collector.domain.eligibility import REASONS, Ask, History, SurveyRules
 from collector.domain.scales import Scale
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
@@ -53,9 +53,10 @@ _LIVE_SURVEYS = Prepared(
 _PROMPT_TO_DELIVER = Prepared(
     select(_p.id, _p.channel, _p.locale, _p.expires_at).where(_p.id == bindparam("id"))
 )
-#: A backend-triggered prompt waiting for the user's next page view, the most important first.
+#: Backend-triggered prompts waiting for the user's next page view, the most important first,
+#: of surveys running now (the page rules are checked on the rows: ``domain.pages``).
 _WAITING = Prepared(
-    select(_p.id, _p.survey_id, _p.locale, _p.expires_at)
+    select(_p.id, _p.survey_id, _p.locale, _p.expires_at, _s.pages)
     .join(_SURVEYS, _s.id == _p.survey_id)
     .where(
         _p.site_id == bindparam("site_id"),
@@ -66,9 +67,11 @@ _WAITING = Prepared(
         _p.expires_at > bindparam("now"),
         _s.active.is_(True),
         _s.archived_at.is_(None),
+        _s.starts_at.is_(None) | (_s.starts_at <= bindparam("now")),
+        _s.ends_at.is_(None) | (_s.ends_at > bindparam("now")),
     )
     .order_by(_s.priority.desc(), _p.created_at)
-    .limit(1)
+    .limit(20)
 )
 #: Per survey, what the rules of §6 need to know of this user's prompts on the site.
 _USER_PROMPTS = Prepared(
@@ -183,6 +186,8 @@ def deliver(
         **card(site, survey, locale),
         "delay_ms": survey.delay_ms,
         "theme": contrast.widget_theme(site.theme),
+        # The widget checks them again when the delay ends: a single-page app may have moved on.
+        **({"pages": survey.pages} if survey.pages else {}),
     }
 
 
@@ -241,7 +246,10 @@ def on_session(db: Session, site: Site, visit: dict, now: datetime) -> dict | No
         return None  # backends trigger prompts for user ids only: nothing to look up or store
     conn = db.connection()
     visitors.remember(conn, site, key, visit.get("traits"), now)
-    pending = _WAITING.first(conn, {"site_id": site.id, "user_id": key, "now": now})
+    waiting = _WAITING.rows(conn, {"site_id": site.id, "user_id": key, "now": now})
+    # A prompt for the billing pages waits there: it does not pop up on the settings page.
+    url = visit.get("url")
+    pending = next((w for w in waiting if pages.on_page(_page_rules(w.pages), url)), None)
     survey = _SURVEY_BY_ID.first(conn, {"id": pending.survey_id}) if pending else None
     db.commit()
     return deliver(site, survey, pending, visit.get("locale")) if pending else None
@@ -279,6 +287,8 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
         user_key=key,
         now=now,
         event=event,
+        props=visit.get("props") or {},
+        url=visit.get("url"),
         traits=traits,
         site_cooldown_days=site.cooldown_days,
     )
@@ -398,12 +408,19 @@ def _open(
 # -- eligibility from the database -----------------------------------------------------------
 
 
+def _page_rules(stored: list | None) -> tuple[pages.PageRule, ...]:
+    return tuple(pages.PageRule.from_dict(p) for p in stored or ())
+
+
 def rules_of(survey: Survey, **overrides: Any) -> SurveyRules:
     fields = {
         "id": survey.id,
         "created_at": survey.created_at,
         "active": survey.active and survey.archived_at is None,
+        "starts_at": survey.starts_at,
+        "ends_at": survey.ends_at,
         "trigger_events": survey.trigger_events or (),
+        "pages": _page_rules(survey.pages),
         "targeting": survey.targeting or (),
         "sample_rate": survey.sample_rate,
         "recontact_days": survey.recontact_days,
@@ -458,20 +475,26 @@ def explain(
     *,
     origin: str | None = None,
     event: str | None = None,
+    props: dict | None = None,
+    url: str | None = None,
 ) -> dict:
     """Every rule of §6 for this user and survey. By default as the survey would ask: an in-app
-    event (its first trigger event) when it has trigger events, else a backend trigger."""
+    event (its first trigger event) when it has trigger events, else a backend trigger. An
+    event's ``props`` and its page ``url`` are as given (none by default)."""
     survey = _survey(db, site, survey_id, "survey")
     if origin is None:
         origin = "event" if survey.trigger_events else "api"
     if origin == "event" and event is None and survey.trigger_events:
-        event = next((t for t in survey.trigger_events if "*" not in t), survey.trigger_events[0])
+        names = eligibility.event_names(survey.trigger_events)
+        event = next((t for t in names if "*" not in t), names[0])
     traits = visitors.stored_traits(db, site, user_id)
     ask = Ask(
         origin=origin,
         user_key=user_id,
         now=now,
         event=event if origin == "event" else None,
+        props=props or {},
+        url=url,
         traits=traits,
         site_cooldown_days=site.cooldown_days,
     )
@@ -483,6 +506,8 @@ def explain(
         "survey": survey.id,
         "origin": origin,
         "event": ask.event,
+        "props": dict(ask.props),
+        "url": ask.url,
         "eligible": decision.ask,
         "reason": decision.reason,
         "pending_prompt_id": decision.pending_prompt_id,

@@ -565,33 +565,23 @@ def _overlapping_counts(
     """Counts per (label, scale point) for the tags or the reasons of answers (``label`` is
     ``ResponseTag.tag`` or ``ResponseReason.reason``), and the answers without any as the ``None``
     group. An answer with two labels counts in both groups, so the groups may add up to more than
-    ``n``. Both are aggregates over the (survey, label) index joined to the answers."""
+    ``n``.
+
+    One aggregate in one pass: the answers' (survey, score, created_at) index picks the period,
+    and each answer's labels are read from the (response_id, label) key alone, an answer without
+    any joining as one NULL row.
+    """
     table = label.class_
-    scale = _scale(survey)
     stmt = (
         select(label, Response.score, func.count())
-        .join(Response, Response.id == table.response_id)
-        .where(
-            table.survey_id == survey.id,
-            *_period(survey.id, since, until),
-            Response.score.in_(scale),
-        )
+        .select_from(Response)
+        .outerjoin(table, table.response_id == Response.id)
+        .where(*_period(survey.id, since, until), Response.score.in_(_scale(survey)))
         .group_by(label, Response.score)
     )
     out: dict[str | None, dict[int, int]] = {}
     for key, point, n in db.execute(stmt):
         out.setdefault(key, {})[point] = n
-    without = (
-        select(Response.score, func.count())
-        .where(
-            *_period(survey.id, since, until),
-            Response.score.in_(scale),
-            ~select(table.response_id).where(table.response_id == Response.id).exists(),
-        )
-        .group_by(Response.score)
-    )
-    for point, n in db.execute(without):
-        out.setdefault(None, {})[point] = n
     return out
 
 

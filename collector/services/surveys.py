@@ -11,7 +11,7 @@ from collector.domain import keys, texts
 from collector.domain.scales import Scale
 from collector.errors import APIError, not_found
 from collector.models import Response, Site, Survey, utcnow
-from collector.schemas import check_scale
+from collector.schemas import check_dates, check_scale
 
 
 def create(db: Session, site: Site, fields: dict) -> Survey:
@@ -65,6 +65,7 @@ def update(db: Session, site: Site, survey_id: str, changes: dict) -> Survey:
     _check_texts(site, changes.get("texts"))
     if "scale" in changes:
         _change_scale(db, survey, changes.pop("scale"))
+    _check_dates(changes.get("starts_at", survey.starts_at), changes.get("ends_at", survey.ends_at))
     for field, value in changes.items():
         setattr(survey, field, value)
     db.commit()
@@ -97,6 +98,19 @@ def _check_texts(site: Site, given: dict | None) -> None:
                 f"give {', '.join(missing)}: give them here or in the site's texts.",
                 param="texts",
             )
+
+
+def _check_dates(starts_at, ends_at) -> None:
+    # A change of one date is checked against the other, stored one.
+    try:
+        check_dates(starts_at, ends_at)
+    except ValidationError as e:
+        raise APIError(
+            422,
+            "dates_out_of_order",
+            "ends_at must be after starts_at (the survey's stored one, if only one is given).",
+            param=e.field_name,
+        ) from None
 
 
 def _change_scale(db: Session, survey: Survey, scale: dict) -> None:

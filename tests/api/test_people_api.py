@@ -241,3 +241,13 @@ def test_an_import_line_holding_a_nul_byte_or_a_lone_surrogate_is_refused_alone(
     report = import_(client, site, body).get_json()
     assert report["imported"] == 2
     assert [(e["line"], e["param"]) for e in report["errors"]] == [(2, "name"), (3, "traits.plan")]
+
+
+def test_the_users_export_holds_the_persons_address_name_and_locale(client, site):
+    put(client, site, "u42", {"email": "aino@acme.fi", "name": "Aino", "locale": "fi"})
+    held_user = client.get("/v1/users/u42", headers=site.auth).get_json()["user"]
+    assert (held_user["email"], held_user["name"], held_user["locale"]) == (
+        "aino@acme.fi",
+        "Aino",
+        "fi",
+    )

@@ -242,7 +242,9 @@ def test_eligibility_lists_every_rule_in_order(client, site):
     assert (body["origin"], body["event"]) == ("event", "invoice.paid")
     assert [r["name"] for r in body["rules"]] == [
         "survey_inactive",
+        "not_running",
         "event_not_trigger",
+        "page_mismatch",
         "targeting_mismatch",
         "quota_reached",
         "not_sampled",
@@ -252,7 +254,7 @@ def test_eligibility_lists_every_rule_in_order(client, site):
         "already_pending",
     ]
     assert all(r["passed"] and not r["skipped"] for r in body["rules"])
-    assert body["rules"][2]["detail"] == "the targeting rule matches"
+    assert body["rules"][4]["detail"] == "the targeting rule matches"
 
 
 def test_eligibility_says_why_a_user_was_not_asked(client, site):
@@ -274,7 +276,7 @@ def test_a_backend_only_survey_is_explained_as_a_backend_trigger(client, site):
     assert body["origin"] == "api"
     assert body["eligible"] is True
     skipped = [r["name"] for r in body["rules"] if r["skipped"]]
-    assert skipped == ["event_not_trigger", "targeting_mismatch", "not_sampled"]
+    assert skipped == ["event_not_trigger", "page_mismatch", "targeting_mismatch", "not_sampled"]
     as_event = client.get(
         f"/v1/eligibility?user_id=u1&survey={survey['id']}&origin=event", headers=site.auth
     ).get_json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fiilis
 import pytest
 from sqlalchemy import select
 
@@ -9,6 +10,7 @@ from collector import outbox
 from collector.models import OutboxEvent
 from collector.services import unsubscribe
 from tests.api.test_answer_page import Page
+from tests.api.test_webhooks import wait_until
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
@@ -129,3 +131,28 @@ def test_an_unsubscribe_link_of_one_site_suppresses_only_there(app, client, site
     client.post(link(app, other_site), data=ONE_CLICK)
     assert suppressions(client, site) == []
     assert [s["email"] for s in suppressions(client, other_site)] == ["aino@acme.fi"]
+
+
+@pytest.fixture
+def private_webhooks(app):
+    app.config["ALLOW_PRIVATE_WEBHOOKS"] = True
+
+
+def test_a_webhook_for_unsubscribes_gets_one_signed_event(
+    app, client, site, receiver, worker, private_webhooks
+):
+    made = client.post(
+        "/v1/webhooks",
+        json={"url": receiver.url(), "events": ["person.unsubscribed"]},
+        headers=site.auth,
+    ).get_json()
+    url = link(app, site)
+    client.post(url, data=ONE_CLICK)
+    client.post(url, data=ONE_CLICK)
+    worker.drain()
+    wait_until(lambda: len(receiver.requests) >= 1)
+    worker.drain()
+    [request] = receiver.requests
+    event = fiilis.webhooks.verify(request.body, request.headers, made["secret"])
+    assert event.type == "person.unsubscribed"
+    assert (event.data["email"], event.data["reason"]) == ("aino@acme.fi", "unsubscribed")

@@ -85,7 +85,7 @@ def test_export_holds_the_user_traits_prompts_and_responses(client, site, rows):
     body = resp.get_json()
     assert body["user_id"] == "u42"
     assert body["user"]["traits"] == {"plan": "pro", "email": "aino@acme.fi"}
-    assert set(body["user"]) == {"traits", "created_at", "last_seen_at"}
+    assert set(body["user"]) == {"traits", "email", "name", "locale", "created_at", "last_seen_at"}
     assert [p["status"] for p in body["prompts"]] == ["dismissed", "answered", "expired"]
     assert {p["user_id"] for p in body["prompts"]} == {"u42"}
     assert body["prompts"][1]["event"] == "invoice.paid"

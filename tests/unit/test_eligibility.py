@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 from collector.domain.eligibility import (
     REASONS,
     Ask,
+    Condition,
     Decision,
     History,
     Rule,
     SurveyRules,
     decide,
+    event_names,
     explain,
     rank,
     triggers_on,
@@ -32,6 +34,7 @@ def survey(**changes):
         "id": "srv_invoice",
         "created_at": NOW - 100 * DAY,
         "trigger_events": ["invoice.paid"],
+        "pages": [{"op": "starts_with", "value": "/billing/"}],
         "targeting": [{"trait": "plan", "op": "eq", "value": "pro"}],
         "sample_rate": 1.0,
         "recontact_days": 90,
@@ -45,6 +48,7 @@ def ask(**changes):
     values = {
         "origin": "event",
         "event": "invoice.paid",
+        "url": "https://app.example/billing/invoices",
         "user_key": "u42",
         "traits": {"plan": "pro"},
         "now": NOW,
@@ -60,7 +64,9 @@ def history(**changes):
 # One way to fail each rule; they touch different fields, so any set of them combines.
 FAILURES = {
     "survey_inactive": ({"active": False}, {}, {}),
+    "not_running": ({"ends_at": NOW - DAY}, {}, {}),
     "event_not_trigger": ({}, {}, {"event": "invoice.created"}),
+    "page_mismatch": ({}, {}, {"url": "https://app.example/settings"}),
     "targeting_mismatch": ({}, {}, {"traits": {"plan": "free"}}),
     "quota_reached": ({"max_responses": 10}, {"responses_count": 10}, {}),
     "not_sampled": ({"sample_rate": 0.0}, {}, {}),
@@ -269,19 +275,32 @@ def test_malformed_targeting_rules_are_refused():
 # -- backend triggers and force --------------------------------------------------------------------
 
 
-def test_backend_triggers_skip_event_targeting_and_sampling():
+def test_backend_triggers_skip_event_page_targeting_and_sampling():
     case = failing(
-        "event_not_trigger", "targeting_mismatch", "not_sampled", origin="api", event=None
+        "event_not_trigger",
+        "page_mismatch",
+        "targeting_mismatch",
+        "not_sampled",
+        origin="api",
+        event=None,
+        url=None,
     )
 
     assert decide(*case) == Decision(ask=True)
     skipped = [o.name for o in explain(*case) if o.skipped]
-    assert skipped == ["event_not_trigger", "targeting_mismatch", "not_sampled"]
+    assert skipped == ["event_not_trigger", "page_mismatch", "targeting_mismatch", "not_sampled"]
 
 
 @pytest.mark.parametrize(
     "reason",
-    ["survey_inactive", "quota_reached", "answered_recently", "cooldown", "already_pending"],
+    [
+        "survey_inactive",
+        "not_running",
+        "quota_reached",
+        "answered_recently",
+        "cooldown",
+        "already_pending",
+    ],
 )
 def test_backend_triggers_still_obey_the_other_rules(reason):
     assert decide(*failing(reason, origin="api")).reason == reason
@@ -295,6 +314,7 @@ def test_force_skips_only_the_fatigue_rules():
     assert decide(*fatigued) == Decision(ask=True)
     assert [o.name for o in explain(*fatigued) if o.skipped] == [
         "event_not_trigger",
+        "page_mismatch",
         "targeting_mismatch",
         "not_sampled",
         "answered_recently",
@@ -303,8 +323,9 @@ def test_force_skips_only_the_fatigue_rules():
     ]
 
 
-def test_force_still_respects_the_quota_and_re_delivers_an_open_prompt():
+def test_force_still_respects_the_quota_and_the_dates_and_re_delivers_an_open_prompt():
     assert decide(*failing("quota_reached", origin="api", force=True)).reason == "quota_reached"
+    assert decide(*failing("not_running", origin="api", force=True)).reason == "not_running"
     assert decide(*failing("already_pending", origin="api", force=True)) == Decision(
         ask=False, reason="already_pending", pending_prompt_id="prm_open"
     )
@@ -336,7 +357,7 @@ def test_explain_says_when_the_user_can_be_asked_again():
 
 
 def test_explain_names_the_targeting_rule_that_failed():
-    outcome = explain(survey(), history(), ask(traits={}))[2]
+    outcome = explain(survey(), history(), ask(traits={}))[4]
 
     assert outcome.name == "targeting_mismatch"
     assert outcome.detail == "rule plan eq 'pro' fails: trait 'plan' is missing"
@@ -353,3 +374,175 @@ def test_highest_priority_wins_then_the_oldest_then_the_id():
 
     assert [s.id for s in rank([low, newer, older, twin])] == ["srv_a", "srv_c", "srv_b", "srv_d"]
     assert rank([]) == []
+
+
+# -- running dates ---------------------------------------------------------------------------------
+
+
+def test_a_survey_runs_from_its_start_until_just_before_its_end():
+    dated = survey(starts_at=NOW, ends_at=NOW + 7 * DAY)
+
+    assert decide(dated, history(), ask(now=NOW - SECOND)).reason == "not_running"
+    assert decide(dated, history(), ask(now=NOW)).ask is True
+    assert decide(dated, history(), ask(now=NOW + 7 * DAY - SECOND)).ask is True
+    assert decide(dated, history(), ask(now=NOW + 7 * DAY)).reason == "not_running"
+
+
+def test_either_date_alone_bounds_the_survey_on_one_side():
+    assert decide(survey(starts_at=NOW + DAY), history(), ask()).reason == "not_running"
+    assert decide(survey(starts_at=NOW - 99 * DAY), history(), ask()).ask is True
+    assert decide(survey(ends_at=NOW + SECOND), history(), ask()).ask is True
+
+
+def test_explain_says_when_a_survey_starts_or_ended():
+    later = explain(survey(starts_at=NOW + DAY), history(), ask())[1]
+    over = explain(survey(ends_at=NOW - DAY), history(), ask())[1]
+
+    assert (later.name, later.passed) == ("not_running", False)
+    assert later.detail == "starts at 2025-06-02T12:00:00+00:00"
+    assert over.detail == "ended at 2025-05-31T12:00:00+00:00"
+    assert explain(survey(), history(), ask())[1].detail == "no start or end date"
+
+
+# -- pages -----------------------------------------------------------------------------------------
+
+
+def test_a_survey_on_billing_pages_asks_on_an_invoice_page_and_not_on_settings():
+    billing = survey(pages=[{"op": "glob", "value": "/billing/*"}])
+
+    assert decide(billing, history(), ask(url="https://app.example/billing/invoices")).ask
+    assert (
+        decide(billing, history(), ask(url="https://app.example/settings")).reason
+        == "page_mismatch"
+    )
+    assert decide(billing, history(), ask(url=None)).reason == "page_mismatch"
+    assert decide(survey(pages=[]), history(), ask(url=None)).ask is True
+
+
+def test_explain_names_the_page_and_the_rules_it_missed():
+    outcome = explain(survey(), history(), ask(url="https://app.example/settings?x=1"))[3]
+
+    assert (outcome.name, outcome.passed) == ("page_mismatch", False)
+    assert outcome.detail == (
+        "page 'https://app.example/settings?x=1' matches none of: starts_with '/billing/'"
+    )
+
+
+# -- event props ---------------------------------------------------------------------------------
+
+CHAT = {"event": "ticket.closed", "where": [{"prop": "channel", "op": "eq", "value": "chat"}]}
+
+
+@pytest.mark.parametrize(
+    ("condition", "props", "matches"),
+    [
+        (("channel", "eq", "chat"), {"channel": "chat"}, True),
+        (("channel", "eq", "chat"), {"channel": "email"}, False),
+        (("channel", "eq", "chat"), {"channel": "Chat"}, False),
+        (("channel", "eq", "chat"), {}, False),
+        (("channel", "neq", "chat"), {"channel": "email"}, True),
+        (("channel", "neq", "chat"), {"channel": "chat"}, False),
+        (("channel", "neq", "chat"), {}, False),
+        (("channel", "neq", "chat"), {"channel": None}, False),
+        (("channel", "in", ["chat", "phone"]), {"channel": "phone"}, True),
+        (("channel", "in", ["chat", "phone"]), {"channel": "email"}, False),
+        (("amount", "gte", 100), {"amount": 100}, True),
+        (("amount", "gte", 100), {"amount": 99.99}, False),
+        (("amount", "gte", 100), {"amount": "120"}, False),
+        (("amount", "gte", 100), {"amount": True}, False),
+        (("amount", "lte", 100), {"amount": 100.0}, True),
+        (("amount", "eq", 5), {"amount": 5.0}, True),
+        (("amount", "eq", 5), {"amount": "5"}, False),
+        (("paid", "eq", True), {"paid": True}, True),
+        (("paid", "eq", True), {"paid": 1}, False),
+        (("plan", "contains", "pro"), {"plan": "pro-annual"}, True),
+        (("plan", "contains", "pro"), {"plan": "Pro-annual"}, False),
+        (("plan", "contains", "1"), {"plan": 12}, False),
+    ],
+)
+def test_where_conditions_compare_event_props_as_documented(condition, props, matches):
+    prop, op, value = condition
+    trigger = {"event": "ticket.closed", "where": [{"prop": prop, "op": op, "value": value}]}
+    filtered = survey(trigger_events=[trigger])
+
+    assert Condition(prop, op, value).matches(props) is matches
+    decision = decide(filtered, history(), ask(event="ticket.closed", props=props))
+    assert decision.ask is matches
+    assert decision.reason in (None, "event_not_trigger")
+
+
+def test_a_ticket_closed_in_chat_asks_and_one_closed_by_email_does_not():
+    chat_only = survey(trigger_events=[CHAT])
+
+    chat = ask(event="ticket.closed", props={"channel": "chat"})
+    email = ask(event="ticket.closed", props={"channel": "email"})
+    assert decide(chat_only, history(), chat).ask is True
+    assert decide(chat_only, history(), email).reason == "event_not_trigger"
+    assert triggers_on(chat_only.trigger_events, "ticket.closed") is True
+
+
+def test_every_condition_of_a_trigger_must_hold_and_any_trigger_may_ask():
+    big_chat = {
+        "event": "ticket.closed",
+        "where": [
+            {"prop": "channel", "op": "eq", "value": "chat"},
+            {"prop": "minutes", "op": "gte", "value": 10},
+        ],
+    }
+    filtered = survey(trigger_events=[big_chat, "invoice.paid"])
+
+    def asks(event, props):
+        return decide(filtered, history(), ask(event=event, props=props)).ask
+
+    assert asks("ticket.closed", {"channel": "chat", "minutes": 12}) is True
+    assert asks("ticket.closed", {"channel": "chat", "minutes": 3}) is False
+    assert asks("invoice.paid", {}) is True
+
+
+def test_a_wildcard_trigger_takes_conditions_too():
+    refunds = survey(
+        trigger_events=[
+            {"event": "billing.*", "where": [{"prop": "amount", "op": "gte", "value": 100}]}
+        ]
+    )
+
+    assert decide(refunds, history(), ask(event="billing.refund", props={"amount": 150})).ask
+    assert not decide(refunds, history(), ask(event="billing.refund", props={"amount": 5})).ask
+
+
+def test_explain_names_the_condition_that_failed_and_the_prop_it_saw():
+    outcome = explain(
+        survey(trigger_events=[CHAT]),
+        history(),
+        ask(event="ticket.closed", props={"channel": "email"}),
+    )[2]
+
+    assert (outcome.name, outcome.passed) == ("event_not_trigger", False)
+    assert outcome.detail == (
+        "event 'ticket.closed' matches no trigger's conditions: "
+        "channel eq 'chat' fails: prop 'channel' is 'email'"
+    )
+    passed = explain(
+        survey(trigger_events=[CHAT]),
+        history(),
+        ask(event="ticket.closed", props={"channel": "chat"}),
+    )
+    assert (
+        passed[2].detail
+        == "event 'ticket.closed' matches trigger 'ticket.closed' where channel eq 'chat'"
+    )
+
+
+def test_malformed_where_conditions_are_refused():
+    with pytest.raises(ValueError, match="op"):
+        Condition("channel", "like", "chat")
+    with pytest.raises(ValueError, match="list"):
+        Condition("channel", "in", "chat")
+    with pytest.raises(ValueError, match="number"):
+        Condition("amount", "gte", "5")
+    with pytest.raises(ValueError, match="string"):
+        Condition("plan", "contains", 5)
+
+
+def test_event_names_reads_plain_and_filtered_triggers():
+    assert event_names(["invoice.paid", CHAT]) == ["invoice.paid", "ticket.closed"]

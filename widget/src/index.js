@@ -44,7 +44,8 @@ function start() {
   async function ask(what, path, extra) {
     if (dead) return { prompt: null, error: dead };
     if (taken) return { prompt: null, reason: 'already_shown' };
-    const body = { site_key: siteKey, user_id: user.id, user_hash: user.hash, anonymous_id: anonymousId, traits: user.traits, locale: user.locale, ...extra };
+    // the page goes with every call: surveys may ask on some pages only
+    const body = { site_key: siteKey, user_id: user.id, user_hash: user.hash, anonymous_id: anonymousId, traits: user.traits, locale: user.locale, url: location.href, ...extra };
     const res = await request(host, 'POST', path, body);
     if (res.status !== 200) {
       const error = (res.data && res.data.error) || { code: 'network_error' };
@@ -70,7 +71,7 @@ function start() {
     return answer;
   }
 
-  const sendEvent = (event, props) => ask('track', '/v1/widget/events', { event: String(event), props, url: location.href });
+  const sendEvent = (event, props) => ask('track', '/v1/widget/events', { event: String(event), props });
 
   function open(prompt, preview) {
     const { id, token } = prompt;
@@ -119,7 +120,7 @@ function start() {
       return sendEvent(event, props);
     },
     show(surveyId) {
-      return ask('show', '/v1/widget/events', { event: '$show', survey_id: surveyId, url: location.href });
+      return ask('show', '/v1/widget/events', { event: '$show', survey_id: surveyId });
     },
     reset() {
       user.id = user.hash = user.traits = undefined;

@@ -16,7 +16,7 @@ const STUB = 'window.fiilis=window.fiilis||function(){(fiilis.q=fiilis.q||[]).pu
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const session = (prompt = PROMPT) => (method, path) => (path === '/v1/widget/session' ? [200, { prompt }] : path.endsWith('/shown') || path.endsWith('/dismissed') ? [204] : [201, {}]);
 
-test('on load the widget opens a session as the user of the tag, with an anonymous id it keeps', async () => {
+test('on load the widget opens a session as the user of the tag on this page, with an anonymous id it keeps', async () => {
   const page = open({ attrs: { 'data-site-key': 'pk_live', 'data-user-id': 'u42', 'data-user-hash': 'f00d', 'data-locale': 'fi' } });
   await tick();
   assert.equal(page.calls.length, 1);
@@ -24,7 +24,7 @@ test('on load the widget opens a session as the user of the tag, with an anonymo
   assert.equal(call.url, 'https://feedback.acme.test/v1/widget/session');
   assert.equal(call.method, 'POST');
   const { anonymous_id, ...rest } = call.body;
-  assert.deepEqual(rest, { site_key: 'pk_live', user_id: 'u42', user_hash: 'f00d', locale: 'fi' });
+  assert.deepEqual(rest, { site_key: 'pk_live', user_id: 'u42', user_hash: 'f00d', locale: 'fi', url: 'https://app.acme.test/billing' });
   assert.match(anonymous_id, UUID);
   assert.equal(page.window.localStorage.getItem('fiilis:anon:pk_live'), anonymous_id);
 });

@@ -192,7 +192,12 @@ class Survey(Model):
     name: str | None = None
     question: dict[str, str] = field(default_factory=dict)
     followup: dict[str, str] | None = None
-    trigger_events: list[str] = field(default_factory=list)
+    #: Event names, or ``{"event", "where": [{"prop", "op", "value"}]}`` with conditions.
+    trigger_events: list[str | dict[str, Any]] = field(default_factory=list)
+    #: The pages the widget asks on, ``[{"op", "value"}]``; None: every page.
+    pages: list[dict[str, str]] | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
     delay_ms: int = 0
     sample_rate: float = 1.0
     targeting: list[TargetingRule] = field(default_factory=list)
@@ -443,14 +448,20 @@ class Eligibility(Model):
     survey: str | None = None
     origin: str | None = None
     event: str | None = None
+    props: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None
     pending_prompt_id: str | None = None
 
 
 @dataclass(frozen=True)
 class UserRecord(Model):
-    """The user as last seen: traits and when."""
+    """The user as last seen: traits and when, and what people calls set (address, name,
+    locale)."""
 
     traits: dict[str, Any] = field(default_factory=dict)
+    email: str | None = None
+    name: str | None = None
+    locale: str | None = None
     created_at: datetime | None = None
     last_seen_at: datetime | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 from fiilis._core import Call
@@ -15,6 +16,10 @@ Kind = Literal["csat", "ces", "nps"]
 Band = Literal["low", "mid", "high"]
 Texts = str | Mapping[str, str]
 Rule = TargetingRule | Mapping[str, Any]
+#: A trigger event: a name (``"invoice.paid"``, ``"billing.*"``) or ``{"event", "where"}``.
+Trigger = str | Mapping[str, Any]
+#: A page rule: ``{"op": "equals" | "starts_with" | "contains" | "glob", "value": "/billing/*"}``.
+PageRule = Mapping[str, str]
 
 
 def _texts(value: Texts | None) -> dict[str, str] | None:
@@ -43,6 +48,9 @@ def _survey_body(fields: dict[str, Any]) -> dict[str, Any]:
         out["trigger_events"] = [events] if isinstance(events, str) else list(events)
     if out.get("targeting") is not None:
         out["targeting"] = [_rule(r) for r in out["targeting"]]
+    for name in ("trigger_events", "pages"):
+        if out.get(name) is not None:
+            out[name] = [e if isinstance(e, str) else dict(e) for e in out[name]]
     return out
 
 
@@ -98,7 +106,7 @@ class Surveys(SyncResource):
         question: Texts,
         name: str | NotGiven = NOT_GIVEN,
         followup: Texts | NotGiven | None = NOT_GIVEN,
-        trigger_events: Iterable[str] | NotGiven = NOT_GIVEN,
+        trigger_events: Iterable[Trigger] | NotGiven = NOT_GIVEN,
         delay_ms: int | NotGiven = NOT_GIVEN,
         sample_rate: float | NotGiven = NOT_GIVEN,
         targeting: Iterable[Rule] | NotGiven = NOT_GIVEN,
@@ -112,6 +120,9 @@ class Surveys(SyncResource):
         followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
         reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
         texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
+        pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
+        starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Survey:
         """Create a survey. ``question`` (and ``followup``) is ``{locale: text}`` with ``en``
@@ -119,7 +130,10 @@ class Surveys(SyncResource):
         (recontact 90 days, snooze 30 days, sample rate 1). ``scale`` is ``(min, max)``: CSAT
         1–5 (default) or 1–7, CES 1–7 (default) or 1–5, NPS 0–10. ``followup_bands`` names the
         score bands whose answers start as an open follow-up (``"low"``, ``"mid"``, ``"high"``;
-        default ``["low"]``, ``[]`` for none); the others start as ``"none"``.
+        default ``["low"]``, ``[]`` for none); the others start as ``"none"``. A trigger event
+        may be ``{"event": "ticket.closed", "where": [{"prop": "channel", "op": "eq", "value":
+        "chat"}]}``; ``pages`` (any may match) limits the pages the widget asks on, and
+        ``starts_at``/``ends_at`` (aware datetimes) the time the survey runs.
         ``followup_by_band`` is the follow-up per band (``{"low": "What went wrong?"}``), ``reasons``
         ``{"choices": [{"id", "label"}], "multiple", "bands"}`` and ``texts`` the built-in strings
         per locale (DESIGN §13)."""
@@ -140,6 +154,9 @@ class Surveys(SyncResource):
             followup_by_band=followup_by_band,
             reasons=reasons,
             texts=texts,
+            pages=pages,
+            starts_at=starts_at,
+            ends_at=ends_at,
         )
         return self._fetch(_create(kind, question, fields, idempotency_key), Survey)
 
@@ -160,7 +177,7 @@ class Surveys(SyncResource):
         name: str | NotGiven = NOT_GIVEN,
         question: Texts | NotGiven = NOT_GIVEN,
         followup: Texts | NotGiven | None = NOT_GIVEN,
-        trigger_events: Iterable[str] | NotGiven = NOT_GIVEN,
+        trigger_events: Iterable[Trigger] | NotGiven = NOT_GIVEN,
         delay_ms: int | NotGiven = NOT_GIVEN,
         sample_rate: float | NotGiven = NOT_GIVEN,
         targeting: Iterable[Rule] | NotGiven = NOT_GIVEN,
@@ -174,6 +191,9 @@ class Surveys(SyncResource):
         followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
         reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
         texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
+        pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
+        starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
     ) -> Survey:
         """Change the given fields of a survey (``None`` clears ``followup`` or ``max_responses``).
         A survey's ``kind`` cannot change: archive it and create a new one. A new
@@ -196,6 +216,9 @@ class Surveys(SyncResource):
             followup_by_band=followup_by_band,
             reasons=reasons,
             texts=texts,
+            pages=pages,
+            starts_at=starts_at,
+            ends_at=ends_at,
         )
         return self._fetch(_update(survey_id, fields), Survey)
 
@@ -212,7 +235,7 @@ class AsyncSurveys(AsyncResource):
         question: Texts,
         name: str | NotGiven = NOT_GIVEN,
         followup: Texts | NotGiven | None = NOT_GIVEN,
-        trigger_events: Iterable[str] | NotGiven = NOT_GIVEN,
+        trigger_events: Iterable[Trigger] | NotGiven = NOT_GIVEN,
         delay_ms: int | NotGiven = NOT_GIVEN,
         sample_rate: float | NotGiven = NOT_GIVEN,
         targeting: Iterable[Rule] | NotGiven = NOT_GIVEN,
@@ -226,6 +249,9 @@ class AsyncSurveys(AsyncResource):
         followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
         reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
         texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
+        pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
+        starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> Survey:
         """Create a survey (see ``Fiilis.surveys.create``)."""
@@ -246,6 +272,9 @@ class AsyncSurveys(AsyncResource):
             followup_by_band=followup_by_band,
             reasons=reasons,
             texts=texts,
+            pages=pages,
+            starts_at=starts_at,
+            ends_at=ends_at,
         )
         return await self._fetch(_create(kind, question, fields, idempotency_key), Survey)
 
@@ -266,7 +295,7 @@ class AsyncSurveys(AsyncResource):
         name: str | NotGiven = NOT_GIVEN,
         question: Texts | NotGiven = NOT_GIVEN,
         followup: Texts | NotGiven | None = NOT_GIVEN,
-        trigger_events: Iterable[str] | NotGiven = NOT_GIVEN,
+        trigger_events: Iterable[Trigger] | NotGiven = NOT_GIVEN,
         delay_ms: int | NotGiven = NOT_GIVEN,
         sample_rate: float | NotGiven = NOT_GIVEN,
         targeting: Iterable[Rule] | NotGiven = NOT_GIVEN,
@@ -280,6 +309,9 @@ class AsyncSurveys(AsyncResource):
         followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
         reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
         texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
+        pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
+        starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
     ) -> Survey:
         """Change the given fields of a survey (see ``Fiilis.surveys.update``)."""
         fields = dict(
@@ -300,6 +332,9 @@ class AsyncSurveys(AsyncResource):
             followup_by_band=followup_by_band,
             reasons=reasons,
             texts=texts,
+            pages=pages,
+            starts_at=starts_at,
+            ends_at=ends_at,
         )
         return await self._fetch(_update(survey_id, fields), Survey)
 

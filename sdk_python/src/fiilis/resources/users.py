@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from fiilis._core import Call
 from fiilis._models import Eligibility, ErasureResult, UserExport
@@ -17,10 +19,22 @@ def _path(user_id: str | int) -> str:
     return f"/v1/users/{segment(user_key(user_id), 'user_id')}"
 
 
-def _eligibility(user_id: str | int, survey: str, origin: str | None, event: str | None) -> Call:
+def _eligibility(
+    user_id: str | int,
+    survey: str,
+    origin: str | None,
+    event: str | None,
+    props: Mapping[str, Any] | None = None,
+    url: str | None = None,
+) -> Call:
     # In the query, not below the user's path: there a user id is the whole rest of the path.
     params = query(
-        user_id=user_key(user_id), survey=required(survey, "survey"), origin=origin, event=event
+        user_id=user_key(user_id),
+        survey=required(survey, "survey"),
+        origin=origin,
+        event=event,
+        props=None if props is None else json.dumps(dict(props)),
+        url=url,
     )
     return Call("GET", "/v1/eligibility", params=params)
 
@@ -33,13 +47,16 @@ class Users(SyncResource):
         survey: str,
         origin: Origin | None = None,
         event: str | None = None,
+        props: Mapping[str, Any] | None = None,
+        url: str | None = None,
     ) -> Eligibility:
         """Every rule of who-gets-asked for this user and survey, each passed, failed or skipped,
         and the first failure as ``reason``: the answer to "why was (or wasn't) this user asked?".
 
         ``origin="api"`` checks a backend trigger (``prompts.create``), ``"event"`` a widget event
-        (``event``, default the survey's first trigger); the default depends on the survey."""
-        return self._fetch(_eligibility(user_id, survey, origin, event), Eligibility)
+        (``event``, default the survey's first trigger, with its ``props`` and the page ``url``);
+        the default depends on the survey."""
+        return self._fetch(_eligibility(user_id, survey, origin, event, props, url), Eligibility)
 
     def export(self, user_id: str | int) -> UserExport:
         """Everything held about the user: traits, prompts, responses (for an access request)."""
@@ -58,9 +75,13 @@ class AsyncUsers(AsyncResource):
         survey: str,
         origin: Origin | None = None,
         event: str | None = None,
+        props: Mapping[str, Any] | None = None,
+        url: str | None = None,
     ) -> Eligibility:
         """Every rule of who-gets-asked for this user and survey (see ``Fiilis.users``)."""
-        return await self._fetch(_eligibility(user_id, survey, origin, event), Eligibility)
+        return await self._fetch(
+            _eligibility(user_id, survey, origin, event, props, url), Eligibility
+        )
 
     async def export(self, user_id: str | int) -> UserExport:
         """Everything held about the user."""
