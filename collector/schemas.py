@@ -287,10 +287,15 @@ class PageRuleSchema(Schema):
             {
                 "properties": {
                     "op": {"enum": ["equals", "starts_with"]},
-                    "value": {"type": "string", "pattern": "^/"},
+                    "value": {"type": "string", "pattern": "^/[^*]*$"},
                 }
             },
-            {"properties": {"op": {"const": "contains"}}},
+            {
+                "properties": {
+                    "op": {"const": "contains"},
+                    "value": {"type": "string", "pattern": "^[^*]+$"},
+                }
+            },
             {
                 "properties": {
                     "op": {"const": "glob"},
@@ -317,7 +322,8 @@ class PageRuleSchema(Schema):
         ),
         metadata={
             "description": "Compared with the page's path; with the query too when it holds ?, "
-            "with the fragment too when it holds #. In a glob, * is any run of characters."
+            "with the fragment too when it holds #. In a glob, * is any run of characters; "
+            "the other ops' values hold no *."
         },
     )
 
@@ -326,6 +332,10 @@ class PageRuleSchema(Schema):
         op, value = data.get("op"), data.get("value")
         if not isinstance(value, str):
             return
+        if op != "glob" and "*" in value:
+            raise ValidationError(
+                "* is a wildcard only in a glob: use op glob (such as /billing/*).", "value"
+            )
         if op in ("equals", "starts_with") and not value.startswith("/"):
             raise ValidationError(
                 "A page rule compares the URL's path: start with / (such as /billing), "

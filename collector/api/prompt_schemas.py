@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from collector.domain.eligibility import ORIGINS, REASONS
 from collector.openapi import STORABLE_TEXT
-from collector.schemas import EVENT_NAME, PageRuleSchema, ThemeSchema
+from collector.schemas import EVENT_NAME, ThemeSchema
 from collector.services.prompts import SHOW_EVENT
 
 MAX_PROPS = 20
@@ -266,10 +266,11 @@ class WidgetPromptSchema(Schema):
     locale = fields.Str()
     theme = fields.Nested(WidgetThemeSchema)
     pages = fields.List(
-        fields.Nested(PageRuleSchema),
+        fields.Str(),
         metadata={
-            "description": "The survey's page rules, when it has any: the widget checks them "
-            "again when the delay ends, and shows nothing on a page they do not match."
+            "description": "The survey's page rules, when it has any, as globs (equals /a: "
+            "/a, starts_with /a: /a*, contains a: *a*; * is any run of characters): the widget "
+            "checks them again when the delay ends and shows nothing on a page none matches."
         },
     )
 

@@ -48,7 +48,7 @@ def keep_conditions(names: list[str], stored: list) -> list:
     for trigger in stored or ():
         if isinstance(trigger, dict):
             filtered.setdefault(trigger["event"], []).append(trigger)
-    return [t for name in names for t in filtered.get(name, [name])]
+    return [t for name in dict.fromkeys(names) for t in filtered.get(name, [name])]
 
 
 def lines(value: str) -> list[str]:

@@ -8,7 +8,7 @@ from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from collector import db, pagination
-from collector.dashboard import bp, forms, inbox
+from collector.dashboard import bp, forms, inbox, survey_rules
 from collector.domain import contrast, followup, texts
 from collector.domain.eligibility import event_names
 from collector.domain.scales import Scale
@@ -46,7 +46,7 @@ def _values(survey) -> dict:
     values = {
         "kind": survey.kind,
         "name": survey.name,
-        "trigger_events": ", ".join(event_names(survey.trigger_events)),
+        "trigger_events": ", ".join(dict.fromkeys(event_names(survey.trigger_events))),
         "active": survey.active,
         "followup_bands": followup.parse(survey.followup_bands),
     }
@@ -54,6 +54,7 @@ def _values(survey) -> dict:
         for locale, text in (getattr(survey, prefix) or {}).items():
             values[f"{prefix}_{locale}"] = text
     values.update(_card_values(survey))
+    values.update(survey_rules.values(survey))
     for field in (
         "sample_rate",
         "delay_ms",
@@ -174,6 +175,8 @@ def _form(survey=None, values=None, errors=None, status=200):
         ),
         theme=contrast.widget_theme(g.site.theme),
         band_legends=_band_legends(survey),
+        rules=survey_rules,
+        conditions_kept=bool(survey and survey_rules.ors_of_one_event(survey)),
         saved=request.args.get("saved") == "1",
     )
     return page, status
@@ -239,6 +242,7 @@ def _posted() -> dict:
     values["followup_bands"] = request.form.getlist("followup_bands")
     values["reasons_multiple"] = request.form.get("reasons_multiple") == "on"
     values["reasons_bands"] = request.form.getlist("reasons_bands")
+    values.update(survey_rules.posted(request.form))
     return values
 
 
@@ -259,6 +263,33 @@ def _grown(survey=None):
     return _form(survey, values)
 
 
+def _with_rules(data: dict, survey=None) -> tuple[dict, dict]:
+    """The form's body with its rules; conditions the editor cannot show are kept as stored."""
+    rules, where = survey_rules.from_form(request.form, data["trigger_events"])
+    if survey is not None and (
+        "trigger_events" not in rules or survey_rules.ors_of_one_event(survey)
+    ):
+        rules["trigger_events"] = forms.keep_conditions(
+            data["trigger_events"], survey.trigger_events
+        )
+    return {**data, **rules}, where
+
+
+class _Refused(Exception):
+    def __init__(self, errors: dict):
+        self.errors = errors
+
+
+def _load(data: dict, where: dict, **options) -> dict:
+    try:
+        loaded = survey_schema.load(data, **options)
+    except ValidationError as e:
+        raise _Refused(survey_rules.place(forms.errors(e.normalized_messages()), where)) from None
+    if where["unknown"]:
+        raise _Refused(dict(where["unknown"]))
+    return loaded
+
+
 @bp.get("/surveys/new")
 def new_survey():
     return _form()
@@ -269,10 +300,10 @@ def create_survey():
     if request.form.get("add_language") or request.form.get("add_choice"):
         return _grown()
     try:
-        fields = survey_schema.load(forms.survey(request.form))
+        fields = _load(*_with_rules(forms.survey(request.form)))
         survey = surveys.create(db.session(), g.site, fields)
-    except ValidationError as e:
-        return _form(None, _posted(), forms.errors(e.normalized_messages()), 422)
+    except _Refused as e:
+        return _form(None, _posted(), e.errors, 422)
     except APIError as e:
         return _form(None, _posted(), {e.param or "form": e.message}, 422)
     return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, saved=1))
@@ -290,14 +321,11 @@ def update_survey(survey_id: str):
         return _grown(survey)
     data = forms.survey(request.form)
     data["kind"] = survey.kind  # the form shows the kind; it cannot change
-    data["trigger_events"] = forms.keep_conditions(data["trigger_events"], survey.trigger_events)
     try:
-        changes = survey_schema.load(data, partial=True)
+        changes = _load(*_with_rules(data, survey), partial=True)
         surveys.update(db.session(), g.site, survey_id, changes)
-    except ValidationError as e:
-        return _form(
-            survey, {**_posted(), "kind": survey.kind}, forms.errors(e.normalized_messages()), 422
-        )
+    except _Refused as e:
+        return _form(survey, {**_posted(), "kind": survey.kind}, e.errors, 422)
     except APIError as e:
         return _form(
             survey, {**_posted(), "kind": survey.kind}, {e.param or "form": e.message}, 422

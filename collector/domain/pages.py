@@ -21,8 +21,10 @@ glob        the whole part matches, each ``*`` standing for any run of character
             ``/billing``). No other wildcards.
 =========== ==================================================================================
 
-The widget carries the same matcher (``widget/src/browser.js``), and both are tested against one
-table of cases (``tests/unit/page_rules.json``).
+``*`` is a wildcard only in a glob: the other ops' values may not hold it, so every rule is also
+a glob (:meth:`PageRule.as_glob`: equals ``v``, starts_with ``v*``, contains ``*v*``). Prompts
+carry their survey's rules in that form and the widget checks them with the same matcher
+(``widget/src/browser.js``); both are tested against one table (``tests/unit/page_rules.json``).
 """
 
 from __future__ import annotations
@@ -69,6 +71,15 @@ class PageRule:
 
     def describe(self) -> str:
         return f"{self.op} {self.value!r}"
+
+    def as_glob(self) -> str:
+        """The rule as a glob on the same compared part: what the widget checks (only a glob's
+        value may hold ``*``, so the others convert exactly)."""
+        if self.op == "starts_with":
+            return self.value + "*"
+        if self.op == "contains":
+            return "*" + self.value + "*"
+        return self.value
 
 
 def compared_part(url: str, value: str) -> str:

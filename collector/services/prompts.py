@@ -187,7 +187,7 @@ def deliver(
         "delay_ms": survey.delay_ms,
         "theme": contrast.widget_theme(site.theme),
         # The widget checks them again when the delay ends: a single-page app may have moved on.
-        **({"pages": survey.pages} if survey.pages else {}),
+        **({"pages": [p.as_glob() for p in _page_rules(survey.pages)]} if survey.pages else {}),
     }
 
 

@@ -70,6 +70,8 @@ def test_a_survey_without_rules_says_so(client, site):
         ("pages", [{"op": "glob", "value": "/" + "*/" * 9}], "at most 8 *"),
         ("pages", [{"op": "equals", "value": "https://app.example/billing"}], "start with /"),
         ("pages", [{"op": "glob", "value": "billing/*"}], "start with / or *"),
+        ("pages", [{"op": "starts_with", "value": "/billing/*"}], "use op glob"),
+        ("pages", [{"op": "contains", "value": "*"}], "use op glob"),
         ("pages", [{"op": "starts_with", "value": ""}], "From 1 to 200"),
         ("pages", [{"op": "contains", "value": "x" * 201}], "From 1 to 200"),
         ("pages", [{"op": "contains", "value": "x"}] * 21, "At most 20 page rules"),
@@ -140,7 +142,21 @@ def test_a_billing_survey_asks_on_an_invoice_page_and_not_on_settings(client, si
     assert reason(client, site, url=SETTINGS) == "page_mismatch"
     assert reason(client, site, url=None) == "page_mismatch"
     prompt = ask(client, site, url=INVOICES)
-    assert prompt["pages"] == BILLING
+    assert prompt["pages"] == ["/billing/*"]
+
+
+def test_a_prompt_carries_its_page_rules_as_globs_for_the_widget(client, site):
+    make_survey(
+        client,
+        site,
+        pages=[
+            {"op": "equals", "value": "/settings"},
+            {"op": "starts_with", "value": "/billing/"},
+            {"op": "contains", "value": "?from=mail"},
+        ],
+    )
+
+    assert ask(client, site, url=SETTINGS)["pages"] == ["/settings", "/billing/*", "*?from=mail*"]
 
 
 def test_a_prompt_of_a_survey_without_page_rules_carries_none(client, site):
@@ -171,7 +187,7 @@ def test_a_backend_prompt_waits_for_a_page_its_survey_asks_on(client, site):
     assert session(None)["prompt"] is None
     prompt = session(INVOICES)["prompt"]
     assert prompt["id"] == made.get_json()["id"]
-    assert prompt["pages"] == BILLING
+    assert prompt["pages"] == ["/billing/*"]
 
 
 def test_a_waiting_prompt_for_another_page_does_not_hide_one_for_this_page(client, site):
@@ -200,7 +216,7 @@ def test_changed_page_rules_apply_to_the_next_event(client, site):
     )
     assert resp.status_code == 200
 
-    assert ask(client, site, url=SETTINGS)["pages"] == [{"op": "starts_with", "value": "/settings"}]
+    assert ask(client, site, url=SETTINGS)["pages"] == ["/settings*"]
 
 
 # -- event props ------------------------------------------------------------------------------

@@ -19,6 +19,13 @@ def test_page_rules_match_the_path_and_the_query_or_fragment_only_when_asked(
     assert PageRule(op, value).matches(url) is matches
 
 
+@pytest.mark.parametrize(("op", "value", "url", "matches"), CASES)
+def test_every_rule_as_the_glob_the_widget_gets_matches_the_same_pages(op, value, url, matches):
+    glob = PageRule(op, value).as_glob()
+
+    assert PageRule("glob", glob).matches(url) is matches
+
+
 def test_a_survey_without_page_rules_asks_on_every_page_and_without_a_url():
     assert on_page([], "https://app.example/settings") is True
     assert on_page([], None) is True
