@@ -11,6 +11,7 @@ from collector.domain import followup, origins, pages, people, texts
 from collector.domain.eligibility import WHERE_OPS
 from collector.domain.scales import ALLOWED, Scale
 from collector.domain.scoring import SCALES
+from collector.schedule_schemas import ScheduleField
 
 #: The locales with built-in texts (``collector.domain.texts``).
 LOCALES = texts.LOCALES
@@ -638,6 +639,8 @@ class SurveySchema(Schema):
         "Fixed once the survey has answers.",
         sorted(set().union(*ALLOWED.values())),
     )
+    # A recurring relationship survey (DESIGN §13; collector/schedule_schemas.py).
+    schedule = ScheduleField()
     archived_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, tzinfo
 
-from flask import Blueprint, stream_with_context
-from flask import Response as HTTPResponse
+from flask import Blueprint
 from marshmallow import (
     Schema,
     ValidationError,
@@ -20,10 +19,11 @@ from marshmallow import (
 from collector import db, pagination
 from collector.api.auth import current_site
 from collector.api.body import json_body, query
+from collector.attachments import csv_attachment
 from collector.models import utcnow
 from collector.openapi import doc
 from collector.schemas import list_of
-from collector.services import results
+from collector.services import export, results
 
 bp = Blueprint("responses", __name__)
 
@@ -213,13 +213,8 @@ def list_():
     tag="results",
 )
 def export_csv():
-    lines = results.csv_lines(db.session(), current_site(), query(response_filter))
-    name = f"fiilis-responses-{utcnow():%Y-%m-%d}.csv"
-    return HTTPResponse(
-        stream_with_context(lines),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    lines = export.csv_lines(db.session(), current_site(), query(response_filter))
+    return csv_attachment(lines, f"fiilis-responses-{utcnow():%Y-%m-%d}.csv")
 
 
 @bp.get("/responses/<response_id>")

@@ -10,6 +10,8 @@ import re
 
 from werkzeug.datastructures import MultiDict
 
+from collector.dashboard import schedule_form
+
 #: The question languages the survey editor always shows; others appear once a survey has them.
 LOCALES = ("en", "fi", "sv")
 
@@ -84,6 +86,7 @@ def survey(form: MultiDict) -> dict:
         number(form, field, data)
     number(form, "max_responses", data, blank=None)
     card_fields(form, data)
+    data["schedule"] = schedule_form.parse(form)
     return data
 
 

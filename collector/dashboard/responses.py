@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from itertools import chain
 
-from flask import Response as HTTPResponse
-from flask import g, redirect, render_template, request, stream_with_context, url_for
+from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from collector import db, mail
 from collector.api.responses import followup_patch, response_filter
+from collector.attachments import csv_attachment
 from collector.dashboard import auth, bp, error_page, forms, inbox
 from collector.dashboard.surveys import site_surveys
 from collector.errors import APIError
 from collector.models import Response, Survey, utcnow
-from collector.services import accounts, answer_reasons, results, triage
+from collector.services import accounts, answer_reasons, export, results, triage
 
 PAGE_SIZE = 25
 #: Comments longer than this are cut at a word in the table; the response's page has them whole.
@@ -157,13 +157,8 @@ def responses_csv():
     phases = inbox.plan(
         site_surveys(include_archived=True), filters, band=chosen["band"] or None, order="newest"
     )
-    parts = [results.csv_lines(db.session(), g.site, filters) for filters in phases]
-    name = f"fiilis-responses-{utcnow():%Y-%m-%d}.csv"
-    return HTTPResponse(
-        stream_with_context(_one_table(parts)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    parts = [export.csv_lines(db.session(), g.site, filters) for filters in phases]
+    return csv_attachment(_one_table(parts), f"fiilis-responses-{utcnow():%Y-%m-%d}.csv")
 
 
 def _one_table(parts):

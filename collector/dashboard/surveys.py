@@ -8,7 +8,7 @@ from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from collector import db, pagination
-from collector.dashboard import bp, forms, inbox, survey_rules
+from collector.dashboard import bp, forms, inbox, schedule_form, survey_rules
 from collector.domain import contrast, followup, texts
 from collector.domain.eligibility import event_names
 from collector.domain.scales import Scale
@@ -175,6 +175,7 @@ def _form(survey=None, values=None, errors=None, status=200):
         ),
         theme=contrast.widget_theme(g.site.theme),
         band_legends=_band_legends(survey),
+        schedule_values=schedule_form.for_page(survey, values),
         rules=survey_rules,
         conditions_kept=bool(survey and survey_rules.ors_of_one_event(survey)),
         saved=request.args.get("saved") == "1",

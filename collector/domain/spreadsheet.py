@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import date, datetime
 
 from collector.domain.storable import printable
@@ -24,12 +25,29 @@ _LEADING_SPACE = " \t\r\n\v\f\u00a0\u3000"
 WRITER_OPTIONS = {"quoting": csv.QUOTE_NONNUMERIC}
 
 
+def _one_of(chars) -> str:
+    """A bracket expression of ``chars`` that Python and PostgreSQL read alike."""
+    ordered = sorted(set(chars) - {"-"})
+    return "[" + "".join(ordered) + ("-" if "-" in chars else "") + "]"
+
+
+#: The same rule as a regular expression, read alike by Python and by PostgreSQL (whose export
+#: writes its cells in the database): a formula character first, or after leading space.
+FORMULA_PATTERN = (
+    f"^({_one_of(FORMULA_START)}|{_one_of(_LEADING_SPACE)}*"
+    f"{_one_of(FORMULA_START - set(_LEADING_SPACE))})"
+)
+_FORMULA = re.compile(FORMULA_PATTERN)
+#: Either of the two cases that change a text: one search finds that most cells need nothing.
+_RISKY = re.compile(f"{FORMULA_PATTERN}|[\x00\ud800-\udfff]")
+
+
 def neutralise(text: str) -> str:
     """``text`` as a cell that is never run as a formula, and always encodable as UTF-8."""
+    if _RISKY.search(text) is None:
+        return text
     text = printable(text)
-    if text[:1] in FORMULA_START or text.lstrip(_LEADING_SPACE)[:1] in FORMULA_START:
-        return "'" + text
-    return text
+    return "'" + text if _FORMULA.match(text) else text
 
 
 def cell(value) -> str | int | float:

@@ -38,7 +38,7 @@ from collector.domain.tokens import Claims, TokenError
 from collector.errors import APIError, not_found
 from collector.models import OutboxEvent, Prompt, Response, Site, Survey, UTCDateTime
 from collector.prepared import Prepared
-from collector.services import prompts, reasoning
+from collector.services import prompts, reasoning, schedules
 
 # A widget's answer is the hot path: statements built once and run prepared (collector.prepared).
 _p, _s, _r = Prompt.__table__.c, Survey.__table__.c, Response.__table__.c
@@ -364,6 +364,7 @@ def link_score(
     link = _load(db, token, now, lang)
     if isinstance(link, LinkPage):
         return link
+    schedules.mark_opened(db, link.prompt.id, now)  # a scheduled survey's "opened"
     response = _response_of(db, link.prompt.id)
     score = _parse_score(link.survey, raw_score)
     if score is None:

@@ -9,9 +9,6 @@ databases, and no per-row date function runs in SQL.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -38,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from collector import outbox, pagination
-from collector.domain import followup, keys, scoring, spreadsheet
+from collector.domain import followup, keys, scoring
 from collector.domain.scales import Scale
 from collector.errors import APIError, not_found
 from collector.models import (
@@ -252,117 +249,6 @@ def update_followup(
         outbox.record(db, "followup.updated", site.id, response.id, now=now)
     db.commit()
     return get(db, site, response_id)
-
-
-# -- CSV -----------------------------------------------------------------------------------------
-
-CSV_COLUMNS = (
-    "id",
-    "created_at",
-    "survey",
-    "prompt",
-    "kind",
-    "score",
-    "comment",
-    "user_id",
-    "event",
-    "url",
-    "locale",
-    "followup_status",
-    "followup_owner",
-    "followup_note",
-    "context",
-    "traits",
-    "tags",
-    "scale",
-    "reasons",
-)
-_CSV_BATCH = 500
-
-
-def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
-    """The filtered responses as CSV text, newest first, streamed in batches.
-
-    The filters are checked (and the survey looked up) before the first line is made, so a bad
-    request still gets its JSON error. Rows come through a server-side cursor (``yield_per``): the
-    export never holds more than a batch.
-    """
-    base = _filtered(db, site, filters).subquery()
-    stmt = (
-        select(
-            base.c.id,
-            base.c.created_at,
-            base.c.survey_id,
-            base.c.prompt_id,
-            Survey.kind,
-            base.c.score,
-            base.c.comment,
-            base.c.user_id,
-            base.c.event,
-            base.c.url,
-            base.c.locale,
-            base.c.followup_status,
-            base.c.followup_owner,
-            base.c.followup_note,
-            base.c.context,
-            base.c.traits,
-            _joined(db, ResponseTag.tag, ResponseTag.response_id, base.c.id).label("tags"),
-            Survey.scale_min,
-            Survey.scale_max,
-            _joined(db, ResponseReason.reason, ResponseReason.response_id, base.c.id).label(
-                "reasons"
-            ),
-        )
-        .join(Survey, Survey.id == base.c.survey_id)
-        .order_by(base.c.created_at.desc(), base.c.id.desc())
-        .execution_options(yield_per=_CSV_BATCH)
-    )
-    bind = db.get_bind()
-
-    def lines() -> Iterator[str]:
-        # Its own session: the request's is closed when the view returns, before the body streams.
-        with Session(bind) as stream:
-            yield from _csv_text(stream.execute(stmt))
-
-    return lines()
-
-
-def _joined(db: Session, value, owner, response_id):
-    """A response's tags or reasons (``value`` of the rows whose ``owner`` is the response) as
-    one comma-separated cell (sorted when written)."""
-    joined = (
-        func.string_agg(value, literal(","))
-        if db.get_bind().dialect.name == "postgresql"
-        else func.group_concat(value, literal(","))
-    )
-    return select(joined).where(owner == response_id).scalar_subquery()
-
-
-def _sorted_cell(joined: str | None) -> str:
-    return ",".join(sorted((joined or "").split(",")))
-
-
-def _csv_text(rows) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, **spreadsheet.WRITER_OPTIONS)
-    buffer.write("\ufeff")  # the BOM makes Excel read UTF-8 (ä, ö, å)
-    buffer.write(",".join(CSV_COLUMNS) + "\r\n")  # plain names: only cells are quoted
-    for count, row in enumerate(rows, 1):
-        *cells, tags, scale_min, scale_max, reasons = row
-        scale = Scale.of(cells[4], scale_min, scale_max)  # cells[4] is the kind
-        writer.writerow(
-            [
-                *(spreadsheet.cell(v) for v in cells),
-                spreadsheet.cell(_sorted_cell(tags)),
-                f"{scale.min}-{scale.max}",
-                spreadsheet.cell(_sorted_cell(reasons)),
-            ]
-        )
-        if count % _CSV_BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 # -- metrics -------------------------------------------------------------------------------------

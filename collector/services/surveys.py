@@ -22,6 +22,8 @@ def create(db: Session, site: Site, fields: dict) -> Survey:
     if "scale" in fields:
         scale = fields.pop("scale")
         fields["scale_min"], fields["scale_max"] = scale["min"], scale["max"]
+    if fields.get("schedule"):
+        fields["schedule_since"] = utcnow()  # the people's turns count from today
     survey = Survey(id=keys.new_id("srv"), site_id=site.id, **fields)
     db.add(survey)
     db.commit()
@@ -66,6 +68,12 @@ def update(db: Session, site: Site, survey_id: str, changes: dict) -> Survey:
     if "scale" in changes:
         _change_scale(db, survey, changes.pop("scale"))
     _check_dates(changes.get("starts_at", survey.starts_at), changes.get("ends_at", survey.ends_at))
+    if "schedule" in changes:
+        # A schedule set anew starts today; a changed one keeps its days (nobody is asked twice).
+        if changes["schedule"] is None:
+            survey.schedule_since = None
+        elif survey.schedule is None:
+            survey.schedule_since = utcnow()
     for field, value in changes.items():
         setattr(survey, field, value)
     db.commit()

@@ -90,3 +90,94 @@ def test_several_workers_sharing_redis_start_without_the_warning(serve):
     proc, _, _ = serve("--workers", "2", FIILIS_RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0")
     proc.terminate()
     assert "without a shared rate-limit store" not in proc.communicate(timeout=10)[1]
+
+
+# -- a long export -------------------------------------------------------------------------------
+
+ANSWERS = 60_000
+
+
+@pytest.fixture
+def many_answers(database_url):
+    """A site with one NPS survey and :data:`ANSWERS` answers, a third with a comment, written
+    straight into the file (the API would take minutes); its secret key."""
+    import sqlite3
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from collector import create_app, db
+    from collector.models import Survey
+    from collector.services import sites
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x" * 32})
+    with app.app_context():
+        made = sites.create(db.session(), name="Big")
+        db.session().add(
+            Survey(id="srv_big", site_id=made.site.id, kind="nps", name="Big", question={"en": "?"})
+        )
+        db.session().commit()
+    app.extensions["fiilis.engine"].dispose()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    stamp = "%Y-%m-%d %H:%M:%S.%f"
+    prompts, answers = [], []
+    for i in range(ANSWERS):
+        at = (start + timedelta(seconds=i)).strftime(stamp)
+        pid = f"prm_{i:016d}"
+        prompts.append(
+            (pid, made.site.id, "srv_big", f"u{i}", "event", "widget", "answered", at, at)
+        )
+        comment = f"Comment {i}, with a comma" if i % 3 == 0 else None
+        answers.append(
+            (str(uuid.UUID(int=i)), made.site.id, "srv_big", pid, f"u{i}", i % 11, comment, at, at)
+        )
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as raw:
+        raw.executemany(
+            "INSERT INTO prompts (id, site_id, survey_id, user_id, origin, channel, status, "
+            "context, traits, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', '{}', ?, ?)",
+            prompts,
+        )
+        raw.executemany(
+            "INSERT INTO responses (id, site_id, survey_id, prompt_id, user_id, score, comment, "
+            "context, traits, followup_status, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, '{}', '{}', 'open', ?, ?)",
+            answers,
+        )
+    return made.secret_key
+
+
+def test_an_export_longer_than_the_worker_timeout_arrives_whole_and_gzipped(serve, many_answers):
+    # A one-second timeout, far shorter than the export: the stream must not be cut.
+    _, base, _ = serve("--workers", "1", FIILIS_GUNICORN_TIMEOUT="1")
+    headers = {"Authorization": f"Bearer {many_answers}", "Accept-Encoding": "gzip"}
+    with httpx.stream("GET", f"{base}/v1/responses.csv", headers=headers, timeout=120) as resp:
+        assert resp.status_code == 200
+        assert resp.headers["content-encoding"] == "gzip"
+        assert resp.headers["vary"] == "Accept-Encoding"
+        text = resp.read().decode("utf-8-sig")  # httpx undoes the gzip
+    lines = text.split("\r\n")
+    assert lines[-1] == ""  # the file ends with a whole row
+    assert len(lines) - 2 == ANSWERS  # the header, every answer, nothing cut
+    assert lines[1].startswith(f'"{uuid_of(ANSWERS - 1)}"')  # newest first
+    assert lines[-2].startswith(f'"{uuid_of(0)}"')
+
+
+def uuid_of(i: int) -> str:
+    import uuid
+
+    return str(uuid.UUID(int=i))
+
+
+def test_an_export_that_fails_half_way_is_a_failed_download_not_a_short_file(
+    serve, many_answers, database_url
+):
+    _, base, _ = serve("--workers", "1")
+    headers = {"Authorization": f"Bearer {many_answers}"}
+    with httpx.stream("GET", f"{base}/v1/responses.csv", headers=headers, timeout=60) as resp:
+        assert resp.status_code == 200
+        chunks = resp.iter_raw()
+        next(chunks)
+        # The database breaks under the running export: its file is cut to nothing.
+        os.truncate(database_url.removeprefix("sqlite:///"), 0)
+        with pytest.raises(httpx.RemoteProtocolError):
+            for _ in chunks:
+                pass

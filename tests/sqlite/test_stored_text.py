@@ -18,8 +18,8 @@ def test_an_export_and_the_pages_survive_a_lone_surrogate_already_stored(app, cl
             ('{"plan": "\\ud800pro"}', '{"t": "=\\udfff"}', "=cmd", world["response"]),
         )
     [row] = [r for r in csv_rows(client, site) if r["id"] == world["response"]]
-    assert row["traits"] == '{"plan":"\ufffdpro"}'
-    assert row["context"] == '{"t":"=\ufffd"}'
+    assert row["traits"] == '{"plan": "\ufffdpro"}'
+    assert row["context"] == '{"t": "=\ufffd"}'
     assert row["followup_owner"] == "'=cmd"
     email = make_account(app, site)
     log_in(client, email)
