@@ -50,6 +50,7 @@ JOB_MODULES = [
     "collector.services.invites",
     "collector.reminders",
     "collector.services.import_jobs",
+    "collector.schedule",
     "collector.services.survey_mail",
 ]
 

@@ -121,6 +121,10 @@ class Survey(Base):
     followup_by_band: Mapped[dict[str, Any] | None]
     reasons: Mapped[dict[str, Any] | None]
     texts: Mapped[dict[str, Any] | None]
+    # A recurring relationship survey (DESIGN §13 ``schedule``): the API's object as given, and
+    # when it was set (the people's turns count from that day; domain/schedule.py).
+    schedule: Mapped[dict[str, Any] | None]
+    schedule_since: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -458,6 +462,48 @@ class Suppression(Base):
     #: what the provider or the mail server said, or the team's note
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyAsk(Base):
+    """One turn of a scheduled survey for one person: the prompt it opened, and its e-mail.
+
+    Unique on (survey, person, turn) and written in the prompt's transaction: however many
+    workers run the schedule, and wherever one is killed, a person is asked once per turn.
+    ``mail_status``: ``waiting`` (a ``widget_then_email`` prompt waits in the app until
+    ``mail_after``), ``queued`` (handed to the survey mailer at ``mail_after``; its
+    ``survey_mails`` row says how the mail went), ``in_app`` (the person saw it in the app: no
+    mail), ``no_email``. ``reminder_status``: none, ``waiting`` (until ``remind_after``),
+    ``queued`` or ``skipped``. ``leased_until``: when a hand-over without a ``survey_mails`` row
+    is taken to be lost and made again."""
+
+    __tablename__ = "survey_asks"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "user_id", "turn"),
+        Index(None, "survey_id", "created_at"),
+        # The sends still to make: waiting, queued, interrupted, reminders due.
+        Index(None, "mail_status", "mail_after"),
+        Index(None, "reminder_status", "remind_after"),
+        Index(None, "prompt_id"),  # the link page marks its ask opened
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(200))
+    turn: Mapped[int] = mapped_column(Integer)
+    prompt_id: Mapped[str] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))  # email | widget_then_email
+    #: the address the mail went (or goes) to, for bounces and unsubscribes per turn
+    email: Mapped[str | None] = mapped_column(String(254))
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mail_status: Mapped[str] = mapped_column(String(12))
+    mail_after: Mapped[datetime | None]
+    leased_until: Mapped[datetime | None]
+    remind_after: Mapped[datetime | None]
+    reminder_status: Mapped[str | None] = mapped_column(String(12))
+    #: when the person first followed the mail's link
+    opened_at: Mapped[datetime | None]
 
 
 class SurveyMail(Base):

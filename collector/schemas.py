@@ -7,16 +7,21 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from collector.domain import followup, origins, pages, people
+from collector.domain import followup, origins, pages, people, texts
 from collector.domain.eligibility import WHERE_OPS
 from collector.domain.scales import ALLOWED, Scale
 from collector.domain.scoring import SCALES
+from collector.schedule_schemas import ScheduleField
 
-LOCALES = ("en", "fi", "sv")
+#: The locales with built-in texts (``collector.domain.texts``).
+LOCALES = texts.LOCALES
 EVENT_NAME = re.compile(r"^[a-z0-9_.:-]{1,64}$")
 #: A trigger event: a name, a prefix ending in ``.*`` (``billing.*``), or ``*`` (every event).
 TRIGGER_NAME = re.compile(r"^(\*|[a-z0-9_.:-]{1,62}\.\*|[a-z0-9_.:-]{1,64})$")
-LOCALE_TAG = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
+#: Any BCP 47 language tag as stored: language, optional script, optional region, in canonical
+#: case (``fi``, ``pt-BR``, ``zh-Hant``, ``es-419``).
+LOCALE_TAG = texts.TAG
+LOCALE_ERROR = "A locale tag such as fi, pt-BR or zh-Hant."
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -127,7 +132,7 @@ def LocaleTexts(*, max_length: int = 300, **kwargs) -> fields.Dict:
             raise ValidationError("An English text is required: it is the fallback for the others.")
 
     texts = fields.Dict(
-        keys=fields.Str(validate=validate.Regexp(LOCALE_TAG, error="Not a locale such as fi.")),
+        keys=fields.Str(validate=validate.Regexp(LOCALE_TAG, error=LOCALE_ERROR)),
         values=fields.Str(validate=validate.Length(1, max_length)),
         validate=[has_en, validate.Length(1, 20)],
         **kwargs,
@@ -391,6 +396,152 @@ class FollowupBands(fields.List):
         return followup.stored(bands)
 
 
+_TEXT_LENGTH = 300
+_TEXT_JSON = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": _TEXT_LENGTH,
+    "pattern": rf"^[^\u0000]{{1,{_TEXT_LENGTH}}}$",
+}
+_LOCALE_TEXTS_JSON = {
+    "type": "object",
+    "properties": {key: _TEXT_JSON for key in texts.KEYS},
+    "additionalProperties": False,
+}
+#: A tag whose language has built-in texts: any of its texts may be given alone.
+_BUILT_IN_TAG = rf"^({'|'.join(texts.LOCALES + tuple(texts.ALIASES))})(-|$)"
+MAX_TEXT_LOCALES = 30
+
+
+class Texts(fields.Dict):
+    """``{locale: {key: text}}`` (DESIGN §13 ``texts``, keys in ``collector.domain.texts``):
+    the built-in strings a team replaces or adds, for any locale tag. A locale whose language
+    has built-in texts may replace any of them; for another locale (``pt-BR``) the site's texts
+    give every text the card shows (:data:`~collector.domain.texts.CARD_KEYS`), so that a card
+    is never half in English, and a survey's may replace some of them (``complete=False``; the
+    service checks them together with the site's). Errors name the text: ``texts.pt-BR.send``."""
+
+    def __init__(self, *, complete: bool = True, **kwargs):
+        kwargs.setdefault("allow_none", True)
+        # The key field states the tag's pattern in the document; _deserialize does the checking.
+        tag = fields.Str(validate=validate.Regexp(LOCALE_TAG, error=LOCALE_ERROR))
+        super().__init__(keys=tag, values=fields.Dict(), **kwargs)
+        self.complete = complete
+        others = {**_LOCALE_TEXTS_JSON, "required": list(texts.CARD_KEYS)}
+        rule = (
+            "A tag of a language without built-in texts gives at least "
+            if complete
+            else "A tag of a language without built-in texts gives, with the site's texts, "
+        )
+        self.openapi = {
+            "maxProperties": MAX_TEXT_LOCALES,
+            "patternProperties": {_BUILT_IN_TAG: _LOCALE_TEXTS_JSON},
+            "additionalProperties": others if complete else _LOCALE_TEXTS_JSON,
+            "description": "Built-in strings per locale tag: "
+            + ", ".join(texts.KEYS)
+            + ". "
+            + rule
+            + ", ".join(texts.CARD_KEYS)
+            + ".",
+        }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("An object of locale tags, each with its texts.")
+        if len(value) > MAX_TEXT_LOCALES:
+            raise ValidationError(f"At most {MAX_TEXT_LOCALES} locales.")
+        out = {}
+        for locale, given in value.items():
+            if not isinstance(locale, str) or not LOCALE_TAG.match(locale):
+                raise ValidationError({str(locale): [LOCALE_ERROR]})
+            if not isinstance(given, dict):
+                raise ValidationError({locale: ['An object of texts, such as {"send": "…"}.']})
+            for key, text in given.items():
+                if key not in texts.KEYS:
+                    raise ValidationError({locale: {key: ["Not a text: " + ", ".join(texts.KEYS)]}})
+                if not isinstance(text, str) or not 1 <= len(text) <= _TEXT_LENGTH:
+                    raise ValidationError(
+                        {locale: {key: [f"A text of 1–{_TEXT_LENGTH} characters."]}}
+                    )
+            for key in texts.missing(locale, given) if self.complete else ():
+                raise ValidationError(
+                    {
+                        locale: {
+                            key: [
+                                f"{locale} has no built-in texts: give every text the card "
+                                "shows (" + ", ".join(texts.CARD_KEYS) + ")."
+                            ]
+                        }
+                    }
+                )
+            out[locale] = dict(given)
+        return out
+
+
+class FollowupByBand(fields.Dict):
+    """``{low|mid|high: {locale: text}}``: the follow-up question for answers in a band of the
+    survey's scale; a band without one asks the plain ``followup``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            keys=fields.Str(
+                validate=validate.OneOf(
+                    followup.BANDS, error="A band is low, mid or high (not {input})."
+                )
+            ),
+            values=LocaleTexts(),
+            allow_none=True,
+            metadata={
+                "description": "The follow-up question per score band (NPS: low 0–6, mid 7–8, "
+                "high 9–10; CSAT and CES: see the survey's scale); a band without one asks the "
+                "plain followup."
+            },
+            **kwargs,
+        )
+        self.openapi = {"maxProperties": len(followup.BANDS)}
+
+
+REASON_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+class ReasonChoiceSchema(Schema):
+    id = fields.Str(
+        required=True,
+        validate=validate.Regexp(
+            REASON_ID, error="1–40 of a-z 0-9 _ -, starting with a letter or digit (e.g. price)."
+        ),
+        metadata={"description": "Stored with the answer and shown in `reasons` of a response."},
+    )
+    label = LocaleTexts(required=True, max_length=80)
+
+
+class ReasonsSchema(Schema):
+    """``reasons``: 2–8 choices shown after the score (DESIGN §13)."""
+
+    choices = fields.List(
+        fields.Nested(ReasonChoiceSchema),
+        required=True,
+        validate=validate.Length(2, 8, error="From 2 to 8 choices."),
+        metadata={"description": "Each id once (else 422 `duplicate_reason`)."},
+    )
+    multiple = fields.Bool(
+        load_default=False, metadata={"description": "Several may be chosen (default: one)."}
+    )
+    bands = fields.List(
+        fields.Str(
+            validate=validate.OneOf(
+                followup.BANDS, error="A band is low, mid or high (not {input})."
+            )
+        ),
+        allow_none=True,
+        load_default=None,
+        validate=[validate.Length(1, 3), Unique("Each band once.")],
+        metadata={
+            "description": "Show the reasons only after a score in these bands (default: all)."
+        },
+    )
+
+
 class ScaleSchema(Schema):
     """A survey's answer scale (DESIGN §13): CSAT 1–5 or 1–7, CES 1–5 or 1–7, NPS 0–10."""
 
@@ -480,11 +631,16 @@ class SurveySchema(Schema):
     )
     active = fields.Bool(load_default=True)
     followup_bands = FollowupBands()
+    followup_by_band = FollowupByBand()
+    reasons = fields.Nested(ReasonsSchema, allow_none=True)
+    texts = Texts(complete=False)
     scale = _scale_field(
         "{min, max}: CSAT 1–5 (default) or 1–7, CES 1–7 (default) or 1–5, NPS 0–10. "
         "Fixed once the survey has answers.",
         sorted(set().union(*ALLOWED.values())),
     )
+    # A recurring relationship survey (DESIGN §13; collector/schedule_schemas.py).
+    schedule = ScheduleField()
     archived_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
@@ -537,7 +693,14 @@ class SiteSchema(Schema):
     public_key = fields.Str(dump_only=True)
     secret_key_hint = fields.Str(dump_only=True)
     allowed_origins = fields.List(Origin(), validate=validate.Length(0, 50))
-    default_locale = fields.Str(validate=validate.OneOf(LOCALES))
+    default_locale = fields.Str(
+        validate=[validate.Length(2, 16), validate.Regexp(LOCALE_TAG, error=LOCALE_ERROR)],
+        metadata={
+            "description": "Any BCP 47 tag; one without texts (built in or the site's own) "
+            "falls back to en."
+        },
+    )
+    texts = Texts()
     theme = fields.Nested(ThemeSchema)
     cooldown_days = fields.Int(validate=validate.Range(0, 365))
     require_identity = fields.Bool()

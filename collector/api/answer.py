@@ -64,22 +64,27 @@ def page(token: str):
 def comment(token: str):
     lang = _lang()
     text = request.form.get("comment", "")
-    shown = answers.link_comment(db.session(), token, text, utcnow(), lang=lang)
+    reasons = [r for r in request.form.getlist("reasons") if r][:8]
+    shown = answers.link_comment(db.session(), token, text, utcnow(), lang=lang, reasons=reasons)
     if shown.state == "done" and shown.status == 200:
         return redirect(url_for(".page", token=token, lang=lang, sent=1), 303)
     return _render(shown, token, lang)
 
 
 def _lang() -> str | None:
-    lang = request.args.get("lang")
-    return lang if lang in texts.LOCALES else None
+    return texts.canonical(request.args.get("lang"))
 
 
 def _render(shown: LinkPage, token: str, lang: str | None):
-    t = texts.page(shown.ui)
+    if shown.survey is not None:
+        t = texts.strings(
+            shown.ui, shown.survey.kind, texts.KEYS, shown.survey.texts, shown.site.texts
+        )
+    else:
+        t = texts.page(shown.ui)
     context = {"page": shown, "ui": shown.ui, "t": t, "lang": lang, "notice": None}
     if shown.site is not None:
-        context["asked_by"] = t["asked_by"].format(site=shown.site.name)
+        context["asked_by"] = texts.fill(t["asked_by"], site=shown.site.name)
     if shown.survey is not None:
         context.update(_survey_context(shown, t, lang))
         context["action"] = url_for(".comment", token=token, lang=lang)
@@ -99,12 +104,12 @@ def _survey_context(shown: LinkPage, t: dict, lang: str | None) -> dict:
     survey, response = shown.survey, shown.response
     scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
     low, high = scale.min, scale.max
-    low_label, high_label = texts.scale_labels(survey.kind, shown.ui)
+    low_label, high_label = t["low_label"], t["high_label"]
     chosen = response.score if response is not None else None
     suffix = f"&lang={lang}" if lang else ""
     points = []
     for value in range(low, high + 1):
-        label = t["score_label"].format(score=value, min=low, max=high)
+        label = texts.fill(t["score_label"], score=value, min=low, max=high)
         if value in (low, high):
             label += ": " + (low_label if value == low else high_label)
         points.append(
@@ -120,19 +125,45 @@ def _survey_context(shown: LinkPage, t: dict, lang: str | None) -> dict:
         "too_long": {"max": answers.MAX_COMMENT},
         "final": {"score": chosen},
     }
-    notice = t[shown.notice].format(**values[shown.notice]) if shown.notice else None
+    notice = texts.fill(t[shown.notice], **values[shown.notice]) if shown.notice else None
+    plain = texts.followup(survey.followup, shown.locale, t["followup"])
+    if chosen is not None:
+        band = scale.band_of(chosen)
+        question = texts.band_followup(survey.followup_by_band, band, shown.locale) or plain
+    else:
+        band, question = None, plain
     return {
         "kind": survey.kind,
         "question": survey.question[shown.locale],
-        "followup": texts.followup(survey.followup, shown.locale),
+        "followup": question,
         "locale": shown.locale,
         "points": points,
         "low_label": low_label,
         "high_label": high_label,
-        "choose": t["choose"].format(min=low, max=high),
-        "chosen": t["chosen"].format(score=chosen) if chosen is not None else None,
-        "max_chars": t["max_chars"].format(max=answers.MAX_COMMENT),
+        "choose": texts.fill(t["choose"], min=low, max=high),
+        "chosen": texts.fill(t["chosen"], score=chosen) if chosen is not None else None,
+        "max_chars": texts.fill(t["max_chars"], max=answers.MAX_COMMENT),
         "notice": notice,
+        "reasons": _reasons_shown(survey, band, shown),
+    }
+
+
+def _reasons_shown(survey, band: str | None, shown: LinkPage) -> dict | None:
+    """The reason choices to offer after a score in ``band``, labelled in the page's locale."""
+    reasons = survey.reasons
+    if not reasons or band is None or (reasons.get("bands") and band not in reasons["bands"]):
+        return None
+    chosen = set(shown.reasons or ())
+    return {
+        "multiple": bool(reasons.get("multiple")),
+        "choices": [
+            {
+                "id": c["id"],
+                "label": texts.label(c["label"], shown.locale),
+                "checked": c["id"] in chosen,
+            }
+            for c in reasons["choices"]
+        ],
     }
 
 

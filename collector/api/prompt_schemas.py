@@ -172,8 +172,35 @@ class ResponseCreateSchema(TokenSchema):
         return data
 
 
-class CommentSchema(TokenSchema):
-    comment = fields.Str(required=True, allow_none=True, validate=validate.Length(0, MAX_COMMENT))
+class AnswerChangeSchema(TokenSchema):
+    """``PATCH /v1/widget/responses/<id>``: what changes, at least one of the three."""
+
+    openapi = {"anyOf": [{"required": [name]} for name in ("comment", "score", "reasons")]}
+
+    comment = fields.Str(allow_none=True, validate=validate.Length(0, MAX_COMMENT))
+    score = Score(metadata={"description": "Another score, on the survey's scale."})
+    reasons = fields.List(
+        fields.Str(validate=validate.Length(1, 40)),
+        validate=validate.Length(0, 8),
+        metadata={"description": "The ids of the survey's reason choices picked (replaces)."},
+    )
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not {"comment", "score", "reasons"} & set(data):
+            raise ValidationError("Send comment, score or reasons.", "comment")
+
+
+def _band_ends():
+    return fields.List(fields.Int(), validate=validate.Length(2, 2))
+
+
+class BandsSchema(Schema):
+    """Each band's first and last score, ``[first, last]``; mid may be empty (last < first)."""
+
+    low = _band_ends()
+    mid = _band_ends()
+    high = _band_ends()
 
 
 class ScaleSchema(Schema):
@@ -181,6 +208,36 @@ class ScaleSchema(Schema):
     max = fields.Int()
     low_label = fields.Str()
     high_label = fields.Str()
+    bands = fields.Nested(BandsSchema)
+
+
+class CardTextsSchema(Schema):
+    """The card's own strings, in the prompt's locale (docs/widget.md, "Texts and locales")."""
+
+    close = fields.Str()
+    send = fields.Str()
+    skip = fields.Str()
+    thanks = fields.Str()
+    placeholder = fields.Str()
+
+
+class FollowupsSchema(Schema):
+    low = fields.Str()
+    mid = fields.Str()
+    high = fields.Str()
+
+
+class ShownReasonSchema(Schema):
+    id = fields.Str()
+    label = fields.Str()
+
+
+class ShownReasonsSchema(Schema):
+    multiple = fields.Bool()
+    bands = fields.List(
+        fields.Str(validate=validate.OneOf(["low", "mid", "high"])), allow_none=True
+    )
+    choices = fields.List(fields.Nested(ShownReasonSchema))
 
 
 class WidgetThemeSchema(ThemeSchema):
@@ -198,8 +255,13 @@ class WidgetPromptSchema(Schema):
     token = fields.Str(metadata={"description": "Send it back with shown, dismissed, responses."})
     kind = fields.Str(validate=validate.OneOf(["csat", "ces", "nps"]))
     question = fields.Str()
-    followup = fields.Str()
+    followup = fields.Str(metadata={"description": "For a band without one of its own."})
+    followup_by_band = fields.Nested(
+        FollowupsSchema, metadata={"description": "The follow-up question after a score in a band."}
+    )
     scale = fields.Nested(ScaleSchema)
+    reasons = fields.Nested(ShownReasonsSchema, allow_none=True)
+    texts = fields.Nested(CardTextsSchema)
     delay_ms = fields.Int()
     locale = fields.Str()
     theme = fields.Nested(WidgetThemeSchema)
@@ -223,6 +285,7 @@ class WidgetResponseSchema(Schema):
     prompt_id = fields.Str()
     score = fields.Int()
     comment = fields.Str(allow_none=True)
+    reasons = fields.List(fields.Str())
     locale = fields.Str(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
@@ -348,9 +411,20 @@ class EligibilitySchema(Schema):
 
 class AnswerPageQuerySchema(Schema):
     score = fields.Int(metadata={"description": "Records this score in one click."})
-    lang = fields.Str(validate=validate.OneOf(["en", "fi", "sv"]))
+    lang = fields.Str(
+        validate=validate.Length(1, 35),
+        metadata={
+            "description": "Read the page in this locale (e.g. de, pt-BR) when it has every text; "
+            "else the survey's negotiated one."
+        },
+    )
     sent = fields.Bool(metadata={"description": "Shown after the comment form: the thanks."})
 
 
 class CommentFormSchema(Schema):
     comment = fields.Str(validate=validate.Length(0, MAX_COMMENT))
+    reasons = fields.List(
+        fields.Str(validate=validate.Length(1, 40)),
+        validate=validate.Length(0, 8),
+        metadata={"description": "The ids of the reasons picked (checkboxes or radios)."},
+    )

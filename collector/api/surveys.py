@@ -23,8 +23,26 @@ class SurveyQuerySchema(pagination.PageQuerySchema):
 survey_query = SurveyQuerySchema()
 
 
+DUPLICATE_REASON = Refusal(
+    422, "duplicate_reason", "reasons.choices", "when two reason choices have the same id"
+)
+INCOMPLETE_TEXTS = Refusal(
+    422,
+    "incomplete_texts",
+    "texts",
+    "for a locale without built-in texts that lacks some of the card's, here and in the site's",
+)
+
+
 @bp.post("")
-@doc("Create a survey", body=survey_schema, response=survey_schema, status=201, tag="surveys")
+@doc(
+    "Create a survey",
+    body=survey_schema,
+    response=survey_schema,
+    status=201,
+    refusals=(DUPLICATE_REASON, INCOMPLETE_TEXTS),
+    tag="surveys",
+)
 def create():
     survey = surveys.create(db.session(), current_site(), json_body(survey_schema))
     return survey, 201
@@ -59,6 +77,8 @@ def get(survey_id: str):
         Refusal(422, "kind_immutable", "kind", "for another kind than the survey's"),
         Refusal(422, "scale_immutable", "scale", "for another scale once the survey has answers"),
         Refusal(422, "dates_out_of_order", "ends_at", "for an end at or before the stored start"),
+        DUPLICATE_REASON,
+        INCOMPLETE_TEXTS,
     ),
     tag="surveys",
 )

@@ -13,7 +13,7 @@ from collector import db
 from collector.api import cors
 from collector.api.body import json_body, parsed
 from collector.api.prompt_schemas import (
-    CommentSchema,
+    AnswerChangeSchema,
     EventSchema,
     PromptOrReasonSchema,
     ResponseCreateSchema,
@@ -34,7 +34,7 @@ visit_schema = VisitSchema()
 event_schema = EventSchema()
 token_schema = TokenSchema()
 response_create = ResponseCreateSchema()
-comment_schema = CommentSchema()
+answer_change = AnswerChangeSchema()
 prompt_or_reason = PromptOrReasonSchema()
 widget_response = WidgetResponseSchema()
 
@@ -171,13 +171,13 @@ def respond():
 
 @bp.patch("/responses/<response_id>")
 @doc(
-    "Add the follow-up comment to an answer",
-    body=comment_schema,
+    "Add the comment and reasons to an answer, or change its score, within 24 hours",
+    body=answer_change,
     response=widget_response,
     body_types=BODY_TYPES,
     tag="browser",
     auth="site_key",
 )
 def comment(response_id: str):
-    data = json_body(comment_schema, text_plain=True)
-    return answers.add_comment(db.session(), response_id, data, utcnow())
+    data = json_body(answer_change, text_plain=True)
+    return answers.amend(db.session(), response_id, data, utcnow())

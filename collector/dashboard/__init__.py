@@ -208,6 +208,7 @@ def init_app(app: Flask) -> None:
         report,
         responses,
         reviews,
+        sends,
         site,
         surveys,
         tags,

@@ -37,6 +37,8 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.archive_survey": {"POST": "editor"},
     # A survey's report (paused and archived ones too): everyone reads it.
     "dashboard.survey_report": {"GET": "viewer"},
+    # A scheduled survey's sends and who is asked next: everyone reads it.
+    "dashboard.survey_sends": {"GET": "viewer"},
     # Why a user was or was not asked: what GET /v1/eligibility answers, for every role.
     "dashboard.lookup": {"GET": "viewer"},
     "dashboard.install": {"GET": "viewer"},

@@ -10,7 +10,10 @@ import re
 
 from werkzeug.datastructures import MultiDict
 
-from collector.schemas import LOCALES
+from collector.dashboard import schedule_form
+
+#: The question languages the survey editor always shows; others appear once a survey has them.
+LOCALES = ("en", "fi", "sv")
 
 _SEPARATORS = re.compile(r"[,\n]+")
 
@@ -20,7 +23,7 @@ def texts(form: MultiDict, prefix: str) -> dict[str, str]:
     locale posted counts, not only the built-in ones: a survey made over the API in German keeps
     its German through an edit of its name."""
     out = {}
-    field = re.compile(rf"^{re.escape(prefix)}_([A-Za-z]{{2,3}}(?:-[A-Za-z0-9]{{2,8}})?)$")
+    field = re.compile(rf"^{re.escape(prefix)}_([A-Za-z]{{2,3}}(?:-[A-Za-z0-9]{{2,8}}){{0,2}})$")
     for name in form:
         match = field.match(name)
         value = form.get(name, "").strip()
@@ -82,7 +85,51 @@ def survey(form: MultiDict) -> dict:
     for field in ("sample_rate", "delay_ms", "recontact_days", "dismiss_snooze_days", "priority"):
         number(form, field, data)
     number(form, "max_responses", data, blank=None)
+    card_fields(form, data)
+    data["schedule"] = schedule_form.parse(form)
     return data
+
+
+BANDS = ("low", "mid", "high")
+MAX_REASONS = 8
+TEXT_FIELD = re.compile(r"^text_(?P<locale>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2})_([a-z_]+)$")
+
+
+def card_fields(form: MultiDict, into: dict) -> None:
+    """The editor's follow-ups by band, reasons and texts (``_editor_texts.html``), when the form
+    has them: ``band_low_en``…, ``reason_id_0`` + ``reason_label_0_en``…, ``text_de_send``…
+    A choice without an id takes one made from its English label ("Too slow" → ``too-slow``)."""
+    if not form.get("card_fields"):
+        return
+    by_band = {band: texts(form, f"band_{band}") for band in BANDS}
+    into["followup_by_band"] = {band: t for band, t in by_band.items() if t} or None
+    choices = []
+    for i in range(MAX_REASONS):
+        labels = texts(form, f"reason_label_{i}")
+        given = form.get(f"reason_id_{i}", "").strip()
+        if given or labels:
+            choices.append({"id": given or slug(labels.get("en", "")), "label": labels})
+    into["reasons"] = (
+        {
+            "choices": choices,
+            "multiple": form.get("reasons_multiple") == "on",
+            "bands": form.getlist("reasons_bands") or None,
+        }
+        if choices
+        else None
+    )
+    own: dict[str, dict[str, str]] = {}
+    for name in form:
+        match = TEXT_FIELD.match(name)
+        value = form.get(name, "").strip()
+        if match and value:
+            own.setdefault(match.group(1), {})[match.group(2)] = value
+    into["texts"] = own or None
+
+
+def slug(label: str) -> str:
+    """A reason id from its label: lower case, words joined by ``-``."""
+    return "-".join(re.findall(r"[a-z0-9]+", label.lower()))[:40]
 
 
 def site(form: MultiDict) -> dict:

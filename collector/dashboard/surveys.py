@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from collector import db, pagination
-from collector.dashboard import bp, forms, inbox, survey_rules
-from collector.domain import contrast, followup
+from collector.dashboard import bp, forms, inbox, schedule_form, survey_rules
+from collector.domain import contrast, followup, texts
 from collector.domain.eligibility import event_names
+from collector.domain.scales import Scale
 from collector.errors import APIError
 from collector.schemas import SurveySchema
 from collector.services import surveys
@@ -50,6 +53,7 @@ def _values(survey) -> dict:
     for prefix in ("question", "followup"):
         for locale, text in (getattr(survey, prefix) or {}).items():
             values[f"{prefix}_{locale}"] = text
+    values.update(_card_values(survey))
     values.update(survey_rules.values(survey))
     for field in (
         "sample_rate",
@@ -77,7 +81,82 @@ DEFAULTS = {
 }
 
 
+def _card_values(survey) -> dict:
+    """Follow-ups by band, reasons and texts as the editor's fields (``_editor_texts.html``)."""
+    values: dict = {}
+    for band, by_locale in (survey.followup_by_band or {}).items():
+        for locale, text in by_locale.items():
+            values[f"band_{band}_{locale}"] = text
+    reasons = survey.reasons or {}
+    for i, choice in enumerate(reasons.get("choices", ())):
+        values[f"reason_id_{i}"] = choice["id"]
+        for locale, text in choice["label"].items():
+            values[f"reason_label_{i}_{locale}"] = text
+    values["reasons_multiple"] = bool(reasons.get("multiple"))
+    values["reasons_bands"] = list(reasons.get("bands") or [])
+    for locale, given in (survey.texts or {}).items():
+        for key, text in given.items():
+            values[f"text_{locale}_{key}"] = text
+    return values
+
+
+def _reason_rows(values: dict) -> int:
+    """Rows of the reasons' table: the choices given, one empty row more (two at least), one
+    more again after "Add a choice"; at most 8."""
+    given = max(
+        (
+            i + 1
+            for i in range(forms.MAX_REASONS)
+            if values.get(f"reason_id_{i}")
+            or any(k.startswith(f"reason_label_{i}_") and v for k, v in values.items())
+        ),
+        default=0,
+    )
+    extra = 2 if values.get("add_choice") else 1
+    return min(forms.MAX_REASONS, max(2, given + extra))
+
+
+def _card_locales(survey) -> list[str]:
+    """Locales the survey's follow-ups by band, reason labels and texts are in."""
+    if survey is None:
+        return []
+    found = list((survey.texts or {}).keys())
+    for by_locale in (survey.followup_by_band or {}).values():
+        found += list(by_locale)
+    for choice in (survey.reasons or {}).get("choices", ()):
+        found += list(choice["label"])
+    return found
+
+
+def _builtin_texts(languages: list[str]) -> dict:
+    """``{locale: {kind: card texts}}`` with the site's own: what the preview shows where the
+    survey gives nothing (``collector.domain.texts``, the one source)."""
+    out = {}
+    for locale in languages:
+        out[locale] = {
+            kind: texts.strings(locale, kind, texts.CARD_KEYS, None, g.site.texts)
+            for kind in ("csat", "ces", "nps")
+        }
+    return out
+
+
+def _scale_bands(survey) -> dict:
+    """``{kind: {band: [first, last]}}`` for the preview's band switch."""
+    kinds = [survey.kind] if survey is not None else ["csat", "ces", "nps"]
+    out = {}
+    for kind in kinds:
+        scale = (
+            Scale.of(kind, survey.scale_min, survey.scale_max)
+            if survey is not None
+            else Scale.of(kind)
+        )
+        out[kind] = {band: list(ends) for band, ends in scale.bands.items()}
+    return out
+
+
 def _form(survey=None, values=None, errors=None, status=200):
+    languages = _extra_languages(survey, values)
+    codes = ["en", "fi", "sv"] + [code for code, _ in languages]
     page = render_template(
         "dashboard/survey_form.html",
         section="surveys",
@@ -85,12 +164,18 @@ def _form(survey=None, values=None, errors=None, status=200):
         survey=survey,
         values=values or (_values(survey) if survey else DEFAULTS),
         errors=errors or {},
-        extra_languages=_extra_languages(survey, values),
+        extra_languages=languages,
+        builtin_texts=_builtin_texts(codes),
+        scale_bands=_scale_bands(survey),
+        card_keys=texts.CARD_KEYS,
+        has_builtin=texts.has_builtin,
+        reason_rows=_reason_rows(values or (_values(survey) if survey else {})),
         sample_warning=_sample_warning(
             (values or {}).get("sample_rate", survey and survey.sample_rate)
         ),
         theme=contrast.widget_theme(g.site.theme),
         band_legends=_band_legends(survey),
+        schedule_values=schedule_form.for_page(survey, values),
         rules=survey_rules,
         conditions_kept=bool(survey and survey_rules.ors_of_one_event(survey)),
         saved=request.args.get("saved") == "1",
@@ -99,22 +184,34 @@ def _form(survey=None, values=None, errors=None, status=200):
 
 
 LANGUAGE_NAMES = {
-    "da": "Danish", "de": "German", "es": "Spanish", "et": "Estonian", "fr": "French",
-    "it": "Italian", "ja": "Japanese", "nb": "Norwegian", "nl": "Dutch", "pl": "Polish",
-    "pt": "Portuguese",
+    "ar": "Arabic", "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek",
+    "es": "Spanish", "et": "Estonian", "fr": "French", "he": "Hebrew", "hu": "Hungarian",
+    "is": "Icelandic", "it": "Italian", "ja": "Japanese", "ko": "Korean", "lt": "Lithuanian",
+    "lv": "Latvian", "nb": "Norwegian", "nl": "Dutch", "no": "Norwegian", "pl": "Polish",
+    "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "tr": "Turkish", "uk": "Ukrainian",
+    "zh": "Chinese",
 }  # fmt: skip
+
+
+#: A posted field of one locale: ``question_de``, ``band_low_pt-BR``, ``reason_label_0_fi``.
+_LOCALE_FIELD = re.compile(
+    r"^(?:question|followup|band_(?:low|mid|high)|reason_label_[0-7])"
+    r"_(?P<locale>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2})$"
+)
 
 
 def _extra_languages(survey, values) -> list[tuple[str, str]]:
     """Locales the survey has beyond the built-in three: shown as fields, so a save keeps them."""
-    # followup_bands is a field of its own, not the follow-up in a language "bands"
-    posted = {
-        name.split("_", 1)[1]: True
-        for name in (values or {})
-        if name.startswith(("question_", "followup_")) and name != "followup_bands"
-    }
+    posted = {}
+    for name in values or {}:
+        match = _LOCALE_FIELD.match(name) or forms.TEXT_FIELD.match(name)
+        if match:
+            posted[match.group("locale")] = True
     codes = forms.extra_locales(
-        survey.question if survey else None, survey.followup if survey else None, posted
+        survey.question if survey else None,
+        survey.followup if survey else None,
+        dict.fromkeys(_card_locales(survey)) if values is None else None,
+        posted,
     )
     return [(code, LANGUAGE_NAMES.get(code.split("-")[0], code)) for code in codes]
 
@@ -144,8 +241,27 @@ def _posted() -> dict:
     values = request.form.to_dict()
     values["active"] = request.form.get("active") == "on"
     values["followup_bands"] = request.form.getlist("followup_bands")
+    values["reasons_multiple"] = request.form.get("reasons_multiple") == "on"
+    values["reasons_bands"] = request.form.getlist("reasons_bands")
     values.update(survey_rules.posted(request.form))
     return values
+
+
+def _grown(survey=None):
+    """ "Add a language" and "Add a choice": the form again, unsaved, with fields for one more
+    locale tag or reason choice (no script needed)."""
+    values = _posted()
+    if survey is not None:
+        values["kind"] = survey.kind
+    if request.form.get("add_choice"):
+        return _form(survey, values)
+    tag = texts.canonical(request.form.get("add_locale", "").strip())
+    if tag is None or not texts.TAG.match(tag):
+        error = "A locale tag such as de, pt-BR or zh-Hant."
+        return _form(survey, values, {"add_locale": error}, 422)
+    values.setdefault(f"question_{tag}", "")
+    values.pop("add_locale", None)
+    return _form(survey, values)
 
 
 def _with_rules(data: dict, survey=None) -> tuple[dict, dict]:
@@ -182,11 +298,15 @@ def new_survey():
 
 @bp.post("/surveys/new")
 def create_survey():
+    if request.form.get("add_language") or request.form.get("add_choice"):
+        return _grown()
     try:
         fields = _load(*_with_rules(forms.survey(request.form)))
+        survey = surveys.create(db.session(), g.site, fields)
     except _Refused as e:
         return _form(None, _posted(), e.errors, 422)
-    survey = surveys.create(db.session(), g.site, fields)
+    except APIError as e:
+        return _form(None, _posted(), {e.param or "form": e.message}, 422)
     return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, saved=1))
 
 
@@ -198,6 +318,8 @@ def edit_survey(survey_id: str):
 @bp.post("/surveys/<survey_id>")
 def update_survey(survey_id: str):
     survey = surveys.get(db.session(), g.site, survey_id)
+    if request.form.get("add_language") or request.form.get("add_choice"):
+        return _grown(survey)
     data = forms.survey(request.form)
     data["kind"] = survey.kind  # the form shows the kind; it cannot change
     try:

@@ -1,41 +1,18 @@
-"""The survey e-mail's own strings (greeting, hint, footer) in the built-in locales.
+"""The survey e-mail's own strings (greeting, hint, score labels, footer).
 
-The question and the scale's end labels are the survey's (``texts.py``); these are the words
-around them. Kept apart from ``texts.py`` like the unsubscribe page's strings.
+They are texts like every other (``texts.MAIL_KEYS``, built in for every built-in locale and
+replaceable per locale by a team, in ``collector.domain.texts``, the one source); this module
+gives them under the names the e-mail's templates use.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from collector.domain import texts
 
-_MAIL: dict[str, dict[str, str]] = {
-    "en": {
-        "greeting": "Hi {name},",
-        "greeting_anonymous": "Hi,",
-        "hint": "Choose a score: one click answers.",
-        "score_label": "{score} out of {max}",
-        "why": "You get this e-mail because you use {site}.",
-        "unsubscribe": "Unsubscribe from survey e-mails",
-    },
-    "fi": {
-        "greeting": "Hei {name},",
-        "greeting_anonymous": "Hei,",
-        "hint": "Valitse arvosana: yksi napsautus riittää.",
-        "score_label": "{score}/{max}",
-        "why": "Saat tämän viestin, koska käytät palvelua {site}.",
-        "unsubscribe": "Peru kyselyviestit",
-    },
-    "sv": {
-        "greeting": "Hej {name},",
-        "greeting_anonymous": "Hej,",
-        "hint": "Välj ett betyg: ett klick räcker.",
-        "score_label": "{score} av {max}",
-        "why": "Du får det här meddelandet eftersom du använder {site}.",
-        "unsubscribe": "Avregistrera dig från enkäter",
-    },
-}
 
-
-def mail(locale: str | None) -> dict[str, str]:
-    """The e-mail's strings in the built-in locale closest to ``locale`` (English otherwise)."""
-    return _MAIL.get(texts.builtin(locale), _MAIL[texts.FALLBACK])
+def words_of(strings: Mapping[str, str]) -> dict[str, str]:
+    """``texts.strings`` of the e-mail by their short names: ``greeting``,
+    ``greeting_anonymous``, ``hint``, ``score_label``, ``why``, ``unsubscribe``."""
+    return {key.removeprefix("mail_"): strings[key] for key in texts.MAIL_KEYS}

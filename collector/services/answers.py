@@ -38,7 +38,7 @@ from collector.domain.tokens import Claims, TokenError
 from collector.errors import APIError, not_found
 from collector.models import OutboxEvent, Prompt, Response, Site, Survey, UTCDateTime
 from collector.prepared import Prepared
-from collector.services import prompts
+from collector.services import prompts, reasoning, schedules
 
 # A widget's answer is the hot path: statements built once and run prepared (collector.prepared).
 _p, _s, _r = Prompt.__table__.c, Survey.__table__.c, Response.__table__.c
@@ -110,7 +110,7 @@ MAX_COMMENT = 2000
 
 def submit(
     db: Session, data: dict, now: datetime, *, claims: Claims | None = None
-) -> tuple[Response | dict, bool]:
+) -> tuple[dict, bool]:
     """Store the widget's score; ``(response, created)``. The same ``response_id`` with the same
     score again gives the stored response; any other answer to an answered prompt is a 409.
 
@@ -133,7 +133,7 @@ def submit(
     }
     if not _ANY_SCALE[0] <= score <= _ANY_SCALE[1]:
         # Off every scale (and perhaps too big for an integer column): never sent to the database.
-        return _refused(db, conn, claims, response_id, score, now), False
+        return _view(db, _refused(db, conn, claims, response_id, score, now)), False
     try:
         # A racing or repeated submission stops here, on the unique prompt_id (or the response
         # id), and the stored response decides.
@@ -143,9 +143,9 @@ def submit(
         existing = _existing(db, response_id, claims.prompt_id)
         if existing is None:
             raise
-        return _replay(existing, response_id, score), False
+        return _view(db, _replay(existing, response_id, score)), False
     if stored is None:
-        return _refused(db, conn, claims, response_id, score, now), False
+        return _view(db, _refused(db, conn, claims, response_id, score, now)), False
     _MARK_ANSWERED.run(conn, {"prompt_id": claims.prompt_id, "now": now})
     outbox.record(db, "response.created", claims.site_id, response_id, now=now)
     db.commit()
@@ -154,6 +154,7 @@ def submit(
         "prompt_id": claims.prompt_id,
         "score": score,
         "comment": comment,
+        "reasons": [],
         "locale": stored.locale,
         "created_at": now,
         "updated_at": now,
@@ -179,24 +180,48 @@ def _refused(
     raise not_found("prompt", "token")  # gone between the two reads (erased)
 
 
-def add_comment(db: Session, response_id: str, data: dict, now: datetime) -> Response:
-    """The follow-up comment for a response, within the comment window; a new one replaces it."""
+def amend(db: Session, response_id: str, data: dict, now: datetime) -> dict:
+    """Change a widget answer within the comment window: its ``comment`` (a new one replaces
+    it), its ``score`` (picked again before Send: on the survey's scale, the follow-up status
+    follows the new band as on the answer page) and its ``reasons`` (replaced). One
+    transaction, with a ``response.updated`` event."""
     prompt = prompts.by_token(db, data["token"], now, channel="widget", allow_expired=True)
     response = db.get(Response, keys.canonical_response_id(response_id))
     if response is None or response.prompt_id != prompt.id:
         raise not_found("response", "response_id")
+    param = next(name for name in ("score", "reasons", "comment") if name in data)
     if now >= response.created_at + COMMENT_WINDOW:
         raise APIError(
             409,
             "comment_window_closed",
-            f"A comment can be added up to {_hours(COMMENT_WINDOW)} hours after the score.",
-            param="comment",
+            f"An answer can be changed up to {_hours(COMMENT_WINDOW)} hours after the score.",
+            param=param,
         )
-    response.comment = _comment(data.get("comment"))
+    survey = db.get(Survey, response.survey_id)
+    if "score" in data and data["score"] != response.score:
+        scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
+        if data["score"] not in scale:
+            raise _off_scale(scale)
+        _rescore(response, survey, data["score"])
+        if "reasons" not in data:
+            _drop_unasked_reasons(db, response, survey)
+    if "reasons" in data:
+        reasoning.replace(db, response, reasoning.checked(survey, response.score, data["reasons"]))
+    if "comment" in data:
+        response.comment = _comment(data.get("comment"))
     response.updated_at = now
     outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     db.commit()
-    return response
+    return _view(db, response)
+
+
+def _view(db: Session, response: Response) -> dict:
+    """A stored answer as the browser API shows it."""
+    reasons = reasoning.reasons_of(db, [response.id])[response.id]
+    return {name: getattr(response, name) for name in _WIDGET_FIELDS} | {"reasons": reasons}
+
+
+_WIDGET_FIELDS = ("id", "prompt_id", "score", "comment", "locale", "created_at", "updated_at")
 
 
 def _existing(db: Session, response_id: str, prompt_id: str) -> Response | None:
@@ -290,6 +315,8 @@ class LinkPage:
     survey: Survey | None = None
     response: Response | None = None
     notice: str | None = None
+    #: The reason choices of the response, for the form.
+    reasons: list[str] | None = None
 
 
 @dataclass
@@ -321,7 +348,7 @@ def link_page(db: Session, token: str, now: datetime, *, lang: str | None) -> Li
     link = _load(db, token, now, lang)
     if isinstance(link, LinkPage):
         return link
-    return link.at(_response_of(db, link.prompt.id), now)
+    return _with_reasons(db, link.at(_response_of(db, link.prompt.id), now))
 
 
 def link_score(
@@ -337,6 +364,7 @@ def link_score(
     link = _load(db, token, now, lang)
     if isinstance(link, LinkPage):
         return link
+    schedules.mark_opened(db, link.prompt.id, now)  # a scheduled survey's "opened"
     response = _response_of(db, link.prompt.id)
     score = _parse_score(link.survey, raw_score)
     if score is None:
@@ -357,24 +385,40 @@ def link_score(
         if _scanner_burst(response, now):
             return _scanned(db, link, response, now)
         _rescore(response, link.survey, score)
+        _drop_unasked_reasons(db, response, link.survey)
         response.updated_at = now
         outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     db.commit()
-    return link.at(response, now)
+    return _with_reasons(db, link.at(response, now))
 
 
 def link_comment(
-    db: Session, token: str, comment: str, now: datetime, *, lang: str | None
+    db: Session,
+    token: str,
+    comment: str,
+    now: datetime,
+    *,
+    lang: str | None,
+    reasons: list[str] = (),
 ) -> LinkPage:
-    """The follow-up form was sent: store the comment and thank; ``state`` is ``done`` then."""
+    """The follow-up form was sent: store the comment and the reasons picked, and thank;
+    ``state`` is ``done`` then."""
     link = _load(db, token, now, lang)
     if isinstance(link, LinkPage):
         return link
     response = _response_of(db, link.prompt.id)
     if response is None or not _open_for_comment(response, now):
-        return link.at(response, now)
+        return _with_reasons(db, link.at(response, now))
     if len(comment) > MAX_COMMENT:
-        return link.page("comment", 422, response, notice="too_long")
+        shown = link.page("comment", 422, response, notice="too_long")
+        shown.reasons = list(reasons)
+        return shown
+    try:
+        chosen = reasoning.checked(link.survey, response.score, list(reasons))
+    except APIError:
+        return _with_reasons(db, link.page("comment", 422, response))  # not the form's own
+    if chosen or reasons:
+        reasoning.replace(db, response, chosen)
     response.comment = _comment(comment)
     response.updated_at = now
     outbox.record(db, "response.updated", response.site_id, response.id, now=now)
@@ -393,9 +437,17 @@ def _load(db: Session, token: str, now: datetime, lang: str | None) -> _Link | L
         return LinkPage("invalid", 404, texts.builtin(lang), texts.builtin(lang))
     site = db.get(Site, prompt.site_id)
     survey = db.get(Survey, prompt.survey_id)
-    locale = texts.pick_locale(lang or prompt.locale, survey.question, site.default_locale)
-    ui = lang if lang in texts.LOCALES else texts.builtin(locale)
-    return _Link(prompt, site, survey, locale, ui)
+    # The same negotiation as the widget's, over every text the page shows.
+    locale = texts.negotiate(
+        lang or prompt.locale,
+        survey.question,
+        site.default_locale,
+        keys=texts.PAGE_SURFACE,
+        survey_texts=survey.texts,
+        site_texts=site.texts,
+    )
+    asked = lang is not None and texts.complete(lang, texts.PAGE_SURFACE, survey.texts, site.texts)
+    return _Link(prompt, site, survey, locale, lang if asked else locale)
 
 
 def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -> Response | None:
@@ -423,6 +475,18 @@ def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -
             response.updated_at = now
             outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     return response
+
+
+def _with_reasons(db: Session, shown: LinkPage) -> LinkPage:
+    if shown.response is not None:
+        shown.reasons = reasoning.reasons_of(db, [shown.response.id])[shown.response.id]
+    return shown
+
+
+def _drop_unasked_reasons(db: Session, response: Response, survey: Survey) -> None:
+    """A new score in a band the survey asks no reasons after leaves none."""
+    if not reasoning.asked_after(survey, response.score):
+        reasoning.replace(db, response, [])
 
 
 #: Different one-click scores this close together are a mail scanner, not a person.

@@ -174,25 +174,68 @@ def deliver(
     site: Site | Row, survey: Survey | Row, prompt: Prompt | Row, requested_locale: str | None
 ) -> dict:
     """The ``Prompt`` object of the browser API, in the reader's locale, with a fresh token.
-    ``site``, ``survey`` and ``prompt`` may be mapped objects or rows with the same names."""
-    locale = texts.pick_locale(
-        requested_locale or prompt.locale, survey.question, site.default_locale
-    )
-    scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
-    low, high = scale.min, scale.max
-    low_label, high_label = texts.scale_labels(survey.kind, locale)
+    ``site``, ``survey`` and ``prompt`` may be mapped objects or rows with the same names.
+
+    It carries every string the card shows (``texts``, the end labels in ``scale``), resolved for
+    its locale, so the widget has no strings of its own; the follow-up per score band and the
+    bands themselves, so the card asks the question that fits the score picked."""
+    locale = reading_locale(site, survey, requested_locale or prompt.locale)
     return {
         "id": prompt.id,
         "token": tokens().sign(prompt.id, site.id, prompt.expires_at),
-        "kind": survey.kind,
-        "question": survey.question[locale],
-        "followup": texts.followup(survey.followup, locale),
-        "scale": {"min": low, "max": high, "low_label": low_label, "high_label": high_label},
+        **card(site, survey, locale),
         "delay_ms": survey.delay_ms,
-        "locale": locale,
         "theme": contrast.widget_theme(site.theme),
         # The widget checks them again when the delay ends: a single-page app may have moved on.
         **({"pages": [p.as_glob() for p in _page_rules(survey.pages)]} if survey.pages else {}),
+    }
+
+
+def reading_locale(site: Site | Row, survey: Survey | Row, requested: str | None) -> str:
+    """The locale a person reads the survey's card in (``texts.negotiate``)."""
+    return texts.negotiate(
+        requested,
+        survey.question,
+        site.default_locale,
+        survey_texts=survey.texts,
+        site_texts=site.texts,
+    )
+
+
+def card(site: Site | Row, survey: Survey | Row, locale: str) -> dict:
+    """What the card shows of ``survey`` in ``locale``: the prompt without its id, token, delay
+    and theme (the dashboard's preview draws the same)."""
+    t = texts.strings(locale, survey.kind, texts.CARD_KEYS, survey.texts, site.texts)
+    scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
+    plain = texts.followup(survey.followup, locale, t["followup"])
+    reasons = survey.reasons
+    return {
+        "kind": survey.kind,
+        "question": survey.question[locale],
+        "followup": plain,
+        "followup_by_band": {
+            band: texts.band_followup(survey.followup_by_band, band, locale) or plain
+            for band in scale.bands
+        },
+        "scale": {
+            "min": scale.min,
+            "max": scale.max,
+            "low_label": t["low_label"],
+            "high_label": t["high_label"],
+            "bands": {band: list(ends) for band, ends in scale.bands.items()},
+        },
+        "reasons": {
+            "multiple": bool(reasons.get("multiple")),
+            "bands": reasons.get("bands"),
+            "choices": [
+                {"id": c["id"], "label": texts.label(c["label"], locale)}
+                for c in reasons["choices"]
+            ],
+        }
+        if reasons
+        else None,
+        "texts": {key: t[key] for key in ("close", "send", "skip", "thanks", "placeholder")},
+        "locale": locale,
     }
 
 
@@ -270,7 +313,7 @@ class _Opened:
 def _open_for_event(conn, site, survey, key: str, visit: dict, traits: dict, now: datetime):
     opened = _Opened(
         keys.new_id("prm"),
-        texts.pick_locale(visit.get("locale"), survey.question, site.default_locale),
+        reading_locale(site, survey, visit.get("locale")),
         now + EVENT_TTL,
     )
     _INSERT_PROMPT.run(

@@ -47,17 +47,26 @@ def compose(
     site: Site, survey: Survey, prompt: Prompt, person: User, *, base: str, kind: str = "ask"
 ) -> mail.Message:
     """The survey e-mail of ``prompt`` to ``person`` (who has an address)."""
-    locale = texts.pick_locale(prompt.locale or person.locale, survey.question, site.default_locale)
-    ui = texts.builtin(locale)
-    words = survey_mail_texts.mail(ui)
+    # The widget's and the answer page's negotiation, over the texts the e-mail shows.
+    locale = texts.negotiate(
+        prompt.locale or person.locale,
+        survey.question,
+        site.default_locale,
+        keys=texts.MAIL_SURFACE,
+        survey_texts=survey.texts,
+        site_texts=site.texts,
+    )
+    ui = locale
+    shown = texts.strings(locale, survey.kind, texts.MAIL_SURFACE, survey.texts, site.texts)
+    words = survey_mail_texts.words_of(shown)
     scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
-    low_label, high_label = texts.scale_labels(survey.kind, ui)
+    low_label, high_label = shown["low_label"], shown["high_label"]
     link = prompts.link_url(base, prompt)
     points = [
         {
             "value": value,
             "href": f"{link}?score={value}",
-            "label": words["score_label"].format(score=value, max=scale.max),
+            "label": texts.fill(words["score_label"], score=value, max=scale.max),
             "end": low_label if value == scale.min else high_label if value == scale.max else "",
         }
         for value in range(scale.min, scale.max + 1)
@@ -75,7 +84,7 @@ def compose(
         question_lang=locale,
         site_name=site.name,
         greeting=(
-            words["greeting"].format(name=person.name)
+            texts.fill(words["greeting"], name=person.name)
             if person.name
             else words["greeting_anonymous"]
         ),
@@ -85,7 +94,7 @@ def compose(
         high_label=high_label,
         accent=accent,
         on_accent=contrast.ink_on(accent),
-        why=words["why"].format(site=site.name),
+        why=texts.fill(words["why"], site=site.name),
         unsubscribe_label=words["unsubscribe"],
         unsubscribe_url=unsubscribe_url,
     )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector import pagination
-from collector.domain import keys
+from collector.domain import keys, texts
 from collector.domain.scales import Scale
 from collector.errors import APIError, not_found
 from collector.models import Response, Site, Survey, utcnow
@@ -16,10 +16,14 @@ from collector.schemas import check_dates, check_scale
 
 def create(db: Session, site: Site, fields: dict) -> Survey:
     fields = dict(fields)
+    _check_reasons(fields.get("reasons"))
+    _check_texts(site, fields.get("texts"))
     fields.setdefault("name", _default_name(fields))
     if "scale" in fields:
         scale = fields.pop("scale")
         fields["scale_min"], fields["scale_max"] = scale["min"], scale["max"]
+    if fields.get("schedule"):
+        fields["schedule_since"] = utcnow()  # the people's turns count from today
     survey = Survey(id=keys.new_id("srv"), site_id=site.id, **fields)
     db.add(survey)
     db.commit()
@@ -59,13 +63,49 @@ def update(db: Session, site: Site, survey_id: str, changes: dict) -> Survey:
             param="kind",
         )
     changes = dict(changes)
+    _check_reasons(changes.get("reasons"))
+    _check_texts(site, changes.get("texts"))
     if "scale" in changes:
         _change_scale(db, survey, changes.pop("scale"))
     _check_dates(changes.get("starts_at", survey.starts_at), changes.get("ends_at", survey.ends_at))
+    if "schedule" in changes:
+        # A schedule set anew starts today; a changed one keeps its days (nobody is asked twice).
+        if changes["schedule"] is None:
+            survey.schedule_since = None
+        elif survey.schedule is None:
+            survey.schedule_since = utcnow()
     for field, value in changes.items():
         setattr(survey, field, value)
     db.commit()
     return survey
+
+
+def _check_reasons(reasons: dict | None) -> None:
+    """Each reason choice's id once: it is what an answer stores."""
+    ids = [choice["id"] for choice in (reasons or {}).get("choices", ())]
+    if len(set(ids)) != len(ids):
+        twice = next(i for i in ids if ids.count(i) > 1)
+        raise APIError(
+            422,
+            "duplicate_reason",
+            f"reasons.choices: the id {twice!r} is there twice; each choice needs its own id.",
+            param="reasons.choices",
+        )
+
+
+def _check_texts(site: Site, given: dict | None) -> None:
+    """A locale without built-in texts is whole with the site's texts for it (never half in
+    English)."""
+    for locale, own in (given or {}).items():
+        missing = texts.missing(locale, {**(site.texts or {}).get(locale, {}), **own})
+        if missing:
+            raise APIError(
+                422,
+                "incomplete_texts",
+                f"texts.{locale}: {locale} has no built-in texts and the site's texts do not "
+                f"give {', '.join(missing)}: give them here or in the site's texts.",
+                param="texts",
+            )
 
 
 def _check_dates(starts_at, ends_at) -> None:

@@ -295,3 +295,80 @@ def _soon():
     from datetime import UTC, datetime, timedelta
 
     return datetime.now(UTC) + timedelta(days=1)
+
+
+# -- follow-ups by band, reasons and texts (DESIGN §13) ----------------------------------------
+
+BY_BAND = {"low": {"en": "What went wrong?"}, "high": {"en": "What do you like most?"}}
+REASONS = {
+    "choices": [
+        {"id": "price", "label": {"en": "Price"}},
+        {"id": "speed", "label": {"en": "Speed"}},
+    ],
+    "multiple": True,
+    "bands": ["low"],
+}
+
+
+def test_the_page_asks_the_follow_up_of_the_scores_band_and_a_changed_score_changes_it(
+    client, site, clock
+):
+    url = path_of(link_prompt(client, site, followup_by_band=BY_BAND))
+    low = client.get(url + "?score=2").get_data(as_text=True)
+    assert "What went wrong?" in low and "What do you like most?" not in low
+    clock.now += 3 * SECOND  # a person's second thought, not a mail scanner's burst
+    high = client.get(url + "?score=10").get_data(as_text=True)
+    assert "What do you like most?" in high and "What went wrong?" not in high
+    [row] = rows(client.application)
+    assert row.score == 10
+
+
+def test_reasons_are_a_form_control_without_javascript_and_are_stored(client, site):
+    url = path_of(link_prompt(client, site, reasons=REASONS))
+    html = client.get(url + "?score=3").get_data(as_text=True)
+    assert Page(html).scripts == 0
+    boxes = re.findall(r'<input type="checkbox" name="reasons" value="(\w+)"', html)
+    assert boxes == ["price", "speed"]
+    assert "<legend>" in html
+    sent = client.post(url, data={"comment": "", "reasons": ["speed", "price"]})
+    assert sent.status_code == 303
+    [row] = rows(client.application)
+    got = client.get(f"/v1/responses/{row.id}", headers=site.auth).get_json()
+    assert got["reasons"] == ["price", "speed"]
+
+
+def test_reasons_show_only_after_a_score_in_their_bands_and_forged_ones_are_refused(
+    client, site, clock
+):
+    url = path_of(link_prompt(client, site, reasons=REASONS))
+    assert 'name="reasons"' not in client.get(url + "?score=9").get_data(as_text=True)
+    clock.now += 3 * SECOND
+    client.get(url + "?score=2")
+    forged = client.post(url, data={"comment": "x", "reasons": ["cheap"]})
+    assert forged.status_code == 422
+    [row] = rows(client.application)
+    assert row.comment is None
+
+
+def test_the_page_speaks_a_built_in_locale_the_survey_asks_in(client, site):
+    url = path_of(
+        link_prompt(client, site, question={"en": "Recommend?", "de": "Empfehlen Sie uns?"})
+    )
+    page = client.get(url + "?lang=de-AT").get_data(as_text=True)
+    assert Page(page).html_lang == "de-AT"
+    assert "Empfehlen Sie uns?" in page
+    assert "Wählen Sie eine Bewertung von 0 bis 10." in page
+
+
+def test_a_new_locale_needs_the_pages_texts_too_else_the_page_falls_back_as_a_whole(client, site):
+    from collector.domain import texts
+
+    card_only = {"pt-BR": {key: f"[pt] {key}" for key in texts.CARD_KEYS}}
+    client.patch("/v1/site", json={"texts": card_only}, headers=site.auth)
+    url = path_of(link_prompt(client, site, question={"en": "Recommend?", "pt-BR": "Recomenda?"}))
+    page = client.get(url + "?lang=pt-BR").get_data(as_text=True)
+    assert "Recommend?" in page and "[pt]" not in page
+    whole = {"pt-BR": {key: f"[pt] {key}" for key in texts.KEYS}}
+    client.patch("/v1/site", json={"texts": whole}, headers=site.auth)
+    page = client.get(url + "?lang=pt-BR").get_data(as_text=True)
+    assert "Recomenda?" in page and "[pt] choose" in page

@@ -195,3 +195,73 @@ def test_a_refused_survey_keeps_the_ticks_and_a_forged_band_is_a_field_error(use
     page = text(resp)
     assert re.search(r'id="followup_bands-error">.*?low, mid or high', page, re.S), page[-3000:]
     assert user.get("/v1/surveys", headers=site.auth).get_json()["data"] == []
+
+
+# -- follow-ups by band, reasons and texts (_editor_texts.html) --------------------------------
+
+
+def test_the_editor_saves_band_follow_ups_reasons_and_texts_and_shows_them_again(user, site):
+    resp = post_new(
+        user,
+        kind="nps",
+        card_fields="1",
+        band_low_en="What went wrong?",
+        band_high_en="What do you like most?",
+        reason_label_0_en="Price",
+        reason_id_1="slow",
+        reason_label_1_en="Too slow",
+        reasons_multiple="on",
+        reasons_bands="low",
+        text_de_send="Abschicken",
+    )
+    assert resp.status_code == 302, text(resp)
+    survey = user.get("/v1/surveys", headers=site.auth).get_json()["data"][0]
+    assert survey["followup_by_band"] == {
+        "low": {"en": "What went wrong?"},
+        "high": {"en": "What do you like most?"},
+    }
+    assert survey["reasons"] == {
+        "choices": [
+            {"id": "price", "label": {"en": "Price"}},
+            {"id": "slow", "label": {"en": "Too slow"}},
+        ],
+        "multiple": True,
+        "bands": ["low"],
+    }
+    assert survey["texts"] == {"de": {"send": "Abschicken"}}
+    page = text(user.get(resp.headers["Location"]))
+    fields = form_fields(page)
+    assert (fields["band_low_en"], fields["reason_id_1"], fields["text_de_send"]) == (
+        "What went wrong?",
+        "slow",
+        "Abschicken",
+    )
+    assert 'id="text_de_close"' in page and 'placeholder="Schließen"' in page
+
+
+def test_add_a_language_shows_its_fields_without_saving_and_keeps_what_was_typed(user, site):
+    resp = post_new(
+        user, card_fields="1", band_low_en="What went wrong?", add_locale="pt_br", add_language="1"
+    )
+    assert resp.status_code == 200
+    page = text(resp)
+    assert 'id="question_bands"' not in page  # the follow-up policy is no language
+    for field in ("question_pt-BR", "band_low_pt-BR", "reason_label_0_pt-BR", "text_pt-BR_close"):
+        assert f'id="{field}"' in page, field
+    assert "every text needed" in page
+    assert form_fields(page)["band_low_en"] == "What went wrong?"
+    assert user.get("/v1/surveys", headers=site.auth).get_json()["data"] == []
+    bad = post_new(user, card_fields="1", add_locale="Portuguese", add_language="1")
+    assert bad.status_code == 422
+    assert re.search(r'id="add_locale"[^>]*aria-invalid="true"', text(bad))
+
+
+def test_bad_reasons_and_texts_are_field_errors_in_the_editor(user, site):
+    twice = post_new(user, card_fields="1", reason_label_0_en="Price", reason_label_1_en="Price")
+    assert twice.status_code == 422
+    assert re.search(r'id="reasons-choices-error">.*?twice', text(twice), re.S)
+    half = post_new(user, card_fields="1", text_xx_send="Go")
+    assert half.status_code == 422
+    assert re.search(r'id="texts-error">.*?xx has no built-in texts', text(half), re.S)
+    assert 'value="Go"' in text(half)
+    assert user.get("/v1/surveys", headers=site.auth).get_json()["data"] == []

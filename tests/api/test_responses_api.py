@@ -12,6 +12,7 @@ from tests.factories import Rows
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 RESPONSE_FIELDS = {
+    "reasons",
     "id",
     "survey",
     "prompt",
@@ -28,7 +29,6 @@ RESPONSE_FIELDS = {
     "followup_owner",
     "followup_note",
     "tags",
-    "reasons",
     "source",
     "external_id",
     "source_ref",

@@ -45,7 +45,9 @@ def test_bad_site_settings_name_the_field_and_change_nothing(client, site):
         ({"allowed_origins": ["https://app.example.com/path"]}, "allowed_origins.0"),
         ({"allowed_origins": ["ftp://files.example.com"]}, "allowed_origins.0"),
         ({"cooldown_days": -1}, "cooldown_days"),
-        ({"default_locale": "de"}, "default_locale"),
+        ({"default_locale": "german"}, "default_locale"),
+        ({"texts": {"pt-BR": {"send": "Enviar"}}}, "texts.pt-BR.close"),
+        ({"texts": {"de": {"submit": "Los"}}}, "texts.de.submit"),
         ({"theme": {"accent": "red"}}, "theme.accent"),
         ({"public_key": "pk_mine"}, "public_key"),
     ]:

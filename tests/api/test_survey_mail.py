@@ -117,6 +117,43 @@ def test_the_e_mail_speaks_the_persons_language(app, client, site, nps, mailbox,
     assert 'lang="fi"' in message.get_body(("html",)).get_content()
 
 
+def test_the_e_mail_speaks_german_built_in_and_a_teams_own_texts_when_given(
+    app, client, site, mailbox, worker
+):
+    body = {
+        "kind": "nps",
+        "question": {"en": "Recommend Acme?", "de": "Würden Sie Acme empfehlen?"},
+        "trigger_events": [],
+        "texts": {"de": {"mail_hint": "Ein Klick genügt.", "low_label": "Nie"}},
+    }
+    survey = client.post("/v1/surveys", json=body, headers=site.auth).get_json()["id"]
+    person(client, site, locale="de-AT", name="Anna")
+    mail_prompt(app, worker, link_prompt(client, site, survey))
+    [message] = mailbox.wait_for(1)
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "Würden Sie Acme empfehlen?"
+    assert "Hallo Anna," in text and "Ein Klick genügt." in text and "Nie" in text
+    assert "Sie erhalten diese E-Mail, weil Sie Acme nutzen." in text
+    assert 'lang="de"' in message.get_body(("html",)).get_content()
+
+
+def test_a_locale_without_texts_gets_the_site_default_in_the_e_mail(
+    app, client, site, mailbox, worker
+):
+    client.patch("/v1/site", json={"default_locale": "fi"}, headers=site.auth)
+    body = {
+        "kind": "nps",
+        "question": {"en": "Recommend?", "fi": "Suosittelisitko?", "pt-BR": "Recomendaria?"},
+        "trigger_events": [],
+    }
+    survey = client.post("/v1/surveys", json=body, headers=site.auth).get_json()["id"]
+    person(client, site, locale="pt-BR")
+    mail_prompt(app, worker, link_prompt(client, site, survey))
+    [message] = mailbox.wait_for(1)
+    assert message["Subject"] == "Suosittelisitko?"
+    assert "Hei," in message.get_body(("plain",)).get_content()
+
+
 def test_one_click_unsubscribe_stops_every_further_survey_e_mail(
     app, client, site, nps, mailbox, worker
 ):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.api.prompting import answer, ask, make_survey
+from tests.api.prompting import SECOND, answer, ask, frozen_clock, make_survey
 
 CSAT = {
     "kind": "csat",
@@ -284,7 +284,10 @@ def test_a_changed_policy_applies_to_new_answers_and_leaves_stored_ones(client, 
     assert _answered(client, site, survey, [2, 10]) == ["none", "open"]
 
 
-def test_a_link_answer_follows_the_policy_and_a_replaced_score_its_new_band(client, site):
+def test_a_link_answer_follows_the_policy_and_a_replaced_score_its_new_band(
+    client, site, monkeypatch
+):
+    clock = frozen_clock(monkeypatch)
     survey = make_survey(client, site, "nps", trigger_events=[])
     body = {"user_id": "mail1", "survey": survey["id"], "channel": "link"}
     url = client.post("/v1/prompts", json=body, headers=site.auth).get_json()["url"]
@@ -292,6 +295,7 @@ def test_a_link_answer_follows_the_policy_and_a_replaced_score_its_new_band(clie
     assert client.get(path + "?score=0").status_code == 200  # a mail scanner's click first
     (stored,) = client.get("/v1/responses", headers=site.auth).get_json()["data"]
     assert stored["followup_status"] == "open"
+    clock.now += 3 * SECOND  # after a scanner's burst (answers.SCANNER_WINDOW)
     assert client.get(path + "?score=10").status_code == 200  # then the person's own
     assert _status(client, site, stored["id"]) == "none"
 

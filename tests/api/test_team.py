@@ -43,6 +43,7 @@ EXPECTED = {
     ("dashboard.update_survey", "POST"): "editor",
     ("dashboard.archive_survey", "POST"): "editor",
     ("dashboard.survey_report", "GET"): "viewer",
+    ("dashboard.survey_sends", "GET"): "viewer",
     ("dashboard.lookup", "GET"): "viewer",
     ("dashboard.install", "GET"): "viewer",
     ("dashboard.api_reference", "GET"): "viewer",

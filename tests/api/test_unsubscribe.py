@@ -100,7 +100,9 @@ def test_an_address_that_bounced_before_stays_bounced_and_sends_no_event(app, cl
         ("fi", "", "Lopetetaanko kyselyviestit?"),
         ("sv", "", "Sluta få enkäter via e-post?"),
         ("fi", "?lang=en", "Stop survey e-mails?"),
-        ("de-AT", "", "Stop survey e-mails?"),
+        ("de-AT", "", "Keine Umfrage-E-Mails mehr?"),
+        ("fr", "", "Ne plus recevoir d’enquêtes par e-mail\u00a0?"),
+        ("pt-BR", "", "Stop survey e-mails?"),
     ],
 )
 def test_the_page_speaks_the_language_of_the_e_mail(app, client, site, locale, query, title):

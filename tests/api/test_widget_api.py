@@ -51,7 +51,17 @@ def test_a_key_action_gets_a_prompt_ready_to_show(client, site):
         "max": 5,
         "low_label": "Very dissatisfied",
         "high_label": "Very satisfied",
+        "bands": {"low": [1, 2], "mid": [3, 3], "high": [4, 5]},
     }
+    # every string the card shows comes with the prompt, in its locale
+    assert prompt["texts"] == {
+        "close": "Close",
+        "send": "Send",
+        "skip": "Skip",
+        "thanks": "Thank you for your feedback!",
+        "placeholder": "Tell us more (optional)",
+    }
+    assert prompt["reasons"] is None
     assert prompt["delay_ms"] == 1500
     assert prompt["locale"] == "en"
     # the colours on the accent come computed: white text on this navy, its own colour as the

@@ -6,9 +6,13 @@ Hypothesis draws :data:`EXAMPLES` cases per operation (derandomised: the same ca
 with the site's secret key and an allowed ``Origin``. Three things no JSON Schema can say are left
 out of the generated requests rather than documented loosely: a ``cursor`` (only a page of this
 API makes one), a JSON text in a query (``props`` of ``/eligibility``: its ``contentSchema``),
-the pairs that must be ordered (``since`` before ``until``, ``min_score`` not
-above ``max_score``, a survey's ``starts_at`` before its ``ends_at``), and which host names resolve to public addresses (the world's answer, a
-documented 422: ``unsafe_url``, ``invalid_target``). A drawn URL keeps its scheme, port, path and
+the pairs that must be ordered (``since`` before ``until``, ``min_score`` not above
+``max_score``, a survey's ``starts_at`` before its ``ends_at``, a schedule's ``spread_days`` not
+above ``every_days`` and its window's ``from`` before ``to``), and which host names resolve to
+public addresses (the world's answer, a
+documented 422: ``unsafe_url``, ``invalid_target``), and a lone UTF-16 surrogate (a JSON Schema
+pattern cannot say "no surrogate": it is not a character; the door refuses one, tested in
+tests/api/test_hostile_input.py). A drawn URL keeps its scheme, port, path and
 query but goes to 127.0.0.1, which the collector takes with ``FIILIS_ALLOW_PRIVATE_WEBHOOKS=1``
 (the documented development flag), so no test request leaves this machine. The refusals are
 tested in tests/api. The ids of a stored survey, alert and webhook are the drawn path ids.
@@ -16,6 +20,7 @@ tested in tests/api. The ids of a stored survey, alert and webhook are the drawn
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
@@ -88,12 +93,28 @@ def on_loopback(url):
     return urlunsplit(parts._replace(netloc=f"127.0.0.1{port}"))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value):
+    if isinstance(value, str):
+        return _SURROGATE.sub("?", value)
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def drawable(case) -> None:
+    if isinstance(case.body, dict | list):
+        case.body = _without_surrogates(case.body)
     query = case.query or {}
     query.pop("cursor", None)
     query.pop("props", None)
     body = case.body if isinstance(case.body, dict) else {}
     _ordered_period(body)
+    _ordered_schedule(body.get("schedule"))
     filters = body.get("filter")
     if "starts_at" in body and "ends_at" in body:
         body.pop("ends_at")
@@ -104,6 +125,21 @@ def drawable(case) -> None:
     for name in OUTBOUND_URLS:
         if name in body:
             body[name] = on_loopback(body[name])
+
+
+def _ordered_schedule(schedule) -> None:
+    # A survey's schedule: a spread within its turn, a window that opens before it closes.
+    if not isinstance(schedule, dict):
+        return
+    every, spread = schedule.get("every_days"), schedule.get("spread_days")
+    if isinstance(every, int) and isinstance(spread, int) and spread > every:
+        schedule["spread_days"] = every
+    window = schedule.get("send_window")
+    times = isinstance(window, dict) and all(isinstance(window.get(k), str) for k in ("from", "to"))
+    if times and window["from"] >= window["to"]:
+        window["from"], window["to"] = sorted((window["from"], window["to"]))
+        if window["from"] == window["to"]:
+            window["from"], window["to"] = "00:00", "23:59"
 
 
 def _ordered_period(body: dict) -> None:

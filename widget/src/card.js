@@ -1,7 +1,7 @@
 // The card: a host element with an open shadow root, built with createElement and text nodes only
 // (prompt text is data, never markup). It knows nothing of the network: it reports through callbacks.
-import { resolveLocale, strings } from './i18n.js';
-import { scaleOf } from './scale.js';
+// Every string it shows comes with the prompt, resolved by the collector for the prompt's locale.
+import { bandOf, scaleOf } from './scale.js';
 import { CSS } from './styles.js';
 
 let sheet;
@@ -36,13 +36,15 @@ function applyTheme(card, theme) {
 }
 
 /**
- * Shows `prompt` and returns {host, close}. Options: container (preview inside an element), locale,
- * nonce, and the callbacks onScore(score), onComment(text), onDismiss() (closed before a score).
+ * Shows `prompt` and returns {host, close}. Options: container (preview inside an element), nonce,
+ * and the callbacks onScore(score, first) (again when the score changes), onComment(text, reasons)
+ * (the comment and the ids of the reasons picked, when there is either) and onDismiss() (closed
+ * before a score).
  */
 export function mountCard(prompt, options = {}) {
-  const locale = resolveLocale(prompt.locale, options.locale, navigator.language);
-  const t = strings(locale);
-  const scale = scaleOf(prompt, t);
+  const t = prompt.texts || {};
+  const scale = scaleOf(prompt);
+  const reasons = prompt.reasons;
   const theme = prompt.theme || {};
   const dark = theme.mode === 'dark' || (theme.mode !== 'light' && matchMedia('(prefers-color-scheme: dark)').matches);
 
@@ -58,13 +60,17 @@ export function mountCard(prompt, options = {}) {
   const question = h('h2', { id: 'q' }, prompt.question || '');
   const live = h('div', { 'aria-live': 'polite' }, question);
   const dir = document.documentElement.dir === 'rtl' ? 'rtl' : 'ltr'; // document.dir
-  const card = h('div', { class: 'c', role: 'region', 'aria-labelledby': 'q', lang: prompt.locale || locale, dir }, close, live);
+  const card = h('div', { class: 'c', role: 'region', 'aria-labelledby': 'q', lang: prompt.locale, dir }, close, live);
   applyTheme(card, theme);
   root.append(card);
 
   let score = null;
   let timer;
   let returnTo;
+  let ask; // the follow-up question, once a score is picked
+  let chips; // the reasons' group
+  let sent;
+  const picked = new Set();
   host.addEventListener('focusin', (e) => (returnTo = returnTo || e.relatedTarget));
 
   const finish = () => {
@@ -72,11 +78,18 @@ export function mountCard(prompt, options = {}) {
     if (root.activeElement && returnTo && returnTo.isConnected) returnTo.focus();
     host.remove();
   };
+  // The comment and the reasons go together, once: on Send, on Skip or on close.
+  const flush = (comment) => {
+    if (!sent && (comment || picked.size)) options.onComment(comment, [...picked]);
+    sent = 1;
+  };
   const dismiss = () => {
-    if (score === null && host.isConnected) options.onDismiss();
+    if (score === null) host.isConnected && options.onDismiss();
+    else flush();
     finish();
   };
-  const thank = () => {
+  const thank = (comment) => {
+    flush(comment);
     const inside = root.activeElement; // focus follows only a user who is already inside the card
     card.replaceChildren(close, live);
     live.replaceChildren(h('p', { id: 'q', class: 'ok' }, t.thanks));
@@ -84,41 +97,61 @@ export function mountCard(prompt, options = {}) {
     timer = setTimeout(finish, 3000);
   };
 
-  // The score goes at once; the scale stays, read-only, with the follow-up under it. Focus stays
-  // where the user left it: the comment box is the next Tab stop, then Send.
-  const choose = (value) => {
+  // The reasons: toggle buttons in a group named by the follow-up question.
+  const toggles =
+    reasons &&
+    reasons.choices.map(({ id, label }) => {
+      const b = h('button', { 'aria-pressed': false }, label);
+      b.onclick = () => {
+        const on = !picked.has(id);
+        if (!reasons.multiple) picked.clear() || toggles.forEach((o) => o.setAttribute('aria-pressed', false));
+        picked[on ? 'add' : 'delete'](id);
+        b.setAttribute('aria-pressed', on);
+      };
+      return b;
+    });
+
+  // The first score goes at once and opens the follow-up under the scale; another pick before
+  // Send goes too, and the question (and whether reasons show) follows its band. Focus stays
+  // where the user left it: the reasons or the comment box are the next Tab stops, then Send.
+  const choose = (value, radio) => {
+    if (value === score) return;
+    options.onScore(value, score === null);
     score = value;
-    options.onScore(value);
-    group.setAttribute('aria-readonly', true);
-    // No maxlength: it cuts a pasted text silently. Near the limit a counter shows; past it, Send waits.
-    const text = h('textarea', { rows: 3, placeholder: t.placeholder, 'aria-labelledby': 'f' });
-    const count = h('p', { class: 'k', 'aria-live': 'polite' });
-    const send = h('button', { class: 'p' }, t.send);
-    text.oninput = () => {
-      const n = text.value.trim().length;
-      count.textContent = n > 1800 ? n + ' / 2000' : '';
-      text.toggleAttribute('aria-invalid', (send.disabled = n > 2000));
-    };
-    const skip = h('button', {}, t.skip);
-    skip.onclick = thank;
-    send.onclick = () => {
-      const comment = text.value.trim();
-      if (comment) options.onComment(comment);
-      thank();
-    };
-    card.append(h('p', { id: 'f', class: 'f' }, prompt.followup || t.placeholder), text, count, h('div', { class: 'a' }, send, skip));
+    radios.forEach((r) => {
+      r.setAttribute('aria-checked', r === radio);
+      r.setAttribute('tabindex', r === radio ? 0 : -1);
+    });
+    const band = bandOf(prompt, value);
+    if (!ask) {
+      // No maxlength: it cuts a pasted text silently. Near the limit a counter shows; past it, Send waits.
+      const text = h('textarea', { rows: 3, placeholder: t.placeholder, 'aria-labelledby': 'f' });
+      const count = h('p', { class: 'k', 'aria-live': 'polite' });
+      const send = h('button', { class: 'p' }, t.send);
+      text.oninput = () => {
+        const n = text.value.trim().length;
+        count.textContent = n > 1800 ? n + ' / 2000' : '';
+        text.toggleAttribute('aria-invalid', (send.disabled = n > 2000));
+      };
+      const skip = h('button', {}, t.skip);
+      skip.onclick = () => thank();
+      send.onclick = () => thank(text.value.trim());
+      ask = h('p', { id: 'f', class: 'f', 'aria-live': 'polite' });
+      chips = toggles ? h('div', { class: 'r', role: 'group', 'aria-labelledby': 'f' }, ...toggles) : '';
+      card.append(ask, chips, text, count, h('div', { class: 'a' }, send, skip));
+    }
+    ask.textContent = (prompt.followup_by_band || {})[band] || prompt.followup || t.placeholder;
+    if (chips) {
+      chips.hidden = !!reasons.bands && !reasons.bands.includes(band);
+      if (chips.hidden) picked.clear() || toggles.forEach((o) => o.setAttribute('aria-pressed', false));
+    }
   };
 
   const last = scale.points.length - 1;
   const radios = scale.points.map((value, i) => {
     const radio = h('button', { role: 'radio', 'aria-checked': false, tabindex: i ? -1 : 0 }, value);
     if (i === 0 || i === last) radio.setAttribute('aria-describedby', i ? 'hi' : 'lo');
-    radio.onclick = () => {
-      if (score !== null) return;
-      radio.setAttribute('aria-checked', true);
-      radios.forEach((r) => r.setAttribute('tabindex', r === radio ? 0 : -1));
-      choose(value);
-    };
+    radio.onclick = () => choose(value, radio);
     return radio;
   });
   const group = h('div', { class: last > 6 ? 's n' : 's', role: 'radiogroup', 'aria-labelledby': 'q' }, ...radios);

@@ -82,17 +82,18 @@ function start() {
     preview || store.set(carryKey, '');
     let score;
     const card = mountCard(prompt, {
-      locale: user.locale,
       nonce: config.nonce,
       container: preview && preview.container,
-      onScore(value) {
+      // the first score is the answer; a changed one, the comment and the reasons patch it
+      onScore(value, first) {
         score = value;
-        send('POST', '/v1/widget/responses', { token, response_id: responseId, score, locale: prompt.locale || user.locale, url: location.href });
+        if (first) send('POST', '/v1/widget/responses', { token, response_id: responseId, score, locale: prompt.locale || user.locale, url: location.href });
+        else send('PATCH', '/v1/widget/responses/' + responseId, { token, score });
         tell('response', { prompt_id: id, score });
       },
-      onComment(comment) {
-        send('PATCH', '/v1/widget/responses/' + responseId, { token, comment });
-        tell('response', { prompt_id: id, score, comment });
+      onComment(comment, reasons) {
+        send('PATCH', '/v1/widget/responses/' + responseId, { token, comment: comment || undefined, reasons: reasons[0] ? reasons : undefined });
+        tell('response', { prompt_id: id, score, comment, reasons });
       },
       onDismiss() {
         send('POST', base + '/dismissed', { token });

@@ -65,8 +65,11 @@ button:hover { background: var(--hv) }
 .s button { flex: 1; min-width: 0; height: 38px; padding: 0; font-variant-numeric: tabular-nums }
 .n button { height: 34px }
 .s button:hover { border-color: var(--a) }
-[aria-readonly] { pointer-events: none } /* the score is sent: no hover, no second pick */
-.p, [aria-checked=true] { background: var(--a) !important; border-color: var(--a); color: var(--af) }
+/* the reasons: toggles that wrap, pressed ones in the accent */
+.r { display: flex; flex-wrap: wrap; gap: 6px; margin-bottom: 8px }
+.r button { min-height: 32px; padding: 4px 12px; border-radius: 16px }
+[hidden] { display: none !important }
+.p, [aria-checked=true], [aria-pressed=true] { background: var(--a) !important; border-color: var(--a); color: var(--af) }
 /* the picked score stands out from the card even when the accent does not (3:1) */
 [aria-checked=true] { box-shadow: 0 0 0 2px var(--o) }
 .p:disabled { opacity: .5; cursor: default }
@@ -102,6 +105,7 @@ textarea::placeholder { color: inherit; opacity: .5 }
   :host([data-pos]) { inset: auto 0 0 !important }
   .c { width: 100%; padding: 20px 16px max(16px, env(safe-area-inset-bottom)); border-width: 1px 0 0; border-radius: 16px 16px 0 0 }
   .s button, .a button { height: 44px }
+  .r button { min-height: 44px }
   textarea { font-size: 16px } /* iOS zooms into a smaller field */
   .n { justify-content: center }
   .n button { flex: 0 0 calc((100% - 20px) / 6) }

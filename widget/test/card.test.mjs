@@ -69,16 +69,15 @@ test('in a right-to-left page the left arrow moves forward', () => {
   assert.equal(root.activeElement, radios[0]);
 });
 
-test('Enter picks the focused score; the follow-up appears under the read-only scale', () => {
+test('Enter picks the focused score; the follow-up of its band appears under the scale', () => {
   const { root, radios } = preview(PROMPT);
   radios[8].focus();
   const event = key(radios[8], 'Enter');
   assert.ok(event.defaultPrevented);
   assert.equal(radios[8].getAttribute('aria-checked'), 'true');
-  assert.equal(root.querySelector('[role=radiogroup]').getAttribute('aria-readonly'), 'true');
   const text = root.querySelector('textarea');
   assert.equal(text.getAttribute('maxlength'), null, 'a maxlength would cut a pasted text silently');
-  assert.equal(root.getElementById(text.getAttribute('aria-labelledby')).textContent, PROMPT.followup);
+  assert.equal(root.getElementById(text.getAttribute('aria-labelledby')).textContent, 'What would make it a 10?');
   assert.equal(root.activeElement, radios[8], 'focus stays put; the comment box is the next Tab stop');
   const focusable = [...root.querySelectorAll('button, textarea')].filter((el) => el.getAttribute('tabindex') !== '-1');
   assert.deepEqual(
@@ -87,12 +86,72 @@ test('Enter picks the focused score; the follow-up appears under the read-only s
   );
 });
 
-test('once a score is picked, the others cannot be picked', () => {
-  const { radios } = preview(PROMPT);
+test('another score before Send replaces the first, and the question follows its band', () => {
+  const { root, radios } = preview(PROMPT);
   radios[2].click();
-  radios[7].click();
+  assert.equal(root.getElementById('f').textContent, 'What went wrong?');
+  radios[9].click();
   assert.deepEqual(radios.map((r) => r.getAttribute('aria-checked')).filter((c) => c === 'true'), ['true']);
-  assert.equal(radios[2].getAttribute('aria-checked'), 'true');
+  assert.equal(radios[9].getAttribute('aria-checked'), 'true');
+  assert.deepEqual(radios.map((r) => r.getAttribute('tabindex')).filter((t) => t === '0').length, 1);
+  assert.equal(root.getElementById('f').textContent, 'What do you like most?');
+  assert.equal(root.getElementById('f').getAttribute('aria-live'), 'polite', 'the new question is announced');
+  assert.equal(root.querySelectorAll('textarea').length, 1);
+});
+
+test('a band without a follow-up of its own asks the plain one', () => {
+  const { root, radios } = preview({ ...PROMPT, followup_by_band: { low: 'What went wrong?' } });
+  radios[10].click();
+  assert.equal(root.getElementById('f').textContent, PROMPT.followup);
+});
+
+const REASONS = {
+  multiple: false,
+  bands: null,
+  choices: [
+    { id: 'price', label: 'Price' },
+    { id: 'speed', label: 'Speed' },
+    { id: 'support', label: 'Support' },
+  ],
+};
+
+test('reasons are toggle buttons in a group named by the follow-up question; one at a time unless multiple', () => {
+  const { root, radios } = preview({ ...PROMPT, reasons: REASONS });
+  assert.equal(root.querySelector('[role=group]'), null, 'not before a score');
+  radios[3].click();
+  const group = root.querySelector('[role=group]');
+  assert.equal(root.getElementById(group.getAttribute('aria-labelledby')).textContent, 'What went wrong?');
+  const toggles = [...group.querySelectorAll('button')];
+  assert.deepEqual(toggles.map((b) => [b.textContent, b.getAttribute('aria-pressed')]), [
+    ['Price', 'false'],
+    ['Speed', 'false'],
+    ['Support', 'false'],
+  ]);
+  toggles[0].click();
+  toggles[2].click();
+  assert.deepEqual(toggles.map((b) => b.getAttribute('aria-pressed')), ['false', 'false', 'true']);
+  toggles[2].click();
+  assert.deepEqual(toggles.map((b) => b.getAttribute('aria-pressed')), ['false', 'false', 'false']);
+
+  const many = preview({ ...PROMPT, reasons: { ...REASONS, multiple: true } });
+  many.radios[3].click();
+  const more = [...many.root.querySelectorAll('[role=group] button')];
+  more[0].click();
+  more[1].click();
+  assert.deepEqual(more.map((b) => b.getAttribute('aria-pressed')), ['true', 'true', 'false']);
+});
+
+test('reasons for some bands only hide after a score in another band, and forget what was pressed', () => {
+  const { root, radios } = preview({ ...PROMPT, reasons: { ...REASONS, bands: ['low'] } });
+  radios[9].click();
+  assert.equal(root.querySelector('[role=group]').hidden, true);
+  radios[1].click();
+  const group = root.querySelector('[role=group]');
+  assert.equal(group.hidden, false);
+  group.querySelector('button').click();
+  radios[10].click();
+  assert.equal(group.hidden, true);
+  assert.equal(group.querySelector('button').getAttribute('aria-pressed'), 'false');
 });
 
 test('Space picks a score too', () => {
@@ -141,13 +200,15 @@ test('end labels sit under the scale: low first, high last, described on the end
   assert.equal(root.getElementById(radios[10].getAttribute('aria-describedby')), high);
 });
 
-test('built-in strings follow the prompt locale, unknown locales fall back to English', () => {
-  const fi = preview({ ...PROMPT, locale: 'fi', kind: 'csat', scale: {} });
-  assert.equal(fi.root.querySelector('.x').getAttribute('aria-label'), 'Sulje');
-  assert.equal(fi.root.querySelector('.l span').textContent, 'Erittäin tyytymätön');
-  assert.equal(fi.root.querySelector('.c').getAttribute('lang'), 'fi');
-  const de = preview({ ...PROMPT, locale: 'de-AT' });
-  assert.equal(de.root.querySelector('.x').getAttribute('aria-label'), 'Close');
+test("every string comes with the prompt: none of the card's own", () => {
+  const texts = { close: 'Schließen', send: 'Senden', skip: 'Überspringen', thanks: 'Danke!', placeholder: 'Mehr erzählen' };
+  const de = preview({ ...PROMPT, locale: 'de', texts, scale: { ...PROMPT.scale, low_label: 'Unwahrscheinlich', high_label: 'Sehr wahrscheinlich' } });
+  assert.equal(de.root.querySelector('.x').getAttribute('aria-label'), 'Schließen');
+  assert.equal(de.root.querySelector('.l span').textContent, 'Unwahrscheinlich');
+  assert.equal(de.root.querySelector('.c').getAttribute('lang'), 'de');
+  de.radios[5].click();
+  assert.equal(de.root.querySelector('textarea').getAttribute('placeholder'), 'Mehr erzählen');
+  assert.deepEqual([...de.root.querySelectorAll('.a button')].map((b) => b.textContent), ['Senden', 'Überspringen']);
 });
 
 test('the theme sets the corner, the mode, the accent and the colours the collector computed for it', () => {

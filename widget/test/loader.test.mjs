@@ -141,9 +141,30 @@ test('a score is sent the moment it is picked; the comment follows with the same
   assert.deepEqual(patch.body, { token: 'tok.1', comment: 'Quick and clear.' });
   assert.deepEqual(plain(responses), [
     { prompt_id: 'prm_1', score: 9 },
-    { prompt_id: 'prm_1', score: 9, comment: 'Quick and clear.' },
+    { prompt_id: 'prm_1', score: 9, comment: 'Quick and clear.', reasons: [] },
   ]);
   assert.equal(page.window.localStorage.getItem('fiilis:q:pk_test'), '[]', 'sent items leave the queue');
+});
+
+test('a changed score patches the answer; the reasons go with the comment', async () => {
+  const reasons = { multiple: true, bands: null, choices: [{ id: 'price', label: 'Price' }, { id: 'speed', label: 'Speed' }] };
+  const page = open({ answer: session({ ...PROMPT, reasons }) });
+  await tick(10);
+  const radios = page.shadow().querySelectorAll('[role=radio]');
+  radios[2].click();
+  await tick();
+  radios[9].click();
+  await tick();
+  const post = page.calls.find((c) => c.path === '/v1/widget/responses');
+  assert.equal(post.body.score, 2);
+  const rescore = page.calls.at(-1);
+  assert.equal(rescore.method, 'PATCH');
+  assert.equal(rescore.path, '/v1/widget/responses/' + post.body.response_id);
+  assert.deepEqual(rescore.body, { token: 'tok.1', score: 9 });
+  page.shadow().querySelectorAll('[role=group] button')[1].click();
+  page.shadow().querySelectorAll('.a button')[1].click(); // Skip: no comment, the reasons still go
+  await tick();
+  assert.deepEqual(page.calls.at(-1).body, { token: 'tok.1', reasons: ['speed'] });
 });
 
 test('Esc before a score dismisses the prompt and reports it', async () => {

@@ -11,7 +11,10 @@ export const PROMPT = {
   kind: 'nps',
   question: 'How likely are you to recommend Acme?',
   followup: 'What is the main reason for your score?',
-  scale: { min: 0, max: 10, low_label: 'Not likely', high_label: 'Very likely' },
+  followup_by_band: { low: 'What went wrong?', mid: 'What would make it a 10?', high: 'What do you like most?' },
+  scale: { min: 0, max: 10, low_label: 'Not likely', high_label: 'Very likely', bands: { high: [9, 10], low: [0, 6], mid: [7, 8] } }, // as JSON sorts them
+  reasons: null,
+  texts: { close: 'Close', send: 'Send', skip: 'Skip', thanks: 'Thank you for your feedback!', placeholder: 'Tell us more (optional)' },
   delay_ms: 0,
   locale: 'en',
   theme: { accent: '#0ea5e9', position: 'bottom-left', mode: 'auto' },

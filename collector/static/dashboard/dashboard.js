@@ -117,24 +117,57 @@ function preview() {
   const text = (name) => ((form.elements[name] && form.elements[name].value) || '').trim();
   const picked = (selector, fallback) => ($(selector) || { value: fallback }).value;
 
-  function render() {
-    const widget = window.fiilis;
-    if (!widget || !widget.preview) return;
-    const locale = picked('input[name="preview_locale"]:checked', 'en');
-    const prompt = {
+  const builtins = JSON.parse(stage.dataset.texts || '{}');
+  const scaleBands = JSON.parse(stage.dataset.bands || '{}');
+  const perLocale = (prefix, locale) => text(prefix + '_' + locale) || text(prefix + '_en');
+
+  // The prompt the collector would send for this form: the same fields the card reads.
+  function promptOf(locale, kind) {
+    const own = (key) => text('text_' + locale + '_' + key);
+    const builtin = (builtins[locale] || builtins.en || {})[kind] || {};
+    const t = (key) => own(key) || builtin[key] || '';
+    const followup = text('followup_' + locale) || text('followup_en') || t('followup');
+    const byBand = {};
+    for (const band of ['low', 'mid', 'high']) byBand[band] = text('band_' + band + '_' + locale) || followup;
+    const choices = [];
+    for (let i = 0; i < 8; i++) {
+      const label = perLocale('reason_label_' + i, locale);
+      if (label) choices.push({ id: text('reason_id_' + i) || String(i), label });
+    }
+    const bands = $$('input[name="reasons_bands"]:checked').map((b) => b.value);
+    const multiple = form.elements.reasons_multiple && form.elements.reasons_multiple.checked;
+    return {
       id: 'preview',
       token: '',
-      kind: picked('input[name="kind"]:checked', 'csat'),
+      kind,
       question: text('question_' + locale) || text('question_en') || 'Your question appears here.',
-      followup: text('followup_' + locale) || text('followup_en') || undefined,
-      scale: {},
+      followup,
+      followup_by_band: byBand,
+      scale: { low_label: t('low_label'), high_label: t('high_label'), bands: scaleBands[kind] },
+      reasons: choices.length ? { multiple: !!multiple, bands: bands.length ? bands : null, choices } : null,
+      texts: { close: t('close'), send: t('send'), skip: t('skip'), thanks: t('thanks'), placeholder: t('placeholder') },
       delay_ms: 0,
       locale,
       theme: { ...theme, position: 'bottom-right' },
     };
+  }
+
+  function render() {
+    const widget = window.fiilis;
+    if (!widget || !widget.preview) return;
+    const locale = picked('input[name="preview_locale"]:checked', 'en');
+    const kind = picked('input[name="kind"]:checked', Object.keys(scaleBands)[0] || 'csat');
+    const band = picked('input[name="preview_band"]:checked', '');
+    const prompt = promptOf(locale, kind);
     if (card && card.close) card.close();
     stage.replaceChildren();
     card = widget.preview(prompt, { container: stage });
+    // After a score in the band picked: the card as it then reads (the preview sends nothing).
+    const ends = band && prompt.scale.bands && prompt.scale.bands[band];
+    if (ends && card.host) {
+      const radio = [...card.host.shadowRoot.querySelectorAll('[role=radio]')].find((r) => Number(r.textContent) === ends[0]);
+      if (radio) radio.click();
+    }
   }
 
   const later = () => {
@@ -143,7 +176,7 @@ function preview() {
   };
   form.addEventListener('input', later);
   form.addEventListener('change', later);
-  for (const radio of $$('input[name="preview_locale"]')) radio.addEventListener('change', render);
+  for (const radio of $$('input[name="preview_locale"], input[name="preview_band"]')) radio.addEventListener('change', render);
   const restart = $('[data-preview-restart]');
   restart.hidden = false;
   restart.addEventListener('click', render);

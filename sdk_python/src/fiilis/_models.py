@@ -209,6 +209,12 @@ class Survey(Model):
     scale: dict[str, int] | None = None
     #: The score bands whose answers open a follow-up: "low", "mid", "high".
     followup_bands: list[str] = field(default_factory=lambda: ["low"])
+    #: The follow-up question per band, ``{band: {locale: text}}``.
+    followup_by_band: dict[str, dict[str, str]] | None = None
+    #: Reason choices after the score: ``{choices: [{id, label}], multiple, bands}``.
+    reasons: dict[str, Any] | None = None
+    #: Built-in strings per locale, ``{locale: {key: text}}``.
+    texts: dict[str, dict[str, str]] | None = None
     archived_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -496,6 +502,8 @@ class Site(Model):
     cooldown_days: int | None = None
     require_identity: bool = False
     retention_days: int | None = None
+    #: The site's own built-in strings per locale, ``{locale: {key: text}}``.
+    texts: dict[str, dict[str, str]] | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

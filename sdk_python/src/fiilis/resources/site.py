@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from fiilis._core import Call
 from fiilis._models import Site
 from fiilis._params import NOT_GIVEN, NotGiven, body
 from fiilis.resources._base import AsyncResource, SyncResource
 
-Locale = Literal["en", "fi", "sv"]
+#: A BCP 47 tag such as "fi", "pt-BR" or "zh-Hant"; en, fi, sv, de, fr, es, nb and da have
+#: built-in texts, another needs the site's ``texts`` for it.
+Locale = str
 
 
 def _update(fields: dict[str, Any]) -> Call:
@@ -39,9 +41,11 @@ class SiteResource(SyncResource):
         cooldown_days: int | NotGiven = NOT_GIVEN,
         require_identity: bool | NotGiven = NOT_GIVEN,
         retention_days: int | NotGiven | None = NOT_GIVEN,
+        texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
     ) -> Site:
         """Change the given settings. ``theme`` is merged into the stored theme;
-        ``retention_days=None`` keeps answers forever."""
+        ``retention_days=None`` keeps answers forever; ``texts`` (``{locale: {key: text}}``)
+        replaces the site's own built-in strings."""
         fields = dict(
             name=name,
             allowed_origins=allowed_origins,
@@ -50,6 +54,7 @@ class SiteResource(SyncResource):
             cooldown_days=cooldown_days,
             require_identity=require_identity,
             retention_days=retention_days,
+            texts=texts,
         )
         return self._fetch(_update(fields), Site)
 
@@ -69,6 +74,7 @@ class AsyncSiteResource(AsyncResource):
         cooldown_days: int | NotGiven = NOT_GIVEN,
         require_identity: bool | NotGiven = NOT_GIVEN,
         retention_days: int | NotGiven | None = NOT_GIVEN,
+        texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
     ) -> Site:
         """Change the given settings (see ``Fiilis.site.update``)."""
         fields = dict(
@@ -79,5 +85,6 @@ class AsyncSiteResource(AsyncResource):
             cooldown_days=cooldown_days,
             require_identity=require_identity,
             retention_days=retention_days,
+            texts=texts,
         )
         return await self._fetch(_update(fields), Site)

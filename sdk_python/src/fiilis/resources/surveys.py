@@ -41,6 +41,8 @@ def _survey_body(fields: dict[str, Any]) -> dict[str, Any]:
         out["question"] = _texts(out["question"])
     if "followup" in out:
         out["followup"] = _texts(out["followup"])
+    if out.get("followup_by_band") is not None:
+        out["followup_by_band"] = {b: _texts(t) for b, t in out["followup_by_band"].items()}
     if out.get("trigger_events") is not None:
         events = out["trigger_events"]
         out["trigger_events"] = [events] if isinstance(events, str) else list(events)
@@ -115,6 +117,9 @@ class Surveys(SyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
+        reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
         pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
         starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
         ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
@@ -128,7 +133,10 @@ class Surveys(SyncResource):
         default ``["low"]``, ``[]`` for none); the others start as ``"none"``. A trigger event
         may be ``{"event": "ticket.closed", "where": [{"prop": "channel", "op": "eq", "value":
         "chat"}]}``; ``pages`` (any may match) limits the pages the widget asks on, and
-        ``starts_at``/``ends_at`` (aware datetimes) the time the survey runs."""
+        ``starts_at``/``ends_at`` (aware datetimes) the time the survey runs.
+        ``followup_by_band`` is the follow-up per band (``{"low": "What went wrong?"}``), ``reasons``
+        ``{"choices": [{"id", "label"}], "multiple", "bands"}`` and ``texts`` the built-in strings
+        per locale (DESIGN §13)."""
         fields = dict(
             name=name,
             followup=followup,
@@ -143,6 +151,9 @@ class Surveys(SyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            followup_by_band=followup_by_band,
+            reasons=reasons,
+            texts=texts,
             pages=pages,
             starts_at=starts_at,
             ends_at=ends_at,
@@ -177,6 +188,9 @@ class Surveys(SyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
+        reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
         pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
         starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
         ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
@@ -199,6 +213,9 @@ class Surveys(SyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            followup_by_band=followup_by_band,
+            reasons=reasons,
+            texts=texts,
             pages=pages,
             starts_at=starts_at,
             ends_at=ends_at,
@@ -229,6 +246,9 @@ class AsyncSurveys(AsyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
+        reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
         pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
         starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
         ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
@@ -249,6 +269,9 @@ class AsyncSurveys(AsyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            followup_by_band=followup_by_band,
+            reasons=reasons,
+            texts=texts,
             pages=pages,
             starts_at=starts_at,
             ends_at=ends_at,
@@ -283,6 +306,9 @@ class AsyncSurveys(AsyncResource):
         active: bool | NotGiven = NOT_GIVEN,
         scale: tuple[int, int] | dict[str, int] | NotGiven = NOT_GIVEN,
         followup_bands: Iterable[Band] | NotGiven = NOT_GIVEN,
+        followup_by_band: Mapping[Band, Texts] | NotGiven | None = NOT_GIVEN,
+        reasons: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        texts: Mapping[str, Mapping[str, str]] | NotGiven | None = NOT_GIVEN,
         pages: Iterable[PageRule] | NotGiven | None = NOT_GIVEN,
         starts_at: datetime | str | NotGiven | None = NOT_GIVEN,
         ends_at: datetime | str | NotGiven | None = NOT_GIVEN,
@@ -303,6 +329,9 @@ class AsyncSurveys(AsyncResource):
             active=active,
             scale=_scale(scale),
             followup_bands=_bands(followup_bands),
+            followup_by_band=followup_by_band,
+            reasons=reasons,
+            texts=texts,
             pages=pages,
             starts_at=starts_at,
             ends_at=ends_at,
