@@ -125,7 +125,7 @@ def test_the_editor_shows_rules_set_through_the_api_and_a_save_keeps_them(user, 
     assert fields["conditions-0-prop"] == "channel" and fields["conditions-0-value"] == "chat"
     assert (fields["targeting-0-trait"], fields["targeting-0-value"]) == ("beta", "true")
     assert fields["ends_at"] == "2030-05-01T09:30"
-    assert "set through the API" not in page
+    assert "on user traits, set through the API" not in page  # the editor's own rows now
 
     fields.update(name="Renamed", csrf_token=token(user, path))
     resp = user.post(path, data=fields)
