@@ -88,9 +88,14 @@ def _render(shown: LinkPage, token: str, lang: str | None):
     if shown.survey is not None:
         context.update(_survey_context(shown, t, lang))
         context["action"] = url_for(".comment", token=token, lang=lang)
-    accent = _accent_style((shown.site.theme or {}) if shown.site else {})
-    context["accent_style"] = accent
-    response = make_response(render_template("answer.html", **context), shown.status)
+    return hosted_page("answer.html", shown.status, shown.site, **context)
+
+
+def hosted_page(template: str, status: int, site, **context):
+    """A page of a person's link (the answer page, the unsubscribe page): in the site's accent,
+    its one inline style allowed by its hash, never cached, never indexed, no referrer."""
+    accent = _accent_style((site.theme or {}) if site else {})
+    response = make_response(render_template(template, accent_style=accent, **context), status)
     hashes = f" 'sha256-{_sha256(accent)}'" if accent else ""
     response.headers["Content-Security-Policy"] = CSP.format(hashes=hashes)
     response.headers["Cache-Control"] = "no-store"

@@ -8,11 +8,11 @@ nothing. A link that was not made here is a page too (404), never an error in JS
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template, request, url_for
+from flask import Blueprint, request, url_for
 from marshmallow import Schema, fields, validate
 
 from collector import db
-from collector.api.answer import CSP, _accent_style, _sha256
+from collector.api.answer import hosted_page
 from collector.domain import texts, unsubscribe_texts
 from collector.models import utcnow
 from collector.openapi import doc
@@ -69,24 +69,16 @@ def _render(shown: Page, token: str):
     ui = texts.builtin(lang if lang in texts.LOCALES else shown.locale or _site_locale(shown))
     t = unsubscribe_texts.page(ui)
     values = {"site": shown.site.name if shown.site else "", "email": shown.email or ""}
-    accent = _accent_style((shown.site.theme or {}) if shown.site else {})
-    html = render_template(
+    return hosted_page(
         "unsubscribe.html",
+        shown.status,
+        shown.site,
         page=shown,
         ui=ui,
         t=t,
         body=t[f"{shown.state}_body"].format(**values),
         action=url_for(".confirm", token=token, lang=lang if lang in texts.LOCALES else None),
-        accent_style=accent,
     )
-    response = make_response(html, shown.status)
-    hashes = f" 'sha256-{_sha256(accent)}'" if accent else ""
-    response.headers["Content-Security-Policy"] = CSP.format(hashes=hashes)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _site_locale(shown: Page) -> str | None:
