@@ -1,11 +1,21 @@
-"""Ingest benchmark: event + response pairs through the browser API, against a bare endpoint.
+"""Ingest benchmark: event + answer pairs through the browser API, against a bare endpoint.
 
-Serves the collector with gunicorn (2 workers) on SQLite and on PostgreSQL, and beside it a bare
-Flask app that parses the same JSON and answers 201 under the same gunicorn settings. A load
-generator in a separate process drives a fixed number of pairs and reports requests/s, p50 and p99
-for each, the ratio collector / bare endpoint, then p99 again at half the collector's maximum rate.
+gunicorn with the shipped ``gunicorn.conf.py`` (threaded workers, one per core) serves, in turn, a
+bare Flask app that parses the same JSON and answers, then the collector on SQLite and on
+PostgreSQL. Debian's ``wrk`` (installed with apt-get if missing) drives the widget's pair with
+``bench/ingest.lua``: a ``track`` event that opens a prompt, then the answer to it, each pair a new
+user. Each target is first loaded for ``--warmup`` seconds (its data: users, prompts, answers),
+PostgreSQL is then analysed as autovacuum would, and the next ``--duration`` seconds are measured:
+requests/s, p50 and p99, and the workers' CPU per request (``/proc/<pid>/stat``), with the ratio
+collector / bare. Then the same paced at half the collector's maximum rate.
 
-    .venv/bin/python bench/ingest.py [--pairs 2000] [--concurrency 8] [--skip-postgres] [--breakdown]
+    .venv/bin/python bench/ingest.py [--duration 10] [--connections 8] [--before COMMIT]
+        [--rounds 1] [--skip-postgres] [--breakdown] [--generator python --pairs 2000]
+
+``--before COMMIT`` also serves the collector as it was at COMMIT (from a copy of that tree), on
+databases of its own, next to the current code: before/after in one run. ``--generator python``
+is the old load generator (one Python process, threads): it caps what it can measure on a small
+machine (docs/benchmarks.md, "Ingest").
 """
 
 from __future__ import annotations
@@ -14,6 +24,8 @@ import argparse
 import http.client
 import json
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,6 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 ORIGIN = "http://bench.local"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+LUA = Path(__file__).with_name("ingest.lua")
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 # --- the two apps gunicorn serves ------------------------------------------------------------
@@ -62,10 +76,14 @@ def storage_free_app():
 
 
 def bare_app():
-    """The floor: Flask parsing the same JSON bodies and answering 201, nothing else."""
+    """The floor: Flask parsing the same JSON bodies and answering, nothing else."""
     from flask import Flask, request
 
     app = Flask("bare")
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
 
     @app.post("/v1/widget/events")
     def events():
@@ -80,11 +98,53 @@ def bare_app():
     return app
 
 
-# --- the load generator (runs in its own process) ----------------------------------------------
+# --- load generators ----------------------------------------------------------------------------
+
+
+def wrk_binary() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("  (wrk is missing: installing Debian's package)", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True)
+    return shutil.which("wrk") or "/usr/bin/wrk"
+
+
+def run_wrk(port: int, key: str, seconds: float, connections: int, pause_ms: float = 0) -> dict:
+    """``wrk`` with bench/ingest.lua for ``seconds``; ``pause_ms`` between a connection's requests."""
+    script = LUA
+    if pause_ms:
+        # wrk paces only when the script defines delay() when it is loaded: a copy that does.
+        script = Path(tempfile.mkstemp(suffix=".lua")[1])
+        script.write_text(LUA.read_text() + f"\nfunction delay() return {pause_ms:.2f} end\n")
+    cmd = [wrk_binary(), "-t", str(connections), "-c", str(connections), "-d", f"{round(seconds)}s"]
+    cmd += ["--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}", "--", key, ORIGIN]
+    spent = _children_cpu()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    spent = _children_cpu() - spent
+    out = proc.stdout
+    if proc.returncode:
+        raise RuntimeError(f"wrk failed: {proc.stderr or out}")
+    got = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
+    requests = got["requests"]
+    return {
+        "requests": requests,
+        "errors": got["bad_status"] + got["socket_errors"] + got["misses"],
+        "rps": requests / (got["duration_us"] / 1e6),
+        "p50_ms": got["p50_us"] / 1000,
+        "p99_ms": got["p99_us"] / 1000,
+        "generator_ms": 1000 * spent / max(requests, 1),
+    }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def drive(port: int, site_key: str, pairs: int, concurrency: int, rate: float | None) -> dict:
-    """``pairs`` event+response pairs from ``concurrency`` threads; ``rate`` pairs/s if paced."""
+    """The Python generator: ``pairs`` pairs from ``concurrency`` threads; ``rate`` pairs/s."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -156,7 +216,7 @@ def drive(port: int, site_key: str, pairs: int, concurrency: int, rate: float | 
     }
 
 
-def run_driver(port, site_key, pairs, concurrency, rate=None) -> dict:
+def run_python(port, site_key, pairs, concurrency, rate=None) -> dict:
     cmd = [sys.executable, __file__, "--drive", str(port), site_key, str(pairs), str(concurrency)]
     if rate:
         cmd.append(str(rate))
@@ -164,7 +224,17 @@ def run_driver(port, site_key, pairs, concurrency, rate=None) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-# --- orchestration --------------------------------------------------------------------------
+def load(port: int, key: str, args, *, warmup: bool = False, rate: float | None = None) -> dict:
+    """One run of the chosen generator; ``rate`` in requests/s paces it."""
+    if args.generator == "python":
+        pairs = min(200, args.pairs) if warmup else args.pairs
+        return run_python(port, key, pairs, args.connections, rate / 2 if rate else None)
+    seconds = args.warmup if warmup else args.duration
+    pause = 1000 * args.connections / rate if rate else 0
+    return run_wrk(port, key, seconds, args.connections, pause)
+
+
+# --- the server and its workers' CPU ------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -175,25 +245,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(factory: str, env: dict) -> tuple[subprocess.Popen, int]:
+def serve(factory: str, env: dict, tree: Path = ROOT) -> tuple[subprocess.Popen, int]:
+    """gunicorn with the shipped gunicorn.conf.py, serving ``factory`` of the code in ``tree``."""
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
+    environ = {**os.environ, **env, "FIILIS_BIND": f"127.0.0.1:{port}", "PYTHONPATH": str(tree)}
+    config = ["-c", str(ROOT / "gunicorn.conf.py"), "--log-level", "warning", "--chdir", str(tree)]
     proc = subprocess.Popen(
-        [
-            str(gunicorn),
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--chdir",
-            str(ROOT),
-            f"bench.ingest:{factory}",
-        ],
-        env={**os.environ, **env},
+        [str(gunicorn), *config, f"bench.ingest:{factory}"],
+        env=environ,
+        stdout=subprocess.DEVNULL,  # the access log is written, as in production, and dropped
     )
-    for _ in range(100):
+    for _ in range(150):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/healthz")
@@ -203,6 +266,73 @@ def serve(factory: str, env: dict) -> tuple[subprocess.Popen, int]:
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError(f"{factory} did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """gunicorn's graceful stop, then a kill if it takes longer than a loaded machine should."""
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+def workers_cpu(master: int) -> float:
+    """Seconds of CPU (user + system) the gunicorn master's children have used so far."""
+    total = 0
+    for pid in _children(master):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / TICK
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def measure(label: str, factory: str, env: dict, key: str, args, *, tree=ROOT, analyse=None):
+    """Load for the warm-up, analyse, then measure; prints one line and returns the figures."""
+    proc, port = serve(factory, env, tree)
+    try:
+        load(port, key, args, warmup=True)
+        if analyse:
+            analyse()
+        before = workers_cpu(proc.pid)
+        result = load(port, key, args)
+        cpu = workers_cpu(proc.pid) - before
+        result["cpu_ms"] = 1000 * cpu / max(result["requests"], 1)
+        half = None
+        if args.half_rate and factory == "bench_app()":
+            half = load(port, key, args, rate=result["rps"] / 2)
+    finally:
+        stop(proc)
+    print(
+        f"  {label:<30} {result['rps']:7.0f} req/s  p50 {result['p50_ms']:6.1f} ms  "
+        f"p99 {result['p99_ms']:6.1f} ms  CPU {result['cpu_ms']:5.2f} ms/req  "
+        f"errors {result['errors']}" + _generator(result),
+        flush=True,
+    )
+    if half:
+        print(
+            f"  {'  at half that rate':<30} {half['rps']:7.0f} req/s  p50 {half['p50_ms']:6.1f} ms"
+            f"  p99 {half['p99_ms']:6.1f} ms",
+            flush=True,
+        )
+    return result
+
+
+def _generator(result: dict) -> str:
+    return f"  (wrk {result['generator_ms']:.2f} ms/req)" if "generator_ms" in result else ""
+
+
+# --- the databases ------------------------------------------------------------------------------
 
 
 def prepare(url: str) -> str:
@@ -228,80 +358,123 @@ def prepare(url: str) -> str:
     return key
 
 
-def measure(label: str, factory: str, env: dict, key: str, args) -> dict:
-    proc, port = serve(factory, env)
-    try:
-        run_driver(port, key, min(200, args.pairs), args.concurrency)  # warm-up
-        result = run_driver(port, key, args.pairs, args.concurrency)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    print(
-        f"  {label:<28} {result['rps']:8.0f} req/s   p50 {result['p50_ms']:6.1f} ms   "
-        f"p99 {result['p99_ms']:6.1f} ms   errors {result['errors']}"
-    )
-    return {**result, "port": port}
+class Databases:
+    """Fresh SQLite files and PostgreSQL databases, dropped at the end."""
+
+    def __init__(self, postgres: bool):
+        from sqlalchemy.engine import make_url
+
+        self.tmp = Path(tempfile.mkdtemp())
+        self.admin = make_url(os.environ.get("FIILIS_TEST_DATABASE_URL", PG_DEFAULT))
+        self.postgres = postgres
+        self.made: list[str] = []
+
+    def new(self, kind: str) -> str:
+        from sqlalchemy import create_engine, text
+
+        name = f"fiilis_bench_{uuid.uuid4().hex[:8]}"
+        if kind == "SQLite":
+            return f"sqlite:///{self.tmp / name}.db"
+        with create_engine(self.admin, isolation_level="AUTOCOMMIT").connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        self.made.append(name)
+        return self.admin.set(database=name).render_as_string(False)
+
+    def drop(self) -> None:
+        from sqlalchemy import create_engine, text
+
+        if self.made:
+            with create_engine(self.admin, isolation_level="AUTOCOMMIT").connect() as c:
+                for name in self.made:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def at_half_rate(label, factory, env, key, args, max_rps) -> None:
-    proc, port = serve(factory, env)
-    try:
-        pair_rate = max_rps / 2 / 2  # two requests per pair
-        result = run_driver(port, key, args.pairs, args.concurrency, pair_rate)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    print(
-        f"  {label:<28} {result['rps']:8.0f} req/s   p50 {result['p50_ms']:6.1f} ms   "
-        f"p99 {result['p99_ms']:6.1f} ms   (paced at half the maximum)"
-    )
+def analyser(url: str):
+    """PostgreSQL's ANALYZE of what the warm-up loaded (autovacuum does it on a live database);
+    SQLite is left as a deployment leaves it."""
+    if not url.startswith("postgresql"):
+        return None
+
+    def analyse():
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as c:
+            c.execute(text("ANALYZE"))
+        engine.dispose()
+
+    return analyse
+
+
+def old_tree(commit: str, tmp: Path) -> Path:
+    """The repository at ``commit``, extracted into ``tmp`` (its code is served from there)."""
+    tree = tmp / f"tree-{commit[:10]}"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--generator", choices=("wrk", "python"), default="wrk")
+    parser.add_argument("--duration", type=float, default=10, help="seconds measured (wrk)")
+    parser.add_argument("--warmup", type=float, default=5, help="seconds of load first (wrk)")
+    parser.add_argument("--connections", type=int, default=8, help="connections / threads")
+    parser.add_argument("--pairs", type=int, default=2000, help="pairs per run (python)")
+    parser.add_argument("--before", metavar="COMMIT", help="also the collector as at COMMIT")
+    parser.add_argument("--rounds", type=int, default=1, help="all of it again, in turns")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--no-half-rate", dest="half_rate", action="store_false")
     parser.add_argument(
         "--breakdown",
         action="store_true",
         help="also serve the collector with its storage calls skipped: the framework's share",
     )
     args = parser.parse_args()
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
+    generator = f"wrk, {args.duration:g} s" if args.generator == "wrk" else f"{args.pairs} pairs"
     print(
-        f"Ingest: {args.pairs} event+response pairs, {args.concurrency} client threads, "
-        f"gunicorn -w 2, {os.cpu_count()} cores"
+        f"Ingest: event + answer pairs ({generator}, {args.connections} connections), "
+        f"gunicorn -c gunicorn.conf.py, {os.cpu_count()} cores shared with the load generator"
     )
     base = {"FIILIS_SECRET_KEY": "bench-" * 6, "FIILIS_ENV": "production"}
-    tmp = Path(tempfile.mkdtemp())
-    bare = measure("bare Flask endpoint", "bare_app()", base, "pk_bare", args)
-
-    targets = [("SQLite", f"sqlite:///{tmp / 'bench.db'}")]
-    admin = None
-    if not args.skip_postgres:
-        admin = make_url(os.environ.get("FIILIS_TEST_DATABASE_URL", PG_DEFAULT))
-        name = f"fiilis_bench_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        targets.append(("PostgreSQL", admin.set(database=name).render_as_string(False)))
+    dbs = Databases(postgres=not args.skip_postgres)
+    trees = [("", ROOT)]
+    if args.before:
+        trees.insert(0, (f" at {args.before[:10]}", old_tree(args.before, dbs.tmp)))
+    ratios: dict[str, list[float]] = {}
     try:
-        for label, url in targets:
-            key = prepare(url)
-            env = {**base, "FIILIS_DATABASE_URL": url}
-            got = measure(f"collector on {label}", "bench_app()", env, key, args)
-            print(f"  {'':<28} ratio collector / bare = {got['rps'] / bare['rps']:.2f}")
-            if args.breakdown and label == "SQLite":
-                free = measure("collector, storage skipped", "storage_free_app()", env, key, args)
-                print(f"  {'':<28} ratio storage skipped / bare = {free['rps'] / bare['rps']:.2f}")
-            at_half_rate(f"collector on {label}", "bench_app()", env, key, args, got["rps"])
+        for round_ in range(args.rounds):
+            if args.rounds > 1:
+                print(f" round {round_ + 1} of {args.rounds}", flush=True)
+            bare = measure("bare Flask endpoint", "bare_app()", base, "pk_bare", args)
+            for kind in ("SQLite", "PostgreSQL")[: 1 if args.skip_postgres else 2]:
+                for suffix, tree in trees:
+                    url = dbs.new(kind)
+                    key = prepare(url)
+                    env = {**base, "FIILIS_DATABASE_URL": url}
+                    label = f"collector on {kind}{suffix}"
+                    got = measure(
+                        label, "bench_app()", env, key, args, tree=tree, analyse=analyser(url)
+                    )
+                    ratio = got["rps"] / bare["rps"]
+                    ratios.setdefault(label, []).append(ratio)
+                    print(f"  {'':<30} × bare {ratio:.2f}", flush=True)
+                if args.breakdown and kind == "SQLite":
+                    free = measure(
+                        "collector, storage skipped", "storage_free_app()", env, key, args
+                    )
+                    print(f"  {'':<30} × bare {free['rps'] / bare['rps']:.2f}", flush=True)
+        if args.rounds > 1:
+            print(" median × bare over the rounds (each against its round's bare endpoint)")
+            for label, got in ratios.items():
+                spread = ", ".join(f"{r:.2f}" for r in got)
+                print(f"  {label:<30} {statistics.median(got):.2f}   ({spread})")
     finally:
-        if admin is not None:
-            with engine.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        dbs.drop()
 
 
 if __name__ == "__main__":

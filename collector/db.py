@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import sqlite3
 import stat
 import time
@@ -11,6 +12,7 @@ import time
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
 try:
@@ -22,6 +24,9 @@ except ImportError:  # not a Unix: SQLite's own busy handler queues the writers
 #: Seconds a writer waits for the database before "database is locked" (SQLite's busy timeout,
 #: and the writers' queue below).
 BUSY_TIMEOUT = 15.0
+#: Seconds after which a pooled PostgreSQL connection is replaced at checkout, before a proxy or
+#: firewall that drops idle connections (often after an hour) would.
+POOL_RECYCLE = 1800
 
 
 def make_engine(url: str) -> Engine:
@@ -36,7 +41,26 @@ def make_engine(url: str) -> Engine:
         )
         _sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No ping at checkout (a round trip per request, SQLAlchemy's "pessimistic" handling): a
+    # connection the server closed is seen without one (_closed_by_server); one that drops while in
+    # use fails its statement and the request runs again (retry_dropped_connections).
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=POOL_RECYCLE)
+    event.listen(engine, "checkout", _closed_by_server)
+    return engine
+
+
+def _closed_by_server(dbapi_conn, _record, _proxy) -> None:
+    """An idle connection has nothing to read, unless the server has closed it (a restart, a
+    terminated backend: it says so, then hangs up). One non-blocking poll of its socket, and the
+    pool replaces it and every connection older (they were likely closed too)."""
+    try:
+        waiting = select.poll()
+        waiting.register(dbapi_conn.fileno(), select.POLLIN)
+        closed = bool(waiting.poll(0))
+    except Exception:  # already closed by the driver: no socket left
+        closed = True
+    if closed:
+        raise InvalidatePoolError("the database server closed this connection")
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -160,8 +184,38 @@ def _reading() -> bool:
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["fiilis.engine"] = engine
-    app.extensions["fiilis.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    maker = sessionmaker(engine, expire_on_commit=False)
+    event.listen(maker, "after_commit", _committed)
+    app.extensions["fiilis.sessionmaker"] = maker
     app.teardown_appcontext(_close_session)
+    retry_dropped_connections(app)
+
+
+def retry_dropped_connections(app: Flask) -> None:
+    """A request whose database connection was dropped (server restarted, backend terminated,
+    idle connection cut by a proxy) runs once more on a new connection, if it had committed
+    nothing: its transaction was lost whole, so running it again stores it once. The pool is
+    emptied first (its other connections are likely dropped too). A second drop, or one after a
+    commit, reaches ``errors``: a 503 the widget retries, never a 500."""
+    dispatch = app.dispatch_request
+
+    def dispatch_request():
+        try:
+            return dispatch()
+        except DBAPIError as e:
+            if not e.connection_invalidated or g.get("db_committed") or g.get("db_retried"):
+                raise
+            g.db_retried = True
+            _close_session()
+            engine().dispose()
+            return dispatch()
+
+    app.dispatch_request = dispatch_request
+
+
+def _committed(_session) -> None:
+    if has_request_context():
+        g.db_committed = True
 
 
 def engine() -> Engine:

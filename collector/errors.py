@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, current_app, g, jsonify
 from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,22 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ValidationError, lambda e: render(from_validation(e)))
 
     app.register_error_handler(HTTPException, http_error)
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(e: DBAPIError):
+        if not e.connection_invalidated:
+            return _unexpected(e)
+        # The request's transaction was rolled back with the connection (db.retry_dropped_connections).
+        log.warning("database connection dropped (request %s): %s", g.get("request_id"), e.orig)
+        resp = jsonify(
+            body(
+                "api_error",
+                "database_unavailable",
+                "The connection to the database was lost before this request completed. Try again.",
+            )
+        )
+        resp.status_code = 503  # the widget retries a 5xx with its own backoff
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):

@@ -11,8 +11,9 @@ DBAPI cursor of the connection, inside the transaction the session began. Driver
 
 What it refuses, at first use: Python-side column defaults and ``onupdate`` (pass every column),
 expanding ``IN`` parameters (spell the values out), and running outside a transaction. What it
-does not do: engine events and echo (these statements do not show in ``echo=True``), and marking
-a connection the database dropped as invalid (``pool_pre_ping`` finds it at the next checkout).
+does not do: engine events and echo (these statements do not show in ``echo=True``). A connection
+the database dropped is invalidated as ``Connection.execute`` would, and the error says so
+(``connection_invalidated``): ``collector.db`` then retries the request or answers 503.
 """
 
 from __future__ import annotations
@@ -40,12 +41,10 @@ class Prepared:
         """Every row, as named tuples (``row.column``) with the columns' Python types."""
         plan, cursor = self._run(conn, params)
         try:
-            with _driver_errors(plan.sql, params, conn.dialect, cursor):
-                raw = cursor.fetchall()
-            convert = plan.converter(conn.dialect, cursor.description)
+            with _driver_errors(plan.sql, params, conn, cursor):
+                return _rows_of(conn, plan, cursor)
         finally:
             cursor.close()
-        return [plan.row(*convert(r)) for r in raw]
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple | None:
         rows = self.rows(conn, params)
@@ -67,7 +66,7 @@ class Prepared:
         plan, cursor = self._cursor(conn)
         try:
             values = plan.many_values(rows)
-            with _driver_errors(plan.sql, values[0], conn.dialect, cursor):
+            with _driver_errors(plan.sql, values[0], conn, cursor):
                 cursor.executemany(plan.sql, values)
         finally:
             cursor.close()
@@ -79,7 +78,7 @@ class Prepared:
         except Exception:
             cursor.close()
             raise
-        with _driver_errors(plan.sql, values, conn.dialect, cursor):
+        with _driver_errors(plan.sql, values, conn, cursor), _one_trip(conn, first_only=True):
             cursor.execute(plan.sql, values)
         return plan, cursor
 
@@ -96,16 +95,73 @@ class Prepared:
         return plan, conn.connection.cursor()
 
 
+def together(conn: Connection, *calls: tuple[Prepared, Mapping[str, Any]]) -> list[list[tuple]]:
+    """Each statement's rows (none for a write), the statements sent one after the other in one
+    round trip where the driver can (psycopg's pipeline mode; the transaction's BEGIN goes with
+    them), else run in turn. The database still runs them in order, each seeing what the
+    previous ones did: only the waits between them are saved. For statements that do not need
+    each other's results."""
+    if not _pipelines(conn):
+        return [prepared.rows(conn, params) for prepared, params in calls]
+    opened = [(*prepared._cursor(conn), params) for prepared, params in calls]
+    sql = ";\n".join(plan.sql for plan, _, _ in opened)
+    try:
+        with _driver_errors(sql, None, conn, None):
+            with _one_trip(conn):
+                for plan, cursor, params in opened:
+                    cursor.execute(plan.sql, plan.values(params))
+            return [_rows_of(conn, plan, cursor) for plan, cursor, _ in opened]
+    finally:
+        for _, cursor, _ in opened:
+            cursor.close()
+
+
+def _rows_of(conn: Connection, plan: _Plan, cursor) -> list[tuple]:
+    if cursor.description is None:  # a statement without rows
+        return []
+    raw = cursor.fetchall()
+    convert = plan.converter(conn.dialect, cursor.description)
+    return [plan.row(*convert(r)) for r in raw]
+
+
+def _pipelines(conn: Connection) -> bool:
+    return conn.dialect.driver == "psycopg"
+
+
 @contextmanager
-def _driver_errors(sql: str, values, dialect: Dialect, cursor):
-    """The driver's exceptions as SQLAlchemy's (``IntegrityError`` …), the cursor closed."""
+def _one_trip(conn: Connection, *, first_only: bool = False):
+    """psycopg's pipeline mode around the statements run inside: they, and the BEGIN psycopg
+    sends before a transaction's first statement, travel together. With ``first_only``, only when
+    no transaction has begun on the connection yet (then the BEGIN would cost a round trip of
+    its own)."""
+    raw = conn.connection.dbapi_connection
+    if not _pipelines(conn) or (first_only and raw.info.transaction_status != _IDLE):
+        yield
+        return
+    with raw.pipeline():
+        yield
+
+
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
+
+
+@contextmanager
+def _driver_errors(sql: str, values, conn: Connection, cursor):
+    """The driver's exceptions as SQLAlchemy's (``IntegrityError`` …), the cursor closed; a
+    connection the database dropped is invalidated, so the pool never hands it out again."""
+    dialect = conn.dialect
     try:
         yield
     except dialect.loaded_dbapi.Error as e:
-        cursor.close()
+        dropped = dialect.is_disconnect(e, conn.connection.dbapi_connection, cursor)
+        if cursor is not None:
+            cursor.close()
+        if dropped:
+            conn.invalidate(e)
         raise DBAPIError.instance(
-            sql, values, e, dialect.loaded_dbapi.Error, dialect=dialect
-        ) from e
+            sql, values, e, dialect.loaded_dbapi.Error, dialect=dialect,
+            connection_invalidated=dropped,
+        ) from e  # fmt: skip
 
 
 class _Plan:
@@ -222,7 +278,7 @@ class BulkInsert:
             raise RuntimeError("prepared statements run inside the session's transaction")
         cursor = conn.connection.cursor()
         try:
-            with _driver_errors(sql, None, dialect, cursor), cursor.copy(sql) as copy:
+            with _driver_errors(sql, None, conn, cursor), cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(
                         [

@@ -46,20 +46,29 @@ def status_sql(
     kind: ColumnElement, scale_min: ColumnElement, scale_max: ColumnElement, policy, score
 ) -> ColumnElement:
     """:func:`initial_status` as SQL, for a statement that stores the answer without reading the
-    survey first. Built from :meth:`Scale.bands` for every scale a survey may have, so the bands
-    are written once, in Python."""
-    whens = []
-    for name, pairs in ALLOWED.items():
-        default = DEFAULTS[name]
-        for low, high in pairs:
-            same_scale = and_(
-                kind == name,
-                func.coalesce(scale_min, default[0]) == low,
-                func.coalesce(scale_max, default[1]) == high,
+    survey first and checks the score is on its scale: the score's band, then whether the policy
+    names it. Built
+    from :meth:`Scale.bands` for every scale a survey may have, so the bands are written once, in
+    Python (and the statement stays short: psycopg keeps the parsing of statements under 4 KiB)."""
+    band = case(
+        *(
+            (
+                and_(
+                    kind == name,
+                    func.coalesce(scale_min, DEFAULTS[name][0]) == low,
+                    func.coalesce(scale_max, DEFAULTS[name][1]) == high,
+                ),
+                _band_sql(Scale(name, low, high), score),
             )
-            for band, (first, last) in Scale(name, low, high).bands.items():
-                # Band names are not parts of one another: a substring test is a member test.
-                whens.append(
-                    (and_(same_scale, score.between(first, last), policy.contains(band)), "open")
-                )
-    return case(*whens, else_=literal("none"))
+            for name, pairs in ALLOWED.items()
+            for low, high in pairs
+        )
+    )
+    # Band names are not parts of one another: a substring test is a member test.
+    return case((policy.contains(band), "open"), else_=literal("none"))
+
+
+def _band_sql(scale: Scale, score) -> ColumnElement:
+    """The band of a score on ``scale``: its bands are contiguous, from low to high."""
+    *lower, (top, _) = scale.bands.items()
+    return case(*((score <= last, literal(band)) for band, (_, last) in lower), else_=literal(top))

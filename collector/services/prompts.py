@@ -28,7 +28,7 @@ from collector.domain.scales import Scale
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
 from collector.errors import APIError, not_found
 from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
-from collector.prepared import Prepared
+from collector.prepared import Prepared, together
 from collector.services import settings_cache, visitors
 
 EVENT_TTL = timedelta(hours=24)
@@ -265,7 +265,6 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
     """
     key = _user_key(site, visit)
     conn = db.connection()
-    traits = visitors.remember(conn, site, key, visit.get("traits"), now)
     event = visit["event"]
     if event == SHOW_EVENT:
         survey = _SURVEY_BY_ID.first(conn, {"id": visit.get("survey_id") or ""})
@@ -280,8 +279,17 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
             if eligibility.triggers_on(rules.trigger_events, event)
         }
     if not candidates:
+        visitors.remember(conn, site, key, visit.get("traits"), now)
         db.commit()
         return None, "event_not_trigger"
+    # The user's upsert (which locks them until commit) and their history go in one round trip;
+    # the history is read after the upsert, so it sees what a concurrent request committed.
+    stored, recalled = together(
+        conn,
+        visitors.remembering(conn, site, key, visit.get("traits"), now),
+        (_USER_PROMPTS, {"site_id": site.id, "user_id": key, "now": now}),
+    )
+    traits = visitors.remembered(stored)
     ask = Ask(
         origin="event",
         user_key=key,
@@ -292,7 +300,7 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
         traits=traits,
         site_cooldown_days=site.cooldown_days,
     )
-    found, reason = _first_to_ask(conn, site, candidates, ask)
+    found, reason = _first_to_ask(conn, site, candidates, ask, recalled)
     if found is None:
         db.commit()
         return None, reason
@@ -347,9 +355,14 @@ def _live_surveys(conn: Connection, site: Site | Row) -> list[tuple[Row, SurveyR
 
 
 def _first_to_ask(
-    conn: Connection, site: Site | Row, candidates: dict[str, tuple[Survey, SurveyRules]], ask: Ask
+    conn: Connection,
+    site: Site | Row,
+    candidates: dict[str, tuple[Survey, SurveyRules]],
+    ask: Ask,
+    recalled: list[Row],
 ) -> tuple[tuple[Survey, Prompt | None] | None, str | None]:
-    histories = _histories(conn, site, [s for s, _ in candidates.values()], ask.user_key, ask.now)
+    surveys = [s for s, _ in candidates.values()]
+    histories = _histories(conn, site, surveys, ask.user_key, ask.now, recalled)
     furthest: str | None = None
     for rules in eligibility.rank(r for _, r in candidates.values()):
         survey = candidates[rules.id][0]
@@ -432,13 +445,21 @@ def rules_of(survey: Survey, **overrides: Any) -> SurveyRules:
 
 
 def _histories(
-    conn: Connection, site: Site | Row, surveys: list, key: str, now: datetime
+    conn: Connection,
+    site: Site | Row,
+    surveys: list,
+    key: str,
+    now: datetime,
+    recalled: list[Row] | None = None,
 ) -> dict[str, History]:
-    """Each survey's history with this user: one query over the user's prompts on this site, a
-    second for the open ones' ids only when there are some, a third for the response counts only
-    when a survey is capped."""
+    """Each survey's history with this user: one query over the user's prompts on this site
+    (``recalled``: its rows, when the caller sent it along with other statements), a second for
+    the open ones' ids only when there are some, a third for the response counts only when a
+    survey is capped."""
     who = {"site_id": site.id, "user_id": key, "now": now}
-    per_survey = {row.survey_id: row for row in _USER_PROMPTS.rows(conn, who)}
+    if recalled is None:
+        recalled = _USER_PROMPTS.rows(conn, who)
+    per_survey = {row.survey_id: row for row in recalled}
     shown = max((row.shown for row in per_survey.values() if row.shown), default=None)
     pending: dict[str, str] = {}
     if any(row.open_since for row in per_survey.values()):

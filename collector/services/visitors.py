@@ -78,9 +78,23 @@ def remember(
     row until commit, so two requests for one user decide one after the other (SQLite writers
     are serialised anyway).
     """
+    statement, row = remembering(conn, site, key, traits, now)
+    return remembered(statement.rows(conn, row))
+
+
+def remembering(
+    conn: Connection, site: Site | Row, key: str, traits: dict[str, Any] | None, now: datetime
+) -> tuple[Prepared, dict[str, Any]]:
+    """:func:`remember`'s statement and parameters, to send with others in one round trip
+    (``prepared.together``); :func:`remembered` reads its rows."""
     row = {"site_id": site.id, "user_id": key, "created_at": now, "last_seen_at": now}
     row["traits"] = traits or {}
-    return _upsert(conn.dialect.name, traits is not None).rows(conn, row)[0].traits
+    return _upsert(conn.dialect.name, traits is not None), row
+
+
+def remembered(rows: list) -> dict[str, Any]:
+    """The traits now stored, from the rows of :func:`remembering`'s statement."""
+    return rows[0].traits
 
 
 @cache

@@ -78,6 +78,31 @@ def test_slow_clients_holding_their_headers_do_not_stall_the_server(serve):
     assert "without a shared rate-limit store" not in proc.communicate(timeout=10)[1]  # 1 worker
 
 
+def test_slow_clients_dribbling_their_bodies_do_not_stall_the_server(serve):
+    _, base, port = serve("--workers", "1", FIILIS_GUNICORN_THREADS="4")
+    body = b'{"site_key": "pk_nobody", "anonymous_id": "anon-0001", "event": "invoice.paid"}'
+    head = (
+        b"POST /v1/widget/events HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example.com\r\n"
+        b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body)
+    )
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
+    for s in slow:
+        s.sendall(head + body[:1])
+    try:
+        for i in range(1, 6):
+            assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+            for s in slow:
+                s.sendall(body[i : i + 1])  # a byte now and then: the body is still coming
+        for s in slow:
+            s.sendall(body[6:])
+        # The slow clients are answered too, once their bodies are in (no such site here).
+        for s in slow:
+            assert s.recv(4096).startswith(b"HTTP/1.1 401")
+    finally:
+        for s in slow:
+            s.close()
+
+
 def test_several_workers_without_a_shared_store_are_warned_about(serve):
     proc, _, _ = serve("--workers", "2")
     proc.terminate()
