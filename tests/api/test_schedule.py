@@ -211,6 +211,39 @@ def walk(app, start: datetime, *, days: int) -> None:
         now += TICK * 6  # every half hour: enough to land in a two-hour window
 
 
+def test_mails_whose_hand_over_was_lost_go_out_once_with_a_later_run(
+    app, client, site, mailing, worker, monkeypatch
+):
+    from collector import jobs
+    from collector.services import schedules, survey_mail
+
+    survey = scheduled_survey(client, site, spread_days=1)
+    import_people(client, site, 5)
+    begin_at(app, survey["id"], START)
+    closing = START.replace(hour=8, minute=56)  # the day's last run: everyone is due
+    # The queue refuses the mails as the asks open (down, or the process died after its commit).
+    refuse = jobs.Queue.enqueue
+
+    def queue_down(self, declared, *args, **kw):
+        if declared is survey_mail.send:
+            raise ConnectionError("queue unavailable")
+        return refuse(self, declared, *args, **kw)
+
+    monkeypatch.setattr(jobs.Queue, "enqueue", queue_down)
+    monkeypatch.setattr(schedules, "REQUEUE_AFTER", timedelta(0))  # a lost hand-over's hold
+    assert tick(app, closing)["opened"] == 5
+    worker.drain()
+    assert mails(app) == {} and mailing.messages == []
+    monkeypatch.setattr(jobs.Queue, "enqueue", refuse)  # the queue is back
+    assert tick(app, closing)["requeued"] == 5
+    worker.drain()
+    assert tick(app, closing)["requeued"] == 0  # the mailer has them now
+    worker.drain()
+    messages = mailing.wait_for(5)
+    assert sorted(m["To"] for m in messages) == [f"p{i}@example.com" for i in range(5)]
+    assert set(mails(app).values()) == {"sent"}
+
+
 def test_a_suppressed_address_is_never_mailed_and_a_bounce_suppresses(
     app, client, site, mailing, worker
 ):

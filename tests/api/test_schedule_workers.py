@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from collector import db, jobs, schedule
 from collector.models import Prompt, SurveyAsk, SurveyMail
-from collector.services import survey_mail
+from collector.services import schedules, survey_mail
 from tests.api.test_schedule import START, begin_at, import_people, scheduled_survey
 
 PEOPLE = 300
@@ -24,8 +24,9 @@ WORKER = r"""
 import json, sys
 from datetime import timedelta
 from collector import create_app, jobs
-from collector.services import survey_mail
-survey_mail.LEASE = timedelta(seconds=1)  # a send cut off by the kill is taken up a second later
+from collector.services import schedules, survey_mail
+# What the kill cuts off is taken up a second later: a send it held, a hand-over it lost.
+survey_mail.LEASE = schedules.REQUEUE_AFTER = timedelta(seconds=1)
 app = create_app(json.loads(sys.argv[1]))
 consumer = jobs.queue(app).huey.create_consumer(
     workers=2, worker_type="thread", periodic=False, initial_delay=0.01, backoff=1.2,
@@ -47,6 +48,7 @@ def test_two_workers_and_one_killed_mid_run_still_ask_and_mail_each_person_once(
     app, app_config, client, site, smtp_server, monkeypatch
 ):
     monkeypatch.setattr(survey_mail, "LEASE", timedelta(seconds=1))
+    monkeypatch.setattr(schedules, "REQUEUE_AFTER", timedelta(seconds=1))
     survey = scheduled_survey(client, site, spread_days=1)
     import_people(client, site, PEOPLE)
     begin_at(app, survey["id"], START)
@@ -86,7 +88,7 @@ def test_two_workers_and_one_killed_mid_run_still_ask_and_mail_each_person_once(
     # The next periodic run (by a worker started afresh) finishes what the killed one left.
     from tests.workers import Worker
 
-    time.sleep(1.1)  # past the killed worker's hold on a send it had claimed
+    time.sleep(1.1)  # past the killed worker's hold on a send it claimed or a mail it handed over
     again = Worker(app).start()
     try:
         with app.app_context():
