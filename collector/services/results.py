@@ -43,6 +43,7 @@ from collector.models import (
     ResponseTag,
     Site,
     Survey,
+    SurveyMail,
     UTCDateTime,
     utcnow,
 )
@@ -188,6 +189,16 @@ def histories(db: Session, response_ids: list[str]) -> dict[str, list[FollowupCh
         for change in db.scalars(stmt):
             out[change.response_id].append(change)
     return out
+
+
+def asked_by(db: Session, prompt_ids: list[str]) -> dict[str, str]:
+    """How the answers of ``prompt_ids`` were asked, for those not asked in the app: ``email``
+    (Fiilis mailed the link) or ``link`` (the team sent it themselves)."""
+    if not prompt_ids:
+        return {}
+    mailed = select(SurveyMail.id).where(SurveyMail.prompt_id == Prompt.id).exists()
+    stmt = select(Prompt.id, mailed).where(Prompt.id.in_(prompt_ids), Prompt.channel == "link")
+    return {pid: "email" if was_mailed else "link" for pid, was_mailed in db.execute(stmt)}
 
 
 def _owned(db: Session, site: Site, response_id: str, *, lock: bool = False) -> Response:
