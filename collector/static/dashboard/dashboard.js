@@ -153,7 +153,8 @@ function preview() {
     };
   }
 
-  function render() {
+  let renders = 0;
+  async function render() {
     const widget = window.fiilis;
     if (!widget || !widget.preview) return;
     const locale = picked('input[name="preview_locale"]:checked', 'en');
@@ -162,7 +163,12 @@ function preview() {
     const prompt = promptOf(locale, kind);
     if (card && card.close) card.close();
     stage.replaceChildren();
-    card = widget.preview(prompt, { container: stage });
+    const turn = ++renders;
+    // the widget fetches its card file the first time: a newer render may have started meanwhile
+    const next = await widget.preview(prompt, { container: stage });
+    if (turn !== renders) return next && next.close();
+    card = next;
+    if (!card) return;
     // After a score in the band picked: the card as it then reads (the preview sends nothing).
     const ends = band && prompt.scale.bands && prompt.scale.bands[band];
     if (ends && card.host) {
