@@ -75,7 +75,7 @@ bench: $(STAMP)
 	$(PY) bench/ingest.py --breakdown
 	$(PY) bench/widget_latency.py
 	$(PY) bench/webhooks.py
-	$(PY) bench/schedule.py --postgres
+	$(PY) bench/schedule.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from flask import Flask, redirect, render_template, request, url_for
 
+from collector import mail
+
 SLACK_PATH = "/slack/demo-channel"
 MAX_SHOWN = 30
 _lock = threading.Lock()
@@ -47,7 +49,7 @@ def mails(folder: Path) -> list[dict]:
                 "to": message["To"],
                 "date": message["Date"],
                 "text": text.get_content() if text else "",
-                "html": shown_html(html.get_content()) if html else "",
+                "html": mail.framed_html(html.get_content()) if html else "",
                 "file": path.name,
             }
         )
@@ -61,12 +63,6 @@ def slack_text(text: str) -> str:
     """mrkdwn as Slack shows it: ``<url|label>`` is its label, ``*bold*`` loses its stars."""
     shown = _LINK.sub(lambda m: m.group(2), text).replace("*", "")
     return shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def shown_html(html: str) -> str:
-    """The HTML part as a mail client shows it: its links open in a new tab (Gmail and Outlook
-    on the web do the same), not inside the inbox's frame."""
-    return html.replace("<head>", '<head><base target="_blank">', 1)
 
 
 def register(
