@@ -20,10 +20,12 @@ $(STAMP):
 	@$(PY) -c "import collector, flask_limiter, psycopg, pytest" && rm -f $(VENV)/.installed-* && touch $@
 
 # The demo with its background worker (webhooks, mail); stopping the demo stops the worker.
-# The demo's alerts post to its own page server on loopback, and wait 20 s for a comment.
+# The demo's alerts post to its own page server on loopback, and wait 20 s for a comment; the
+# worker's links (the scheduled survey's e-mail) point at the demo's collector.
 run: export FIILIS_ENV = development
 run: export FIILIS_ALLOW_PRIVATE_WEBHOOKS = 1
 run: export FIILIS_ALERT_GRACE_SECONDS ?= 20
+run: export FIILIS_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: $(STAMP)
 	$(VENV)/bin/fiilis db upgrade
 	$(VENV)/bin/fiilis worker --workers 1 & worker=$$!; \
@@ -73,7 +75,7 @@ bench: $(STAMP)
 	$(PY) bench/ingest.py --breakdown
 	$(PY) bench/widget_latency.py
 	$(PY) bench/webhooks.py
-	$(PY) bench/schedule.py --postgres
+	$(PY) bench/schedule.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -3,10 +3,11 @@
 Fills a fresh SQLite file and a fresh PostgreSQL database (created and dropped here, on the server of
 ``FIILIS_TEST_DATABASE_URL`` or the local default) with one NPS survey's answers and their prompts,
 through the migrated schema with every index in place. Then times the API through the Flask test
-client: a weekly series, ``group_by=event``, and two more shapes for information; and
-``GET /v1/responses``'s first page against a page 90 % deep (its own baseline, goal ≤ 15 ms). Each figure is the
-median of a few runs after one warm-up; the baseline, timed in the same run, is a bare
-``SELECT count(*)`` over the same answers.
+client: a weekly series, ``group_by=event``, and two more shapes for information;
+``group_by=trait:plan`` before and after ``plan`` is declared a segment (with the time the
+declaration takes to count the past); and ``GET /v1/responses``'s first page against a page 90 %
+deep (its own baseline, goal ≤ 15 ms). Each figure is the median of a few runs after one warm-up;
+the baseline, timed in the same run, is a bare ``SELECT count(*)`` over the same answers.
 
     .venv/bin/python bench/metrics.py [--responses 1000000] [--runs 5] [--skip-postgres]
 """
@@ -219,8 +220,15 @@ def measure(label: str, app, survey_id: str, secret: str, n: int, runs: int) -> 
         ("weekly series", {"interval": "week"}, True),
         ("group_by=event", {"group_by": "event"}, True),
         ("daily series, Europe/Helsinki", {"interval": "day", "tz": "Europe/Helsinki"}, False),
-        ("group_by=trait:plan", {"group_by": "trait:plan"}, False),
+        ("  before: trait:plan, not a segment", {"group_by": "trait:plan"}, False),
     ]
+    # After the plan trait is declared a segment (its past counted, timed for information).
+    segment_shapes = [
+        ("group_by=trait:plan (a segment)", {"group_by": "trait:plan"}, True),
+        ("trait:plan, Helsinki midnights", {"group_by": "trait:plan", "tz": "Europe/Helsinki",
+         "since": (NOW - timedelta(days=DAYS)).date().isoformat(),
+         "until": NOW.date().isoformat()}, True),
+    ]  # fmt: skip
     engine = app.extensions["fiilis.engine"]
 
     def baseline():
@@ -232,17 +240,33 @@ def measure(label: str, app, survey_id: str, secret: str, n: int, runs: int) -> 
 
     base = median_ms(baseline, runs)
     out = [(label, "baseline: SELECT count(*)", base, None, None)]
-    for name, params, in_goal in shapes:
-        body = {}
+    bodies = {}
 
-        def call(params=params, body=body):
-            resp = client.get("/v1/metrics", query_string=period | params, headers=auth)
-            assert resp.status_code == 200, resp.get_data(as_text=True)
-            body.update(resp.get_json())
+    def timed(shapes):
+        for name, params, in_goal in shapes:
+            body = {}
 
-        ms = median_ms(call, runs if in_goal else max(1, runs // 2))
-        assert body["n"] == n, body["n"]
-        out.append((label, name, ms, ms / base, in_goal))
+            def call(params=params, body=body):
+                resp = client.get("/v1/metrics", query_string=period | params, headers=auth)
+                assert resp.status_code == 200, resp.get_data(as_text=True)
+                body.update(resp.get_json())
+
+            ms = median_ms(call, runs if in_goal else max(1, runs // 2))
+            assert body["n"] == n or "since" in params, body["n"]
+            bodies[name] = body
+            out.append((label, name, ms, ms / base, in_goal))
+
+    timed(shapes)
+    t0 = time.perf_counter()
+    resp = client.patch("/v1/site", json={"segments": ["plan"]}, headers=auth)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    ms = (time.perf_counter() - t0) * 1000
+    out.append((label, "  declaring plan (counts the past)", ms, ms / base, False))
+    timed(segment_shapes)
+    # The same figures as the recount, to the last digit.
+    assert (
+        bodies["group_by=trait:plan (a segment)"] == bodies["  before: trait:plan, not a segment"]
+    )
     return (
         out
         + pages(label, app, client, auth, survey_id, n, runs)
@@ -410,7 +434,7 @@ def main() -> None:
     print(f"GET /v1/metrics over {args.responses:,} NPS answers in {DAYS} days, one survey")
     print(f"median of {args.runs} runs after a warm-up; goal ≤ {GOAL_MS} ms per call")
     print()
-    print(f"{'database':<11} {'call':<32} {'ms':>8} {'× baseline':>11}  goal")
+    print(f"{'database':<11} {'call':<36} {'ms':>8} {'× baseline':>11}  goal")
     for db_name, call, ms, ratio, in_goal in rows:
         if in_goal in ("pages", "inbox"):  # against their own baseline and goal
             goal = PAGE_GOAL_MS if in_goal == "pages" else INBOX_GOAL_MS
@@ -418,7 +442,7 @@ def main() -> None:
         else:
             verdict = {None: "", False: "(info)"}.get(in_goal, "ok" if ms <= GOAL_MS else "OVER")
         ratio_text = "" if ratio is None else f"{ratio:.1f}"
-        print(f"{db_name:<11} {call:<32} {ms:>8.1f} {ratio_text:>11}  {verdict}")
+        print(f"{db_name:<11} {call:<36} {ms:>8.1f} {ratio_text:>11}  {verdict}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\n{os.cpu_count()} CPUs, load average {load:.1f} at the end")
 

@@ -8,11 +8,15 @@ second through the worker to a local SMTP server (aiosmtpd).
   baseline, in the same run on the same database: a bare ``SELECT`` of the same people's
   columns, i.e. what reading them costs with no deciding at all.
 - **Mails per second**: ``--mails`` asks opened and their mails queued
-  (``survey_mail.send``), then a real huey consumer (2 threads, as ``fiilis worker`` runs) sends them to a local aiosmtpd server; timed from the start of the
-  consumer to the last message received. Baseline: the same number of the same messages sent by
-  ``smtplib`` in one connection each, in one thread, with no database.
+  (``survey_mail.send``), then a real huey consumer (2 threads, as ``fiilis worker`` runs) sends
+  them to a local aiosmtpd server; timed from the start of the consumer to the last message
+  received. Baseline: the same number of the same messages sent by ``smtplib`` in one
+  connection each, in one thread, with no database.
 
-    .venv/bin/python bench/schedule.py [--people 100000] [--mails 500] [--postgres]
+Both parts run on SQLite and on PostgreSQL in one run: a database of its own on the server of
+``FIILIS_TEST_DATABASE_URL`` (default ``postgres@127.0.0.1:5432``), created and dropped here.
+
+    .venv/bin/python bench/schedule.py [--people 100000] [--mails 500] [--skip-postgres]
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import smtplib
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,7 +124,7 @@ def scheduler(url: str, folder: Path, people: int, label: str) -> dict:
     return {"bare": bare, "first": first, "opened": opened["opened"], "again": again}
 
 
-def mails(url: str, folder: Path, count: int) -> None:
+def mails(url: str, folder: Path, count: int, label: str) -> dict:
     server = SMTPServer().start()
     app = make_app(url, folder, SMTP_URL=server.url)
     seed(app, count)
@@ -175,33 +180,51 @@ def mails(url: str, folder: Path, count: int) -> None:
     direct_server.stop()
     app.extensions["fiilis.engine"].dispose()
     print(
-        f"mails: {received} through the worker in {through_worker:.2f} s = "
+        f"{label} mails: {received} through the worker in {through_worker:.2f} s = "
         f"{count / through_worker:.0f}/s; smtplib alone {count / direct:.0f}/s "
         f"(the worker at {direct / through_worker:.2f}× of it)"
     )
+    return {"worker_per_s": count / through_worker, "smtplib_per_s": count / direct}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--mails", type=int, default=500)
-    parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args()
+    found: dict = {"people": args.people, "mails": args.mails}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        path = folder / "bench.db"
-        migrate.upgrade(f"sqlite:///{path}")
-        scheduler(f"sqlite:///{path}", folder, args.people, "SQLite")
-        if args.postgres:
-            with scratch_postgres() as url:
+        for label, database in backends(not args.skip_postgres, Path(tmp)):
+            with database() as (url, folder):
                 migrate.upgrade(url)
-                scheduler(url, folder, args.people, "PostgreSQL")
-        mail_folder = folder / "mail"
-        mail_folder.mkdir()
-        path = mail_folder / "bench.db"
-        migrate.upgrade(f"sqlite:///{path}")
-        mails(f"sqlite:///{path}", mail_folder, args.mails)
-    print(json.dumps({"people": args.people, "mails": args.mails}))
+                found[label] = scheduler(url, folder, args.people, label)
+            with database() as (url, folder):
+                migrate.upgrade(url)
+                found[label]["mails"] = mails(url, folder, args.mails, label)
+    print(json.dumps(found))
+
+
+def backends(postgres: bool, tmp: Path):
+    """``(label, database)``: each ``database()`` is a fresh, empty database and a folder."""
+    counter = iter(range(100))
+
+    @contextmanager
+    def sqlite():
+        folder = tmp / f"sqlite-{next(counter)}"
+        folder.mkdir()
+        yield f"sqlite:///{folder / 'bench.db'}", folder
+
+    @contextmanager
+    def postgresql():
+        folder = tmp / f"postgres-{next(counter)}"
+        folder.mkdir()
+        with scratch_postgres() as url:
+            yield url, folder
+
+    yield "SQLite", sqlite
+    if postgres:
+        yield "PostgreSQL", postgresql
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from collector.domain.scales import Scale
 from collector.domain.snippet import snippet
 from collector.models import Action, Prompt, Response, Review, Site, Survey, User
 from collector.schemas import SurveySchema
-from collector.services import accounts, reviews, sites, surveys
+from collector.services import accounts, people, reviews, sites, surveys
 
 SURVEYS = [
     {
@@ -67,7 +67,29 @@ SURVEYS = [
         },
         "trigger_events": [],
         "priority": 0,
+        # Asked by e-mail every quarter to the people below. The demo's window is every day,
+        # all day, so that its mail goes out whenever the demo runs (a team would pick weekday
+        # mornings); each person's turn falls on their first day, in one day's spread.
+        "schedule": {
+            "every_days": 90,
+            "channel": "email",
+            "spread_days": 1,
+            "send_window": {
+                "days": "mon-sun",
+                "from": "00:00",
+                "to": "23:59",
+                "tz": "Europe/Helsinki",
+            },
+        },
     },
+]
+
+#: The people the Relationship NPS mails: (user_id, e-mail, name, locale).
+PEOPLE = [
+    ("olivia", "olivia@example.com", "Olivia Brown", "en"),
+    ("aino", "aino@example.com", "Aino Korhonen", "fi"),
+    ("erik", "erik@example.com", "Erik Johansson", "sv"),
+    ("noah", "noah@example.com", "Noah Wilson", "en"),
 ]
 
 COMMENTS = {
@@ -157,6 +179,10 @@ def setup(session: Session, instance: Path, origins: list[str]) -> tuple[dict, d
             existing[spec["kind"]] = surveys.create(session, site, schema.load(spec)).id
     if not session.scalar(select(func.count()).where(Response.site_id == site.id)):
         seed_history(session, site, existing)
+    if not session.scalar(
+        select(func.count()).where(User.site_id == site.id, User.email.is_not(None))
+    ):
+        seed_people(session, site, existing["nps"])
     if accounts.by_email(session, DEMO_LOGIN[0]) is None:
         accounts.create(session, site, email=DEMO_LOGIN[0], password=DEMO_LOGIN[1])
     if not session.scalar(select(func.count()).where(Review.site_id == site.id)):
@@ -165,6 +191,29 @@ def setup(session: Session, instance: Path, origins: list[str]) -> tuple[dict, d
     session.commit()
     session.close()
     return k, existing
+
+
+def seed_people(session: Session, site: Site, survey_id: str) -> None:
+    """The Relationship NPS's people, added yesterday (as is its schedule): their first turn
+    fell yesterday, so the schedule's next run mails them all."""
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    for user_id, email, name, locale in PEOPLE:
+        person, _ = people.upsert(
+            session, site, user_id, {"email": email, "name": name, "locale": locale}, yesterday
+        )
+        person.created_at = yesterday
+    survey = session.get(Survey, survey_id)
+    if survey.schedule and survey.schedule_since and survey.schedule_since > yesterday:
+        survey.schedule_since = yesterday
+    session.commit()
+
+
+def run_schedule(app: Flask) -> dict:
+    """The schedule's periodic run (``schedule.run_schedules``), now: the demo inbox's button."""
+    from collector import schedule
+
+    with app.app_context():
+        return schedule.run_schedules()
 
 
 def seed_review(session: Session, site: Site, survey_ids: dict[str, str]) -> None:
@@ -397,7 +446,11 @@ def demo_alerts(app: Flask, page_url: str, k: dict) -> dict:
     session.commit()
     session.close()
     folder = app.config.get("MAIL_FOLDER") or Path(app.instance_path) / "mail"
-    return {"instance": Path(app.instance_path), "mail_folder": Path(folder)}
+    return {
+        "instance": Path(app.instance_path),
+        "mail_folder": Path(folder),
+        "run_schedule": lambda: run_schedule(app),
+    }
 
 
 @click.command("demo")
@@ -446,7 +499,7 @@ def demo(host: str, port: int, page_port: int | None) -> None:
         f"  dashboard                 {collector_url}/dashboard/   "
         f"(log in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]})"
     )
-    click.echo(f"  team inbox (alerts)       {page_url}/inbox")
+    click.echo(f"  team inbox (alerts, mail) {page_url}/inbox")
     click.echo(
         f"  API reference             {collector_url}/dashboard/api   "
         f"(the document: {collector_url}/v1/openapi.json)"

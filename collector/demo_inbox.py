@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, redirect, render_template, request, url_for
+
+from collector import mail
 
 SLACK_PATH = "/slack/demo-channel"
 MAX_SHOWN = 30
@@ -46,7 +49,7 @@ def mails(folder: Path) -> list[dict]:
                 "to": message["To"],
                 "date": message["Date"],
                 "text": text.get_content() if text else "",
-                "html": html.get_content() if html else "",
+                "html": mail.framed_html(html.get_content()) if html else "",
                 "file": path.name,
             }
         )
@@ -62,8 +65,15 @@ def slack_text(text: str) -> str:
     return shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def register(host: Flask, *, instance: Path, mail_folder: Path) -> None:
-    """Add the Slack stand-in and the inbox page to the demo page's app."""
+def register(
+    host: Flask,
+    *,
+    instance: Path,
+    mail_folder: Path,
+    run_schedule: Callable[[], dict] | None = None,
+) -> None:
+    """Add the Slack stand-in and the inbox page to the demo page's app; ``run_schedule`` runs
+    the scheduled surveys' periodic job now (the inbox's button)."""
     host.add_template_filter(slack_text, "slack_text")
 
     @host.post("/slack/<path:channel>")
@@ -77,9 +87,19 @@ def register(host: Flask, *, instance: Path, mail_folder: Path) -> None:
 
     @host.get("/inbox")
     def inbox():
+        opened = request.args.get("opened", type=int)
         return render_template(
             "inbox.html",
             slack=slack_messages(instance),
             mails=mails(mail_folder),
             folder=mail_folder,
+            can_run=run_schedule is not None,
+            opened=opened if opened is not None and opened >= 0 else None,
         )
+
+    @host.post("/inbox/run-schedule")
+    def run_now():
+        if run_schedule is None:
+            return "not_found", 404, {"Content-Type": "text/plain"}
+        ran = run_schedule()
+        return redirect(url_for("inbox", opened=ran["opened"] + ran["mailed"]))

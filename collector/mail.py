@@ -266,6 +266,13 @@ def _write_file(mime: EmailMessage) -> Sent:
     return Sent("file", mime["Message-ID"], path=path)
 
 
+def framed_html(html: str) -> str:
+    """An HTML part as a web page shows it in a frame: its links open in a new tab (Gmail and
+    Outlook on the web do the same), never inside the frame; a sandbox without popups makes
+    them inert."""
+    return html.replace("<head>", '<head><base target="_blank">', 1)
+
+
 def address(email: str, name: str | None = None) -> str:
     """``Name <email>``, quoted as needed."""
     return str(Address(display_name=name or "", addr_spec=email))

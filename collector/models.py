@@ -22,7 +22,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class UTCDateTime(TypeDecorator):
@@ -87,6 +87,50 @@ class Site(Base):
     texts: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Changed only through collector.services.segments, which fills their counts.
+    segment_rows: Mapped[list[SiteSegment]] = relationship(
+        order_by="SiteSegment.name", viewonly=True, lazy="select"
+    )
+
+    @property
+    def segments(self) -> list[str]:
+        """The user traits whose answers are counted per day as they are written."""
+        return [row.name for row in self.segment_rows]
+
+
+class SiteSegment(Base):
+    """A user trait a site declared as a segment: ``group_by=trait:<name>`` reads its daily
+    counts (:class:`SegmentCount`) instead of every answer's traits."""
+
+    __tablename__ = "site_segments"
+
+    site_id: Mapped[str] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SegmentCount(Base):
+    """How many answers of a survey, on one UTC day, had this value of a segment trait and this
+    score. Kept by triggers on ``responses`` (every insert, score or trait change and delete, in
+    the writer's transaction) and filled for the past when the segment is declared.
+
+    ``shape`` is ``text`` (``value`` holds the trait as ``group_by=trait:`` shows it), ``none``
+    (the trait is missing or null) or ``long`` (longer than 200 characters: not kept here, so a
+    period with any is recounted from the answers)."""
+
+    __tablename__ = "segment_counts"
+
+    survey_id: Mapped[str] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    segment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    shape: Mapped[str] = mapped_column(String(4), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Survey(Base):

@@ -687,6 +687,17 @@ class SurveyVariantsSchema(Variants):
     openapi_name = "Survey"
 
 
+#: A site declares at most this many segments: each adds a counter to every answer written.
+MAX_SEGMENTS = 5
+SEGMENT_NAME = re.compile(r'^[^"\\\x00-\x1f]{1,64}$')
+_SEGMENT_NAME_ERROR = "A trait name of 1–64 characters, without quotes, backslashes or controls."
+
+
+def _distinct(names: list[str]) -> None:
+    if len(set(names)) != len(names):
+        raise ValidationError("Each trait once.")
+
+
 class SiteSchema(Schema):
     id = fields.Str(dump_only=True)
     name = fields.Str(validate=validate.Length(1, 200))
@@ -705,6 +716,16 @@ class SiteSchema(Schema):
     cooldown_days = fields.Int(validate=validate.Range(0, 365))
     require_identity = fields.Bool()
     retention_days = fields.Int(allow_none=True, validate=validate.Range(1, 36500))
+    segments = fields.List(
+        fields.Str(validate=validate.Regexp(SEGMENT_NAME, error=_SEGMENT_NAME_ERROR)),
+        validate=[validate.Length(0, MAX_SEGMENTS), _distinct],
+        metadata={
+            "description": f"At most {MAX_SEGMENTS} user trait names whose answers are counted "
+            "per day as they are written, so that group_by=trait:<name> on them reads those "
+            "counts instead of every answer (other traits still work, more slowly at millions "
+            "of answers). A new one counts every stored answer before the change returns."
+        },
+    )
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 

@@ -56,7 +56,9 @@ def test_the_editor_sets_band_follow_ups_reasons_and_a_new_locale_and_previews_t
     for key, text in portuguese.items():
         page.locator(f"#text_pt-BR_{key}").fill(text)
     page.locator("#reason_label_0_pt-BR").fill("Preço")
-    page.get_by_role("radio", name="Portuguese").check()
+    page.get_by_role("group", name="Preview language").get_by_role(
+        "radio", name="Portuguese"
+    ).check()
     page.get_by_role("radio", name="Low score").check()
     expect(preview.get_by_text("Recomendaria a Acme?")).to_be_visible()
     expect(preview.get_by_role("button", name="Preço")).to_be_visible()
@@ -120,7 +122,9 @@ def test_the_editors_new_sections_read_well_and_pass_axe(
     try:
         log_in(page, collector, account)
         page.goto(f"{collector.url}/dashboard/surveys/{made.json()['id']}")
-        page.get_by_role("radio", name="German").check()
+        page.get_by_role("group", name="Preview language").get_by_role(
+            "radio", name="German"
+        ).check()
         page.get_by_role("radio", name="Low score").check()
         preview = page.locator("[data-preview]")
         expect(preview.get_by_text("Was lief schief?")).to_be_visible()

@@ -54,7 +54,9 @@ class MetricsQuerySchema(Schema):
         metadata={
             "description": "event, tag, reason (the reason choices' ids) or trait:<name>. With "
             "tag and reason an answer counts in each of its groups; the answers with none are "
-            "the null group."
+            "the null group. A trait the site declared in its segments (PATCH /v1/site) is read "
+            "from daily counts; any other trait reads every answer of the period, which takes "
+            "seconds at millions of answers."
         },
     )
     tz = TimeZone(metadata={"description": "Cuts the intervals at local midnights. Default UTC."})

@@ -32,7 +32,28 @@ CSP = (
 )
 #: Pages whose policy adds to CSP, by endpoint. The API reference fetches the OpenAPI document and
 #: sends "Try it out" requests to this collector; every other page may fetch nothing.
-PAGE_CSP = {"dashboard.api_reference": CSP + "; connect-src 'self'"}
+#: The survey editor frames its e-mail preview, a page of its own whose policy allows the
+#: e-mail's inline styles and nothing else (collector/dashboard/mail_preview.py).
+MAIL_PREVIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; "
+    "base-uri 'none'; form-action 'none'; sandbox"
+)
+EDITOR_CSP = CSP + "; frame-src 'self'"
+PAGE_CSP = {
+    "dashboard.api_reference": CSP + "; connect-src 'self'",
+    "dashboard.mail_preview": MAIL_PREVIEW_CSP,
+    **dict.fromkeys(
+        (
+            "dashboard.new_survey",
+            "dashboard.create_survey",
+            "dashboard.edit_survey",
+            "dashboard.update_survey",
+        ),
+        EDITOR_CSP,
+    ),
+}
+#: Pages that this collector's own pages may frame.
+FRAMED = {"dashboard.mail_preview"}
 
 
 #: Endpoints that take an upload larger than the collector's 64 KiB bodies.
@@ -65,7 +86,7 @@ def _headers(response):
     response.headers["Content-Security-Policy"] = PAGE_CSP.get(request.endpoint, CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN" if request.endpoint in FRAMED else "DENY"
     # Pages show a site's answers and keys: never stored by the browser or a proxy.
     response.headers.setdefault("Cache-Control", "no-store")
     return response
@@ -203,6 +224,7 @@ def init_app(app: Flask) -> None:
         imports,
         login,
         lookup,
+        mail_preview,
         overview,
         people,
         report,

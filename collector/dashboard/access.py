@@ -35,6 +35,8 @@ RULES: dict[str, dict[str, str]] = {
     "dashboard.edit_survey": {"GET": "viewer"},
     "dashboard.update_survey": {"POST": "editor"},
     "dashboard.archive_survey": {"POST": "editor"},
+    # The editor's e-mail preview stores nothing: whoever reads the editor sees it.
+    "dashboard.mail_preview": {"GET": "viewer", "POST": "viewer"},
     # A survey's report (paused and archived ones too): everyone reads it.
     "dashboard.survey_report": {"GET": "viewer"},
     # A scheduled survey's sends and who is asked next: everyone reads it.

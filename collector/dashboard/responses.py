@@ -126,6 +126,7 @@ def responses():
         errors = forms.errors(e.normalized_messages())
         found, total = inbox.Page(), 0
     by_id = {s.id: s for s in listed}
+    asked_by = results.asked_by(db.session(), [r.prompt_id for r in found.items])
     query = {k: v for k, v in chosen.items() if v and DEFAULTS.get(k) != v}
     return render_template(
         "dashboard/responses.html",
@@ -134,6 +135,7 @@ def responses():
         chosen=chosen,
         surveys=listed,
         by_id=by_id,
+        asked_by=asked_by,
         page=found,
         errors=errors,
         first_page=request.args.get("cursor") is not None,

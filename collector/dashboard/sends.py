@@ -33,5 +33,5 @@ def survey_sends(survey_id: str):
         turns=turns,
         upcoming=upcoming,
         tz=tz,
-        now=now,
+        next_run=rules.next_run(now, after=now),
     )

@@ -271,6 +271,27 @@ def next_window_moment(schedule: Schedule, tz: str, moment: datetime) -> datetim
     raise ScheduleError("The window has no days.")  # check() refuses such a schedule
 
 
+def next_run(moment: datetime, *, after: datetime) -> datetime:
+    """The scheduler's first run (every :data:`TICK_MINUTES`, on the clock) at or after
+    ``moment`` and strictly after ``after`` (the run of ``after`` itself is under way)."""
+    start = max(_utc(moment), _utc(after) + timedelta(microseconds=1))
+    run = start.replace(second=0, microsecond=0)
+    if run < start:
+        run += timedelta(minutes=1)
+    return run + timedelta(minutes=-run.minute % TICK_MINUTES)
+
+
+def sent_at(schedule: Schedule, tz: str, due: datetime, now: datetime) -> datetime:
+    """When a person due at ``due`` is asked, seen at ``now``: the first run after ``now``, at
+    or after ``due``, inside the window in ``tz`` (never a moment already past)."""
+    run = next_run(due, after=now)
+    for _ in range(32):  # a window shorter than a run's step could miss a day or two
+        if in_window(schedule, tz, run):
+            return run
+        run = next_run(next_window_moment(schedule, tz, run), after=run)
+    return run
+
+
 # -- who is due --------------------------------------------------------------------------------
 
 

@@ -17,10 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     Integer,
     String,
-    Text,
     and_,
-    case,
-    cast,
     column,
     false,
     func,
@@ -46,10 +43,11 @@ from collector.models import (
     ResponseTag,
     Site,
     Survey,
+    SurveyMail,
     UTCDateTime,
     utcnow,
 )
-from collector.services import answer_reasons, search, tagging
+from collector.services import answer_reasons, search, segments, tagging
 
 FOLLOWUP_STATUSES = followup.STATUSES
 INTERVALS = ("day", "week", "month")
@@ -191,6 +189,16 @@ def histories(db: Session, response_ids: list[str]) -> dict[str, list[FollowupCh
         for change in db.scalars(stmt):
             out[change.response_id].append(change)
     return out
+
+
+def asked_by(db: Session, prompt_ids: list[str]) -> dict[str, str]:
+    """How the answers of ``prompt_ids`` were asked, for those not asked in the app: ``email``
+    (Fiilis mailed the link) or ``link`` (the team sent it themselves)."""
+    if not prompt_ids:
+        return {}
+    mailed = select(SurveyMail.id).where(SurveyMail.prompt_id == Prompt.id).exists()
+    stmt = select(Prompt.id, mailed).where(Prompt.id.in_(prompt_ids), Prompt.channel == "link")
+    return {pid: "email" if was_mailed else "link" for pid, was_mailed in db.execute(stmt)}
 
 
 def _owned(db: Session, site: Site, response_id: str, *, lock: bool = False) -> Response:
@@ -416,25 +424,42 @@ def _event_counts(
     return out
 
 
-def _trait_key(db: Session, name: str):
-    if db.get_bind().dialect.name == "postgresql":
-        return Response.traits.op("->>")(literal(name, Text))
-    path = literal('$."' + name + '"', Text)
-    kind = func.json_type(Response.traits, path)
-    return case(
-        (kind == "true", literal("true")),
-        (kind == "false", literal("false")),
-        else_=cast(func.json_extract(Response.traits, path), Text),
-    )
-
-
 def _trait_counts(
     db: Session, survey: Survey, name: str, since: datetime | None, until: datetime
 ) -> dict[str | None, dict[int, int]]:
-    """Counts per (trait value, scale point): the traits are read from every answer in the period
-    (no index can know a trait name in advance), still aggregated in SQL."""
+    """Counts per (trait value, scale point). A declared segment's whole UTC days come from its
+    daily counts and only the partial days at the edges from the answers; any other trait is
+    read from every answer in the period."""
+    days = segments.whole_days(since, until) if since is not None else None
+    if days is None or not segments.is_declared(db, survey, name):
+        return _recounted_traits(db, survey, name, since, until)
+    first, end = days
+    middle = segments.counted(db, survey, name, first, end, _scale(survey))
+    if middle is None:
+        return _recounted_traits(db, survey, name, since, until)
+    edges = [
+        _recounted_traits(db, survey, name, lo, hi)
+        for lo, hi in ((since, _utc_midnight(first)), (_utc_midnight(end), until))
+        if lo < hi
+    ]
+    out: dict[str | None, dict[int, int]] = {}
+    for part in (middle, *edges):
+        for key, dist in part.items():
+            out[key] = scoring.merge([out.get(key, {}), dist])
+    return out
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _recounted_traits(
+    db: Session, survey: Survey, name: str, since: datetime | None, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """Counts per (trait value, scale point) read from every answer in the period (no index can
+    know a trait name in advance), still aggregated in SQL."""
     rows = (
-        select(_trait_key(db, name).label("key"), Response.score)
+        select(segments.trait_value(db, name).label("key"), Response.score)
         .where(*_period(survey.id, since, until), Response.score.in_(_scale(survey)))
         .subquery()
     )

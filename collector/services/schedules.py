@@ -415,8 +415,9 @@ class Upcoming:
 
 
 def due_next(db: Session, scheduled_: Scheduled, now: datetime, limit: int = 20) -> list[Upcoming]:
-    """The next ``limit`` people to be asked, with the moment their ask goes out (the next run
-    inside their window once their turn and the fatigue rules let it)."""
+    """The next ``limit`` people to be asked, with the moment their ask goes out: the first
+    scheduler run after ``now`` inside their window once their turn and the fatigue rules let
+    it (never a moment already past)."""
     schedule, tired = scheduled_.schedule, fatigue(scheduled_)
     found = []
     for candidate in candidates(db, scheduled_, now):
@@ -431,15 +432,9 @@ def due_next(db: Session, scheduled_: Scheduled, now: datetime, limit: int = 20)
         )
         if verdict.reason in ("no_email", "suppressed", "already_pending"):
             continue
-        at = max(verdict.at or now, now)
-        found.append(
-            Upcoming(
-                person.user_id,
-                person.email,
-                rules.next_window_moment(schedule, person.tz, at),
-                verdict.turn,
-            )
-        )
+        tz = person.tz or schedule.tz
+        at = rules.sent_at(schedule, tz, verdict.at or now, now)
+        found.append(Upcoming(person.user_id, person.email, at, verdict.turn))
     found.sort(key=lambda u: (u.at, u.user_id))
     return found[:limit]
 

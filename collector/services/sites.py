@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from collector.domain import keys
 from collector.models import Site
-from collector.services import settings_cache
+from collector.services import segments, settings_cache
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ def row_by_id(db: Session, site_id: str) -> Row | None:
 
 
 def update(db: Session, site: Site, changes: dict) -> Site:
+    if "segments" in changes:
+        segments.declare(db, site, changes.pop("segments"))
     for field, value in changes.items():
         setattr(site, field, value)
     db.commit()

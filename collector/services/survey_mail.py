@@ -106,6 +106,28 @@ def compose(
     return message
 
 
+#: Who the editor's preview is addressed to: nobody real, and no prompt is made.
+PREVIEW_PERSON = ("Alex", "alex@example.com")
+
+
+def preview(site: Site, survey: Survey, locale: str, *, base: str) -> mail.Message:
+    """The e-mail ``survey`` (saved or not) would send a person who reads ``locale``: the same
+    :func:`compose`, to a sample person, with a prompt that is never stored."""
+    now = utcnow()
+    prompt = Prompt(
+        id="prm_preview",
+        site_id=site.id,
+        survey_id=survey.id,
+        channel="link",
+        locale=locale,
+        created_at=now,
+        expires_at=now + prompts.API_TTL["link"],
+    )
+    name, email = PREVIEW_PERSON
+    person = User(site_id=site.id, user_id="preview", email=email, name=name, locale=locale)
+    return compose(site, survey, prompt, person, base=base)
+
+
 @jobs.job()
 def send(prompt_id: str, kind: str = "ask") -> str:
     """Send the prompt's survey e-mail once; how it went (a ``survey_mails`` status, or

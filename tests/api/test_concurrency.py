@@ -7,9 +7,10 @@ import uuid
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
 
-from collector import create_app
-from collector.models import Prompt, Response
+from collector import create_app, db
+from collector.models import Prompt, Response, SegmentCount
 from tests.api.prompting import answer, ask, count, make_survey, track
 
 
@@ -87,3 +88,21 @@ def test_racing_triggers_with_one_idempotency_key_open_one_prompt(unlimited, sit
     assert {r.status_code for r in results} == {201}
     assert len({r.get_json()["id"] for r in results}) == 1
     assert count(unlimited, Prompt) == 1
+
+
+def test_racing_answers_of_one_segment_are_all_counted(unlimited, site):
+    """Many writers add to the same daily count of a segment at once: none is lost."""
+    client = unlimited.test_client()
+    survey = make_survey(client, site, "nps")
+    resp = client.patch("/v1/site", json={"segments": ["plan"]}, headers=site.auth)
+    assert resp.status_code == 200, resp.get_json()
+    prompts = [ask(client, site, user_id=f"r{i}", traits={"plan": "pro"}) for i in range(40)]
+    results = race(unlimited, 40, lambda c: answer(c, prompts.pop(), 9))
+    assert [getattr(r, "status_code", r) for r in results] == [201] * 40
+    with unlimited.app_context():
+        counts = db.session().execute(
+            select(SegmentCount.value, SegmentCount.score, SegmentCount.n).where(
+                SegmentCount.survey_id == survey["id"]
+            )
+        )
+        assert counts.all() == [("pro", 9, 40)]

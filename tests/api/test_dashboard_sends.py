@@ -113,3 +113,46 @@ def test_the_next_turn_shows_when_each_person_is_asked(app, client, site, viewer
     assert "Nothing sent yet." in html
     times = re.findall(r'<td data-label="Asked"><time datetime="([^"]+)"', html)
     assert len(times) == 20 and times == sorted(times)
+
+
+def test_who_is_asked_next_is_never_shown_at_a_moment_past(app, client, site):
+    """Long due (a spread begun weeks ago), looked at inside the window, as it closes, and at
+    night: each shown moment is a coming run inside the window, the first the next run."""
+    from collector import db
+    from collector.domain import schedule as rules
+    from collector.models import Survey
+    from collector.services import schedules
+
+    survey = scheduled_survey(client, site, spread_days=30)
+    import_people(client, site, 30)
+    begin_at(app, survey["id"], START - timedelta(days=28))
+    thursday = START + timedelta(days=3)  # 06:00 UTC, 08:00 in Helsinki
+    with app.app_context():
+        found = schedules.scheduled(db.session(), db.session().get(Survey, survey["id"]))
+        for now in (
+            thursday + timedelta(hours=1, minutes=12, seconds=40),  # 10:12:40, open
+            thursday + timedelta(hours=2, minutes=57),  # 10:57, the 11:00 run is outside
+            thursday + timedelta(hours=16),  # midnight
+        ):
+            upcoming = schedules.due_next(db.session(), found, now)
+            assert len(upcoming) == 20
+            for person in upcoming:
+                assert person.at > now, (now, person)
+                assert rules.in_window(found.schedule, "Europe/Helsinki", person.at)
+        inside = schedules.due_next(db.session(), found, thursday + timedelta(hours=1, minutes=12))
+        assert inside[0].at == thursday + timedelta(hours=1, minutes=15)  # the next run
+        closing = schedules.due_next(db.session(), found, thursday + timedelta(hours=2, minutes=57))
+        assert closing[0].at == thursday + timedelta(days=1, hours=1)  # Friday 09:00
+
+
+def test_the_page_says_now_for_those_asked_at_the_next_run(app, client, site, viewer):
+    survey = scheduled_survey(
+        client,
+        site,
+        spread_days=1,
+        send_window={"days": "mon-sun", "from": "00:00", "to": "23:59", "tz": "Europe/Helsinki"},
+    )
+    import_people(client, site, 3)
+    begin_at(app, survey["id"], START - timedelta(days=14))  # long due, in an always-open window
+    html = viewer.get(f"/dashboard/surveys/{survey['id']}/sends").get_data(as_text=True)
+    assert html.count("Now, at the next run") == 3

@@ -46,3 +46,27 @@ def test_development_mail_shows_with_its_text_and_html_parts(tmp_path):
     assert "Detractor 2 / 10 on After payment" in page
     assert "To team@example.com" in page
     assert "<iframe" in page and "sandbox" in page
+    assert (
+        "&lt;base target=&#34;_blank&#34;&gt;" in page
+    )  # its links open in a new tab, as in webmail
+
+
+def test_the_run_button_runs_the_schedule_and_says_how_many_were_asked(tmp_path):
+    runs = []
+    host = Flask("collector.demo", template_folder="templates/demo")
+    demo_inbox.register(
+        host,
+        instance=tmp_path,
+        mail_folder=tmp_path / "mail",
+        run_schedule=lambda: runs.append(1) or {"opened": 3, "mailed": 1},
+    )
+    client = host.test_client()
+    page = client.post("/inbox/run-schedule", follow_redirects=True).get_data(as_text=True)
+    assert runs == [1]
+    assert "The schedule asked 4 people" in page
+
+
+def test_without_a_schedule_runner_the_inbox_has_no_run_button(tmp_path):
+    client = inbox_app(tmp_path).test_client()
+    assert "Run the schedule now" not in client.get("/inbox").get_data(as_text=True)
+    assert client.post("/inbox/run-schedule").status_code == 404

@@ -88,3 +88,20 @@ def test_the_demo_holds_last_months_review_with_one_action_done(app, tmp_path):
             done.done_at + (review.until - review.since),
         )
         assert since.n_before > 0 and since.n_after > 0  # something to show beside it
+
+
+def test_the_demos_relationship_nps_mails_its_people_at_the_next_run_and_only_then(app, tmp_path):
+    from collector import schedule
+    from collector.demo import PEOPLE, run_schedule
+    from collector.models import SurveyAsk
+
+    origins = ["http://127.0.0.1:5001"]
+    for _ in range(2):  # a restart adds nobody
+        with app.app_context():
+            _, ids = setup(db.session(), tmp_path, origins)
+    assert run_schedule(app)["opened"] == len(PEOPLE)
+    with app.app_context():
+        asked = db.session().query(SurveyAsk).filter_by(survey_id=ids["nps"]).all()
+        assert sorted(a.user_id for a in asked) == sorted(p[0] for p in PEOPLE)
+        assert {a.mail_status for a in asked} == {"queued"}
+        assert schedule.run_schedules()["opened"] == 0  # once a turn

@@ -42,6 +42,8 @@ EXPECTED = {
     ("dashboard.edit_survey", "GET"): "viewer",
     ("dashboard.update_survey", "POST"): "editor",
     ("dashboard.archive_survey", "POST"): "editor",
+    ("dashboard.mail_preview", "GET"): "viewer",
+    ("dashboard.mail_preview", "POST"): "viewer",
     ("dashboard.survey_report", "GET"): "viewer",
     ("dashboard.survey_sends", "GET"): "viewer",
     ("dashboard.lookup", "GET"): "viewer",

@@ -367,9 +367,11 @@ def test_the_site_settings_are_read_and_changed(sdk, site):
         cooldown_days=14,
         default_locale="fi",
         theme={"accent": "#0055ff"},
+        segments=("plan", "country"),
     )
 
     assert changed.allowed_origins == [ORIGIN, "https://www.example.com"]
+    assert changed.segments == ["country", "plan"]
     assert (changed.cooldown_days, changed.default_locale) == (14, "fi")
     assert changed.theme["accent"] == "#0055ff"
     assert sdk.site.get().to_dict() == changed.to_dict()

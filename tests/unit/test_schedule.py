@@ -182,3 +182,31 @@ def test_the_next_window_moment_skips_nights_and_weekends():
     friday_noon = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # 12:00 in Helsinki
     opening = local(rules.next_window_moment(plan, HELSINKI, friday_noon))
     assert (opening.weekday(), opening.hour, opening.minute) == (0, 9, 0)
+
+
+def test_an_ask_goes_out_at_the_next_run_on_the_clock_never_at_a_moment_past():
+    plan = schedule()
+    thursday = datetime(2026, 12, 3, 8, 2, 30, tzinfo=UTC)  # 10:02:30 in Helsinki
+    long_due = SINCE - timedelta(days=20)
+    assert rules.sent_at(plan, HELSINKI, long_due, thursday) == thursday.replace(minute=5, second=0)
+    on_a_run = thursday.replace(minute=5, second=0)  # that run is under way: the one after
+    assert rules.next_run(on_a_run, after=on_a_run) == on_a_run + timedelta(minutes=5)
+    later_today = thursday.replace(minute=40, second=0)
+    assert rules.sent_at(plan, HELSINKI, later_today, thursday) == later_today
+
+
+def test_a_person_due_as_the_window_closes_is_asked_when_it_next_opens():
+    plan = schedule()
+    friday = datetime(2026, 12, 4, 8, 57, tzinfo=UTC)  # 10:57: the 11:00 run is outside it
+    sent = local(rules.sent_at(plan, HELSINKI, friday - timedelta(hours=1), friday))
+    assert (sent.weekday(), sent.hour, sent.minute) == (0, 9, 0)  # Monday morning
+
+
+def test_over_a_week_the_moment_shown_is_always_ahead_and_inside_the_window():
+    plan = schedule(send_window={"from": "09:03", "to": "11:00"})
+    week = [SINCE + timedelta(minutes=7 * i, seconds=13) for i in range(7 * 24 * 60 // 7)]
+    for now, due in itertools.product(week[::17], (SINCE - timedelta(days=3), SINCE)):
+        sent = rules.sent_at(plan, HELSINKI, due, now)
+        assert sent > now and sent >= due
+        assert rules.in_window(plan, HELSINKI, sent)
+        assert sent.minute % rules.TICK_MINUTES == 0 and sent.second == 0

@@ -20,12 +20,8 @@ export const store = {
   },
 };
 
-/** A v4 uuid; crypto.randomUUID exists only in secure contexts, getRandomValues everywhere. */
-export function uuid() {
-  return crypto.randomUUID
-    ? crypto.randomUUID()
-    : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
-}
+/** A v4 uuid from getRandomValues, which (unlike crypto.randomUUID) works on http pages too. */
+export const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
 
 export function warn(...args) {
   console.warn('[fiilis]', ...args);

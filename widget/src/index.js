@@ -1,7 +1,7 @@
 // The loader: one script tag, an optional queue stub, then `fiilis(...)` calls and `fiilis.*` methods.
 // Nothing here may throw into the host page: calls resolve to values and problems become warnings.
-import { onPage, store, uuid, warn } from './browser.js';
-import { mountCard } from './card.js';
+// The card is its own file (card-file.js), fetched the first time a prompt arrives.
+import { store, uuid, warn } from './browser.js';
 import { findScript, readConfig } from './config.js';
 import { createOutbox, request, warnRefused } from './net.js';
 
@@ -20,6 +20,10 @@ function start() {
   const carryKey = 'fiilis:t:' + siteKey;
   const CARRY_MS = 600e3;
   const user = { id: config.userId, hash: config.userHash, locale: config.locale };
+  // An anonymous visitor's session answer is always empty (backends trigger prompts for user ids
+  // only): once the collector has accepted this site and origin, later page views skip it for a day.
+  const sessionKey = 'fiilis:s:' + siteKey;
+  const DAY = 864e5;
   let anonymousId = store.get(anonKey);
   if (!anonymousId) store.set(anonKey, (anonymousId = uuid()));
   const listeners = { response: [], shown: [], dismissed: [] };
@@ -32,6 +36,7 @@ function start() {
       (warn('data-site-key is a secret key (sk_…): it must never be in a page. Rotate it and use the public key pk_…') || { code: 'secret_key' });
   let booted;
   let taken; // at most one prompt per page view
+  let cardFile; // the card file's parts {mountCard, onPage}, once asked for
   // The page is navigating away (a tracked link or form): a prompt whose delay ends now is left to
   // the next page view, which carries the event; shown here, it would be marked shown unseen.
   let leaving;
@@ -50,9 +55,10 @@ function start() {
     if (res.status !== 200) {
       const error = (res.data && res.data.error) || { code: 'network_error' };
       warnRefused(what, res);
-      if (res.status === 401 || res.status === 403) dead = error;
+      if (res.status === 401 || res.status === 403) store.set(sessionKey, (dead = error) && '');
       return { prompt: null, error };
     }
+    if (what == 'session' && !body.user_id) store.set(sessionKey, Date.now());
     const answer = res.data || { prompt: null };
     const { prompt } = answer;
     // an answer or dismissal still waiting in the queue means this prompt was already handled here
@@ -60,12 +66,15 @@ function start() {
     if (!prompt && what == 'track') store.set(carryKey, '');
     if (prompt && !taken && !handled) {
       taken = true;
-      setTimeout(() => {
+      const loaded = loadCard(); // fetched during the delay
+      setTimeout(async () => {
         try {
+          const card = await loaded;
           // A single-page app may have moved to a page the survey does not ask on: no card, and
           // the prompt stays pending for a page it does; this page view may still take another.
-          if (!onPage(prompt.pages)) taken = 0;
-          else leaving || open(prompt);
+          // So it does when the card file could not load (blocked, or not the file its hash names).
+          if (!card || !card.onPage(prompt.pages)) taken = 0;
+          else leaving || open(prompt, card.mountCard);
         } catch (e) {
           warn(e);
         }
@@ -74,9 +83,25 @@ function start() {
     return answer;
   }
 
+  // The card file, next to this one, pinned by the integrity the build wrote in: loaded once.
+  function loadCard() {
+    return (cardFile =
+      cardFile ||
+      new Promise((resolve) => {
+        const el = document.createElement('script');
+        el.src = ((script && script.src) || host + '/widget/').replace(/[^/]*$/, __CARD_FILE__);
+        el.integrity = __CARD_SRI__;
+        el.crossOrigin = 'anonymous';
+        el.nonce = config.nonce || ''; // for a page whose CSP trusts its nonce
+        el.onload = () => resolve(fiilis.card);
+        el.onerror = () => resolve((cardFile = warn('the card did not load: ' + el.src))); // the next prompt tries again
+        document.head.append(el);
+      }));
+  }
+
   const sendEvent = (event, props) => ask('track', '/v1/widget/events', { event: String(event), props });
 
-  function open(prompt, preview) {
+  function open(prompt, mountCard, preview) {
     const { id, token } = prompt;
     const base = '/v1/widget/prompts/' + encodeURIComponent(id);
     const responseId = uuid(); // one per prompt: a resent score can never count twice
@@ -134,9 +159,10 @@ function start() {
       listeners[name].push(cb);
       return () => (listeners[name] = listeners[name].filter((f) => f !== cb));
     },
-    /** Renders a prompt with no network and no events: the dashboard's preview, screenshots. */
-    preview(prompt, options = {}) {
-      return open(prompt, options);
+    /** Renders a prompt with no events (only the card file is fetched): the dashboard's preview. */
+    async preview(prompt, options = {}) {
+      const card = await loadCard();
+      return card && open(prompt, card.mountCard, options);
     },
   };
 
@@ -161,7 +187,7 @@ function start() {
   for (const args of (stub && stub.q) || []) fiilis(...args);
   booted = true;
   if (!dead) {
-    ask('session', '/v1/widget/session');
+    if (user.id || !(Date.now() - store.get(sessionKey) < DAY)) ask('session', '/v1/widget/session');
     if (carried && Date.now() - carried[2] < CARRY_MS) sendEvent(carried[0], carried[1]);
     outbox.retry();
     addEventListener('online', outbox.retry);

@@ -6,17 +6,17 @@ import { key, openPage, PROMPT, tick } from './page.mjs';
 const pages = [];
 after(() => Promise.all(pages.map((p) => p.close())));
 
-function preview(prompt, options) {
+async function preview(prompt, options) {
   const page = openPage(options);
   pages.push(page);
-  const handle = page.window.fiilis.preview(prompt);
+  const handle = await page.window.fiilis.preview(prompt);
   const root = handle.host.shadowRoot;
   return { ...page, handle, root, radios: [...root.querySelectorAll('[role=radio]')] };
 }
 
-test('the scale is a radiogroup of radios named by the question, one per point of the kind', () => {
+test('the scale is a radiogroup of radios named by the question, one per point of the kind', async () => {
   for (const [kind, count, first] of [['csat', 5, '1'], ['ces', 7, '1'], ['nps', 11, '0']]) {
-    const { root, radios } = preview({ ...PROMPT, kind, scale: undefined });
+    const { root, radios } = await preview({ ...PROMPT, kind, scale: undefined });
     const group = root.querySelector('[role=radiogroup]');
     assert.ok(group, kind);
     assert.equal(radios.length, count, kind);
@@ -28,18 +28,18 @@ test('the scale is a radiogroup of radios named by the question, one per point o
   }
 });
 
-test("a survey's own scale is drawn: CES on 1–5 has five radios", () => {
-  const { radios } = preview({ ...PROMPT, kind: 'ces', scale: { min: 1, max: 5 } });
+test("a survey's own scale is drawn: CES on 1–5 has five radios", async () => {
+  const { radios } = await preview({ ...PROMPT, kind: 'ces', scale: { min: 1, max: 5 } });
   assert.deepEqual(radios.map((r) => r.textContent), ['1', '2', '3', '4', '5']);
 });
 
-test('only one radio is in the tab order', () => {
-  const { radios } = preview(PROMPT);
+test('only one radio is in the tab order', async () => {
+  const { radios } = await preview(PROMPT);
   assert.deepEqual(radios.map((r) => r.getAttribute('tabindex')), ['0', ...Array(10).fill('-1')]);
 });
 
-test('arrow keys move focus along the scale and wrap; Home and End jump to the ends', () => {
-  const { root, radios } = preview({ ...PROMPT, kind: 'csat', scale: { min: 1, max: 5 } });
+test('arrow keys move focus along the scale and wrap; Home and End jump to the ends', async () => {
+  const { root, radios } = await preview({ ...PROMPT, kind: 'csat', scale: { min: 1, max: 5 } });
   radios[0].focus();
   key(radios[0], 'ArrowRight');
   assert.equal(root.activeElement, radios[1]);
@@ -59,8 +59,8 @@ test('arrow keys move focus along the scale and wrap; Home and End jump to the e
   assert.ok(radios.every((r) => r.getAttribute('aria-checked') === 'false'), 'moving does not pick a score');
 });
 
-test('in a right-to-left page the left arrow moves forward', () => {
-  const { root, radios } = preview(PROMPT, { dir: 'rtl' });
+test('in a right-to-left page the left arrow moves forward', async () => {
+  const { root, radios } = await preview(PROMPT, { dir: 'rtl' });
   assert.equal(root.querySelector('.c').getAttribute('dir'), 'rtl');
   radios[0].focus();
   key(radios[0], 'ArrowLeft');
@@ -69,8 +69,8 @@ test('in a right-to-left page the left arrow moves forward', () => {
   assert.equal(root.activeElement, radios[0]);
 });
 
-test('Enter picks the focused score; the follow-up of its band appears under the scale', () => {
-  const { root, radios } = preview(PROMPT);
+test('Enter picks the focused score; the follow-up of its band appears under the scale', async () => {
+  const { root, radios } = await preview(PROMPT);
   radios[8].focus();
   const event = key(radios[8], 'Enter');
   assert.ok(event.defaultPrevented);
@@ -86,8 +86,8 @@ test('Enter picks the focused score; the follow-up of its band appears under the
   );
 });
 
-test('another score before Send replaces the first, and the question follows its band', () => {
-  const { root, radios } = preview(PROMPT);
+test('another score before Send replaces the first, and the question follows its band', async () => {
+  const { root, radios } = await preview(PROMPT);
   radios[2].click();
   assert.equal(root.getElementById('f').textContent, 'What went wrong?');
   radios[9].click();
@@ -99,8 +99,8 @@ test('another score before Send replaces the first, and the question follows its
   assert.equal(root.querySelectorAll('textarea').length, 1);
 });
 
-test('a band without a follow-up of its own asks the plain one', () => {
-  const { root, radios } = preview({ ...PROMPT, followup_by_band: { low: 'What went wrong?' } });
+test('a band without a follow-up of its own asks the plain one', async () => {
+  const { root, radios } = await preview({ ...PROMPT, followup_by_band: { low: 'What went wrong?' } });
   radios[10].click();
   assert.equal(root.getElementById('f').textContent, PROMPT.followup);
 });
@@ -115,8 +115,8 @@ const REASONS = {
   ],
 };
 
-test('reasons are toggle buttons in a group named by the follow-up question; one at a time unless multiple', () => {
-  const { root, radios } = preview({ ...PROMPT, reasons: REASONS });
+test('reasons are toggle buttons in a group named by the follow-up question; one at a time unless multiple', async () => {
+  const { root, radios } = await preview({ ...PROMPT, reasons: REASONS });
   assert.equal(root.querySelector('[role=group]'), null, 'not before a score');
   radios[3].click();
   const group = root.querySelector('[role=group]');
@@ -133,7 +133,7 @@ test('reasons are toggle buttons in a group named by the follow-up question; one
   toggles[2].click();
   assert.deepEqual(toggles.map((b) => b.getAttribute('aria-pressed')), ['false', 'false', 'false']);
 
-  const many = preview({ ...PROMPT, reasons: { ...REASONS, multiple: true } });
+  const many = await preview({ ...PROMPT, reasons: { ...REASONS, multiple: true } });
   many.radios[3].click();
   const more = [...many.root.querySelectorAll('[role=group] button')];
   more[0].click();
@@ -141,8 +141,8 @@ test('reasons are toggle buttons in a group named by the follow-up question; one
   assert.deepEqual(more.map((b) => b.getAttribute('aria-pressed')), ['true', 'true', 'false']);
 });
 
-test('reasons for some bands only hide after a score in another band, and forget what was pressed', () => {
-  const { root, radios } = preview({ ...PROMPT, reasons: { ...REASONS, bands: ['low'] } });
+test('reasons for some bands only hide after a score in another band, and forget what was pressed', async () => {
+  const { root, radios } = await preview({ ...PROMPT, reasons: { ...REASONS, bands: ['low'] } });
   radios[9].click();
   assert.equal(root.querySelector('[role=group]').hidden, true);
   radios[1].click();
@@ -154,16 +154,16 @@ test('reasons for some bands only hide after a score in another band, and forget
   assert.equal(group.querySelector('button').getAttribute('aria-pressed'), 'false');
 });
 
-test('Space picks a score too', () => {
-  const { root, radios } = preview(PROMPT);
+test('Space picks a score too', async () => {
+  const { root, radios } = await preview(PROMPT);
   radios[3].focus();
   key(radios[3], ' ');
   assert.ok(root.querySelector('textarea'));
 });
 
-test('prompt text is shown as text, never parsed as markup', () => {
+test('prompt text is shown as text, never parsed as markup', async () => {
   const evil = '<img src=x onerror="window.pwned=1">';
-  const { root, window } = preview({ ...PROMPT, question: evil, scale: { low_label: '<b>low</b>', high_label: 'high' } });
+  const { root, window } = await preview({ ...PROMPT, question: evil, scale: { low_label: '<b>low</b>', high_label: 'high' } });
   assert.equal(root.querySelector('h2').textContent, evil);
   assert.equal(root.querySelector('img'), null);
   assert.equal(root.querySelector('b'), null);
@@ -171,17 +171,17 @@ test('prompt text is shown as text, never parsed as markup', () => {
   assert.equal(window.pwned, undefined);
 });
 
-test('the card never takes focus when it appears', () => {
-  const { document, handle } = preview(PROMPT);
+test('the card never takes focus when it appears', async () => {
+  const { document, handle } = await preview(PROMPT);
   const search = document.getElementById('search');
   search.focus();
   const { window } = handle.host.ownerDocument.defaultView;
-  window.fiilis.preview(PROMPT);
+  await window.fiilis.preview(PROMPT);
   assert.equal(document.activeElement, search);
 });
 
 test('the question is announced: the visible heading is a polite live region, its text set anew once shown', async () => {
-  const { root } = preview(PROMPT);
+  const { root } = await preview(PROMPT);
   const live = root.querySelector('[aria-live=polite]');
   const heading = live.querySelector('h2');
   assert.equal(heading.textContent, PROMPT.question);
@@ -192,17 +192,17 @@ test('the question is announced: the visible heading is a polite live region, it
   assert.equal(root.textContent.split(PROMPT.question).length, 2, 'the question is in the card once');
 });
 
-test('end labels sit under the scale: low first, high last, described on the end radios', () => {
-  const { root, radios } = preview(PROMPT);
+test('end labels sit under the scale: low first, high last, described on the end radios', async () => {
+  const { root, radios } = await preview(PROMPT);
   const [low, high] = root.querySelectorAll('.l span');
   assert.deepEqual([low.textContent, high.textContent], ['Not likely', 'Very likely']);
   assert.equal(root.getElementById(radios[0].getAttribute('aria-describedby')), low);
   assert.equal(root.getElementById(radios[10].getAttribute('aria-describedby')), high);
 });
 
-test("every string comes with the prompt: none of the card's own", () => {
+test("every string comes with the prompt: none of the card's own", async () => {
   const texts = { close: 'Schließen', send: 'Senden', skip: 'Überspringen', thanks: 'Danke!', placeholder: 'Mehr erzählen' };
-  const de = preview({ ...PROMPT, locale: 'de', texts, scale: { ...PROMPT.scale, low_label: 'Unwahrscheinlich', high_label: 'Sehr wahrscheinlich' } });
+  const de = await preview({ ...PROMPT, locale: 'de', texts, scale: { ...PROMPT.scale, low_label: 'Unwahrscheinlich', high_label: 'Sehr wahrscheinlich' } });
   assert.equal(de.root.querySelector('.x').getAttribute('aria-label'), 'Schließen');
   assert.equal(de.root.querySelector('.l span').textContent, 'Unwahrscheinlich');
   assert.equal(de.root.querySelector('.c').getAttribute('lang'), 'de');
@@ -211,9 +211,9 @@ test("every string comes with the prompt: none of the card's own", () => {
   assert.deepEqual([...de.root.querySelectorAll('.a button')].map((b) => b.textContent), ['Senden', 'Überspringen']);
 });
 
-test('the theme sets the corner, the mode, the accent and the colours the collector computed for it', () => {
+test('the theme sets the corner, the mode, the accent and the colours the collector computed for it', async () => {
   const theme = { accent: '#fde047', accent_text: '#111111', ring: '#0f172a', ring_dark: '#fde047', position: 'top-left', mode: 'dark', radius: 4 };
-  const { handle, root } = preview({ ...PROMPT, theme });
+  const { handle, root } = await preview({ ...PROMPT, theme });
   assert.equal(handle.host.getAttribute('data-pos'), 'top-left');
   assert.ok(handle.host.hasAttribute('data-dark'));
   const card = root.querySelector('.c');
@@ -222,14 +222,14 @@ test('the theme sets the corner, the mode, the accent and the colours the collec
   assert.equal(card.style.getPropertyValue('--to'), '#0f172a');
   assert.equal(card.style.getPropertyValue('--tod'), '#fde047');
   assert.equal(card.style.getPropertyValue('--tr'), '4px');
-  const light = preview({ ...PROMPT, theme: { mode: 'light' } });
+  const light = await preview({ ...PROMPT, theme: { mode: 'light' } });
   assert.equal(light.handle.host.getAttribute('data-pos'), 'bottom-right');
   assert.ok(!light.handle.host.hasAttribute('data-dark'));
   assert.equal(light.root.querySelector('.c').style.getPropertyValue('--tf'), '', 'the stylesheet default');
 });
 
-test('near the 2000 character limit a counter shows; past it Send waits and nothing is cut', () => {
-  const { root, radios } = preview(PROMPT);
+test('near the 2000 character limit a counter shows; past it Send waits and nothing is cut', async () => {
+  const { root, radios } = await preview(PROMPT);
   radios[3].click();
   const text = root.querySelector('textarea');
   const count = root.querySelector('.k');
@@ -254,8 +254,8 @@ test('near the 2000 character limit a counter shows; past it Send waits and noth
   assert.ok(!text.hasAttribute('aria-invalid'));
 });
 
-test('styles are adopted by the shadow root, resisting the page CSS', () => {
-  const { root } = preview(PROMPT);
+test('styles are adopted by the shadow root, resisting the page CSS', async () => {
+  const { root } = await preview(PROMPT);
   assert.equal(root.adoptedStyleSheets.length, 1);
   const css = [...root.adoptedStyleSheets[0].cssRules].map((r) => r.cssText).join('\n');
   assert.match(css, /all: initial !important/);
@@ -263,8 +263,8 @@ test('styles are adopted by the shadow root, resisting the page CSS', () => {
   assert.equal(root.querySelector('style'), null);
 });
 
-test('without constructable stylesheets a <style> carries the script nonce', () => {
-  const { root } = preview(PROMPT, {
+test('without constructable stylesheets a <style> carries the script nonce', async () => {
+  const { root } = await preview(PROMPT, {
     attrs: { 'data-site-key': 'pk_test', nonce: 'r4nd0m' },
     before: (window) => {
       window.CSSStyleSheet = undefined;
@@ -279,7 +279,7 @@ test('without constructable stylesheets a <style> carries the script nonce', () 
 });
 
 test('Send with a comment, then thanks, then the card closes by itself', async () => {
-  const { root, radios, handle } = preview(PROMPT);
+  const { root, radios, handle } = await preview(PROMPT);
   radios[9].click();
   root.querySelector('textarea').value = 'Fast invoicing';
   root.querySelector('.p').click();
@@ -290,12 +290,12 @@ test('Send with a comment, then thanks, then the card closes by itself', async (
   assert.equal(handle.host.isConnected, false);
 });
 
-test('preview into a container renders inline', () => {
+test('preview into a container renders inline', async () => {
   const page = openPage();
   pages.push(page);
   const box = page.document.createElement('div');
   page.document.body.append(box);
-  const handle = page.window.fiilis.preview(PROMPT, { container: box });
+  const handle = await page.window.fiilis.preview(PROMPT, { container: box });
   assert.equal(handle.host.parentNode, box);
   assert.ok(handle.host.hasAttribute('data-inline'));
   assert.deepEqual(page.calls.filter((c) => c.path !== '/v1/widget/session'), [], 'a preview sends nothing');

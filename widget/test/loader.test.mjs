@@ -1,7 +1,7 @@
 // The loader against a fake collector: the tag, the queue stub, the calls, the sends.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { key, openPage, PROMPT, tick } from './page.mjs';
+import { key, MANIFEST, openPage, PROMPT, tick } from './page.mjs';
 
 const pages = [];
 after(() => Promise.all(pages.map((p) => p.close())));
@@ -360,4 +360,81 @@ test('an unknown call warns instead of throwing', () => {
   const page = open();
   assert.equal(page.window.fiilis('launch'), undefined);
   assert.match(page.warnings.at(-1), /\[fiilis\] launch/);
+});
+
+// -- the card file, and page views that need no collector -------------------------------------------
+
+test('a page view with no prompt never fetches the card file', async () => {
+  const page = open();
+  await page.window.fiilis.track('report.exported');
+  await tick(20);
+  assert.deepEqual(page.scripts, []);
+});
+
+test('the first prompt fetches the card file once, next to the loader and pinned by its integrity', async () => {
+  const answer = (method, path) => session()(method, path.replace('https://api.acme.test', ''));
+  const page = open({ answer, attrs: { 'data-site-key': 'pk_test', 'data-host': 'https://api.acme.test' } });
+  await tick(10);
+  assert.ok(page.shadow(), 'the card shows');
+  await page.window.fiilis.preview(PROMPT);
+  assert.equal(page.scripts.length, 1, 'fetched once');
+  const [tag] = page.scripts;
+  assert.equal(tag.src, 'https://feedback.acme.test/widget/' + MANIFEST.card.file, 'from where the loader came, not the API host');
+  assert.match(tag.integrity, /^sha(256|384)-[A-Za-z0-9+/]+=*$/);
+  assert.equal(tag.crossOrigin, 'anonymous');
+});
+
+test('a card file that does not load shows no card, reports nothing shown, and is tried again by the next prompt', async () => {
+  const answer = (method, path) => (path === '/v1/widget/events' ? [200, { prompt: PROMPT }] : session()(method, path));
+  const page = open({ answer });
+  const append = page.document.head.append;
+  page.document.head.append = (el) => setTimeout(() => el.onerror()); // blocked, or not the file its integrity names
+  await tick(10);
+  assert.equal(page.shadow(), undefined);
+  assert.ok(!page.calls.some((c) => c.path.endsWith('/shown')));
+  assert.ok(page.warnings.some((w) => w.includes('the card did not load')), page.warnings.join());
+  page.document.head.append = append;
+  await page.window.fiilis.show('srv_1');
+  await tick(10);
+  assert.ok(page.shadow(), 'the next prompt loads it');
+});
+
+test("an anonymous visitor's later page views send nothing: the empty session is remembered for a day", async () => {
+  const first = open();
+  await tick();
+  assert.deepEqual(first.calls.map((c) => c.path), ['/v1/widget/session']);
+  const stamp = Number(first.window.localStorage.getItem('fiilis:s:pk_test'));
+  assert.ok(stamp > Date.now() - 60e3, 'remembered');
+  const later = open({ before: (w) => w.localStorage.setItem('fiilis:s:pk_test', String(stamp)) });
+  await tick(10);
+  assert.deepEqual(later.calls, [], 'a warm page view asks nothing');
+  const nextDay = open({ before: (w) => w.localStorage.setItem('fiilis:s:pk_test', String(Date.now() - 864e5 - 1)) });
+  await tick();
+  assert.deepEqual(nextDay.calls.map((c) => c.path), ['/v1/widget/session'], 'a day later it asks again');
+});
+
+test('a signed-in user still opens a session on every page view: the backend may have a prompt waiting', async () => {
+  const remembered = (w) => w.localStorage.setItem('fiilis:s:pk_test', String(Date.now()));
+  const page = open({ attrs: { 'data-site-key': 'pk_test', 'data-user-id': 'u42', 'data-user-hash': 'f00d' }, before: remembered });
+  await tick();
+  assert.deepEqual(page.calls.map((c) => c.path), ['/v1/widget/session']);
+});
+
+test('a refused session is not remembered: the next page view asks again and warns again', async () => {
+  const refused = () => [403, { error: { code: 'origin_not_allowed', message: 'Add the origin.' } }];
+  const page = open({ answer: refused, before: (w) => w.localStorage.setItem('fiilis:s:pk_test', String(Date.now() - 864e5 - 1)) });
+  await tick();
+  assert.equal(page.window.localStorage.getItem('fiilis:s:pk_test'), '');
+  assert.equal(page.warnings.length, 1);
+});
+
+test("an event whose answer was lost to a navigation is still sent on the next page view, whatever the session's memory", async () => {
+  const page = open({
+    before: (w) => {
+      w.localStorage.setItem('fiilis:s:pk_test', String(Date.now()));
+      w.localStorage.setItem('fiilis:t:pk_test', JSON.stringify(['invoice.paid', { amount: 5 }, Date.now() - 1000]));
+    },
+  });
+  await tick();
+  assert.deepEqual(page.calls.map((c) => [c.path, c.body.event]), [['/v1/widget/events', 'invoice.paid']]);
 });

@@ -4,6 +4,8 @@ import { Window } from 'happy-dom';
 
 export const BUNDLE = new URL('../../collector/static/widget/fiilis.js', import.meta.url);
 const code = readFileSync(BUNDLE, 'utf8');
+export const MANIFEST = JSON.parse(readFileSync(new URL('manifest.json', BUNDLE), 'utf8'));
+const cardCode = readFileSync(new URL(MANIFEST.card.file, BUNDLE), 'utf8');
 
 export const PROMPT = {
   id: 'prm_1',
@@ -29,7 +31,8 @@ export function openPage({ attrs = { 'data-site-key': 'pk_test' }, answer = () =
     url: 'https://app.acme.test/billing',
     width: 1280,
     height: 800,
-    settings: { disableJavaScriptFileLoading: true, disableCSSFileLoading: true },
+    // scripts are not fetched but "load": the card's tag runs the committed card file (below)
+    settings: { disableJavaScriptFileLoading: true, handleDisabledFileLoadingAsSuccess: true, disableCSSFileLoading: true },
   });
   const { document } = window;
   if (dir) document.documentElement.setAttribute('dir', dir);
@@ -38,6 +41,18 @@ export function openPage({ attrs = { 'data-site-key': 'pk_test' }, answer = () =
   script.setAttribute('src', 'https://feedback.acme.test/widget/fiilis.js');
   for (const [name, value] of Object.entries(attrs)) script.setAttribute(name, value);
   document.head.append(script);
+
+  // every script the widget adds: the card file runs when its tag goes in, as a browser would run it
+  const scripts = [];
+  const append = document.head.append.bind(document.head);
+  document.head.append = (...nodes) => {
+    for (const node of nodes) {
+      if (node.tagName !== 'SCRIPT') continue;
+      scripts.push({ src: node.src, integrity: node.integrity, crossOrigin: node.crossOrigin });
+      if (node.src.endsWith('/' + MANIFEST.card.file)) window.eval(cardCode);
+    }
+    append(...nodes);
+  };
 
   const calls = [];
   window.fetch = async (url, init) => {
@@ -54,7 +69,7 @@ export function openPage({ attrs = { 'data-site-key': 'pk_test' }, answer = () =
   const load = () => window.eval(code);
   load();
   const shadow = () => document.querySelector('fiilis-widget')?.shadowRoot;
-  return { window, document, calls, warnings, load, shadow, close: () => window.happyDOM.abort().then(() => window.happyDOM.close()) };
+  return { window, document, calls, scripts, warnings, load, shadow, close: () => window.happyDOM.abort().then(() => window.happyDOM.close()) };
 }
 
 export const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 // The dashboard's few enhancements: the phone menu, copy buttons, the colour readout and the survey
-// editor's live preview. Every page works without them; nothing here talks to the network.
+// editor's live previews. Every page works without them; only the e-mail preview asks the
+// collector for anything (the editor's form, posted to its frame, as its button does).
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
@@ -152,7 +153,8 @@ function preview() {
     };
   }
 
-  function render() {
+  let renders = 0;
+  async function render() {
     const widget = window.fiilis;
     if (!widget || !widget.preview) return;
     const locale = picked('input[name="preview_locale"]:checked', 'en');
@@ -161,7 +163,12 @@ function preview() {
     const prompt = promptOf(locale, kind);
     if (card && card.close) card.close();
     stage.replaceChildren();
-    card = widget.preview(prompt, { container: stage });
+    const turn = ++renders;
+    // the widget fetches its card file the first time: a newer render may have started meanwhile
+    const next = await widget.preview(prompt, { container: stage });
+    if (turn !== renders) return next && next.close();
+    card = next;
+    if (!card) return;
     // After a score in the band picked: the card as it then reads (the preview sends nothing).
     const ends = band && prompt.scale.bands && prompt.scale.bands[band];
     if (ends && card.host) {
@@ -184,6 +191,43 @@ function preview() {
   else addEventListener('load', render, { once: true });
 }
 
+function mailPreview() {
+  const button = $('[data-mail-preview]');
+  const form = $('#survey-form');
+  if (!button || !form) return;
+  let frame = $('iframe.mail-preview-frame');
+  let pending = null;
+  let timer;
+  let count = 0;
+  // Each refresh loads into a new frame: a first load replaces the blank page, so the tab's
+  // history does not grow with every keystroke. The old frame stays until the new one is there.
+  function refresh() {
+    if (pending) pending.remove();
+    const next = frame.cloneNode(false);
+    next.removeAttribute('src');
+    next.name = 'mail-preview-' + ++count;
+    next.hidden = true;
+    frame.after(next);
+    pending = next;
+    button.formTarget = next.name;
+    form.requestSubmit(button);
+    next.addEventListener('load', () => {
+      if (pending !== next) return;
+      frame.remove();
+      next.hidden = false;
+      frame = next;
+      pending = null;
+    });
+  }
+  const later = (e) => {
+    if (e.target === button) return;
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  };
+  form.addEventListener('input', later);
+  form.addEventListener('change', later);
+}
+
 menu();
 copyButtons();
 colourReadout();
@@ -191,3 +235,4 @@ foldOnPhones();
 bulkSelection();
 focusFirstError();
 preview();
+mailPreview();

@@ -502,6 +502,9 @@ class Site(Model):
     cooldown_days: int | None = None
     require_identity: bool = False
     retention_days: int | None = None
+    #: User traits whose answers are counted per day as they arrive: ``group_by="trait:<name>"``
+    #: on one of them stays fast at millions of answers.
+    segments: list[str] = field(default_factory=list)
     #: The site's own built-in strings per locale, ``{locale: {key: text}}``.
     texts: dict[str, dict[str, str]] | None = None
     created_at: datetime | None = None
