@@ -6,11 +6,13 @@ batch is sent as it is made). Should the database fail half-way, the response en
 last chunk of its chunked body, so the download fails visibly instead of leaving a short file that
 looks whole.
 
-Per row the work is what a spreadsheet needs and no more: ``context`` and ``traits`` come as the
-database's own JSON text (decoding and encoding them again was half the time), the tags and reasons
-of a batch come in two queries (a subquery per row was the other half), and each column has its
-own converter: identifiers and timestamps as they are, free text through
-:func:`~collector.domain.spreadsheet.neutralise`.
+Per row the work is what a spreadsheet needs and no more, and the database does most of it.
+PostgreSQL writes the whole CSV itself (``COPY``, the formula rule in SQL). SQLite's statement
+makes every cell as text (instants in ISO 8601, ``context`` and ``traits`` as their stored JSON,
+the tags and the reasons joined by a probe of their key), read through the driver's own cursor;
+Python then looks at each row once (:func:`_needs_care`: one search over its joined cells) and
+only the rare row that starts a cell like a formula, holds a NUL or an escaped letter goes
+through :func:`~collector.domain.spreadsheet.neutralise` cell by cell.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
 
-from sqlalchemy import String, Text, any_, case, cast, func, literal, select
+from sqlalchemy import Text, case, cast, func, literal, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from collector.domain import spreadsheet
 from collector.domain.scales import DEFAULTS as DEFAULT_SCALES
-from collector.domain.scales import Scale
 from collector.models import ResponseReason, ResponseTag, Site, Survey
 from collector.services import results
 
@@ -65,31 +68,6 @@ def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
     request still gets its JSON error.
     """
     base = results._filtered(db, site, filters).subquery()
-    stmt = (
-        select(
-            base.c.id,
-            cast(base.c.created_at, Text),
-            base.c.survey_id,
-            base.c.prompt_id,
-            Survey.kind,
-            base.c.score,
-            base.c.comment,
-            base.c.user_id,
-            base.c.event,
-            base.c.url,
-            base.c.locale,
-            base.c.followup_status,
-            base.c.followup_owner,
-            base.c.followup_note,
-            cast(base.c.context, Text),
-            cast(base.c.traits, Text),
-            Survey.scale_min,
-            Survey.scale_max,
-        )
-        .join(Survey, Survey.id == base.c.survey_id)
-        .order_by(base.c.created_at.desc(), base.c.id.desc())
-        .execution_options(yield_per=BATCH)
-    )
     bind = db.get_bind()
     if bind.dialect.name == "postgresql":
         copy = _copy_statement(base, site.id)
@@ -99,12 +77,19 @@ def csv_lines(db: Session, site: Site, filters: dict) -> Iterator[str]:
                 yield from _copied(stream, copy)
 
     else:
+        compiled = _sqlite_statement(base).compile(
+            dialect=bind.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        params = tuple(compiled.params[name] for name in compiled.positiontup)
 
         def lines() -> Iterator[str]:
             # Its own session: the request's is closed when the view returns, before the body
-            # streams.
+            # streams. The driver's own cursor: its rows are already the cells.
             with Session(bind) as stream:
-                yield from _csv_text(stream, stream.execute(stmt).partitions())
+                cursor = stream.connection().connection.dbapi_connection.cursor()
+                cursor.arraysize = BATCH
+                rows = cursor.execute(compiled.string, params)
+                yield from _csv_text(iter(lambda: rows.fetchmany(), []))
 
     return lines()
 
@@ -146,16 +131,21 @@ def _joined(value, owner, site_id: str):
     )
 
 
-def _copy_statement(base, site_id: str) -> tuple[str, dict]:
-    tags = _joined(ResponseTag.tag, ResponseTag.response_id, site_id)
-    reasons = _joined(ResponseReason.reason, ResponseReason.response_id, site_id)
+def _scale():
+    """The survey's scale as ``1-5``: its own, or its kind's default."""
     defaults = case(
         {kind: f"{low}-{high}" for kind, (low, high) in DEFAULT_SCALES.items()},
         value=Survey.kind,
     )
-    scale = func.coalesce(
+    return func.coalesce(
         cast(Survey.scale_min, Text).concat("-").concat(cast(Survey.scale_max, Text)), defaults
     )
+
+
+def _copy_statement(base, site_id: str) -> tuple[str, dict]:
+    tags = _joined(ResponseTag.tag, ResponseTag.response_id, site_id)
+    reasons = _joined(ResponseReason.reason, ResponseReason.response_id, site_id)
+    scale = _scale()
     cells = [
         _neutralised(base.c.id),
         _iso(base.c.created_at),
@@ -212,100 +202,91 @@ def _copied(db: Session, copy: tuple[str, dict]) -> Iterator[str]:
         yield (b"\r\n".join(parts) + b"\r\n").decode()
 
 
-def _plain(value) -> str:
-    return "" if value is None else value
+# -- SQLite: the database makes every cell but the formula rule; Python writes the rows ----------
 
 
-def _text(value) -> str:
-    return "" if value is None else spreadsheet.neutralise(value)
+def _sqlite_statement(base):
+    """The 19 cells of each row, in :data:`COLUMNS`' order, as text (the score a number)."""
+    text = func.ifnull
+
+    def listed(value, owner):  # sorted and comma-separated: one probe of the key per row
+        inner = select(value).where(owner == base.c.id).order_by(value).correlate(base)
+        return text(select(func.group_concat(inner.subquery().c[0], ",")).scalar_subquery(), "")
+
+    stored = base.c.created_at  # SQLAlchemy's text: 2025-03-01 12:00:00.000000
+    fraction = func.substr(stored, 20)
+    instant = (
+        func.substr(stored, 1, 10)
+        .concat("T")
+        .concat(func.substr(stored, 12, 8))
+        .concat(case((func.rtrim(fraction, ".0") == "", ""), else_=fraction))
+        .concat("+00:00")
+    )
+    return (
+        select(
+            base.c.id,
+            instant,
+            base.c.survey_id,
+            text(base.c.prompt_id, ""),
+            Survey.kind,
+            base.c.score,
+            *(text(getattr(base.c, name), "") for name in _FREE_TEXT),
+            text(base.c.followup_status, ""),
+            text(base.c.followup_owner, ""),
+            text(base.c.followup_note, ""),
+            text(cast(base.c.context, Text), ""),
+            text(cast(base.c.traits, Text), ""),
+            listed(ResponseTag.tag, ResponseTag.response_id),
+            _scale(),
+            listed(ResponseReason.reason, ResponseReason.response_id),
+        )
+        .join(Survey, Survey.id == base.c.survey_id)
+        .order_by(base.c.created_at.desc(), base.c.id.desc())
+    )
 
 
-def _json_text(value) -> str:
+def _json_text(value: str) -> str:
     """The database's JSON text as the cell (JSON never starts like a formula); escaped letters
     (``\\u00e4``) are spelled out, as a reader of the file expects ``ä``."""
-    if value is None:
-        return ""
     if "\\u" in value:
         return spreadsheet.neutralise(json.dumps(json.loads(value), ensure_ascii=False))
     return value
 
 
-def _instant(stored: str) -> str:
-    """SQLite's stored UTC text (``2025-03-01 12:00:00.000000``, SQLAlchemy's form) as Python's
-    ``isoformat`` of the instant (``2025-03-01T12:00:00+00:00``), without parsing a datetime."""
-    fraction = stored[19:]
-    if fraction.strip(".0") == "":
-        fraction = ""
-    return f"{stored[:10]}T{stored[11:19]}{fraction}+00:00"
+#: Where each kind of cell is in a row: the score is the one number.
+_SCORE = COLUMNS.index("score")
+_JSON = (COLUMNS.index("context"), COLUMNS.index("traits"))
+_TEXTS = tuple(i for i in range(len(COLUMNS)) if i != _SCORE)
+_texts_of = itemgetter(*_TEXTS)
+#: A row none of whose cells needs a change has no cell that starts like a formula (one search
+#: over the cells joined by a separator; a false alarm, a text holding the separator, only sends
+#: the row through the exact rule), no NUL and no escape in its JSON. (A lone surrogate cannot
+#: come from SQLite: Python's driver decodes its UTF-8 strictly.)
+_SEPARATOR = "\x1f"
+_FORMULA_IN_CELLS = re.compile(_SEPARATOR + spreadsheet.FORMULA_PATTERN.removeprefix("^"))
 
 
-#: One converter per selected column, in order (the scale's two columns are handled apart).
-_CELLS: tuple[Callable, ...] = (
-    _text,  # id: the browser's own for widget answers
-    _instant,
-    _plain,  # survey and prompt ids are made here
-    _plain,
-    _plain,  # kind
-    int,  # score
-    _text,  # comment
-    _text,  # user_id
-    _text,  # event
-    _text,  # url
-    _text,  # locale
-    _plain,  # followup_status
-    _text,  # followup_owner
-    _text,  # followup_note
-    _json_text,  # context
-    _json_text,  # traits
-)
+def _needs_care(cells: str) -> bool:
+    return "\x00" in cells or "\\u" in cells or _FORMULA_IN_CELLS.search(cells) is not None
 
 
-def _labels(db: Session, ids: list[str]) -> tuple[dict, dict]:
-    """The tags and the reasons of a batch of responses, each sorted: ``{id: [...]}`` twice."""
-    tags: dict[str, list[str]] = {rid: [] for rid in ids}
-    reasons: dict[str, list[str]] = {rid: [] for rid in ids}
-    if db.get_bind().dialect.name == "postgresql":
-        # One array parameter: a thousand bound values cost more to send than the rows.
-        among = any_(cast(literal(ids), ARRAY(String)))
-        tag_of, reason_of = ResponseTag.response_id == among, ResponseReason.response_id == among
-    else:
-        tag_of, reason_of = ResponseTag.response_id.in_(ids), ResponseReason.response_id.in_(ids)
-    for response_id, tag in db.execute(
-        select(ResponseTag.response_id, ResponseTag.tag).where(tag_of).order_by(ResponseTag.tag)
-    ):
-        tags[response_id].append(tag)
-    for response_id, reason in db.execute(
-        select(ResponseReason.response_id, ResponseReason.reason)
-        .where(reason_of)
-        .order_by(ResponseReason.reason)
-    ):
-        reasons[response_id].append(reason)
-    return tags, reasons
+def _careful(row) -> list:
+    cells = list(row)
+    for i in _TEXTS:
+        cells[i] = _json_text(cells[i]) if i in _JSON else spreadsheet.neutralise(cells[i])
+    return cells
 
 
-def _csv_text(db: Session, batches: Iterable) -> Iterator[str]:
+def _csv_text(batches: Iterable) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, **spreadsheet.WRITER_OPTIONS)
     buffer.write("\ufeff")  # the BOM makes Excel read UTF-8 (ä, ö, å)
     buffer.write(",".join(COLUMNS) + "\r\n")  # plain names: only cells are quoted
-    scales: dict[tuple, str] = {}
+    join = _SEPARATOR.join
     for rows in batches:
-        tags, reasons = _labels(db, [row[0] for row in rows])
-        for row in rows:
-            *cells, scale_min, scale_max = row
-            kind = cells[4]
-            scale = scales.get((kind, scale_min, scale_max))
-            if scale is None:
-                of = Scale.of(kind, scale_min, scale_max)
-                scale = scales[(kind, scale_min, scale_max)] = f"{of.min}-{of.max}"
-            writer.writerow(
-                [
-                    *[convert(value) for convert, value in zip(_CELLS, cells, strict=True)],
-                    _text(",".join(tags[row[0]])),
-                    scale,
-                    _text(",".join(reasons[row[0]])),
-                ]
-            )
+        writer.writerows(
+            _careful(row) if _needs_care(_SEPARATOR + join(_texts_of(row))) else row for row in rows
+        )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
