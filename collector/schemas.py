@@ -693,11 +693,6 @@ SEGMENT_NAME = re.compile(r'^[^"\\\x00-\x1f]{1,64}$')
 _SEGMENT_NAME_ERROR = "A trait name of 1–64 characters, without quotes, backslashes or controls."
 
 
-def _distinct(names: list[str]) -> None:
-    if len(set(names)) != len(names):
-        raise ValidationError("Each trait once.")
-
-
 class SiteSchema(Schema):
     id = fields.Str(dump_only=True)
     name = fields.Str(validate=validate.Length(1, 200))
@@ -718,7 +713,7 @@ class SiteSchema(Schema):
     retention_days = fields.Int(allow_none=True, validate=validate.Range(1, 36500))
     segments = fields.List(
         fields.Str(validate=validate.Regexp(SEGMENT_NAME, error=_SEGMENT_NAME_ERROR)),
-        validate=[validate.Length(0, MAX_SEGMENTS), _distinct],
+        validate=[validate.Length(0, MAX_SEGMENTS), Unique("Each trait once.")],
         metadata={
             "description": f"At most {MAX_SEGMENTS} user trait names whose answers are counted "
             "per day as they are written, so that group_by=trait:<name> on them reads those "
