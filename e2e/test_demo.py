@@ -14,6 +14,17 @@ from collector.demo import DEMO_LOGIN
 from e2e.conftest import card, free_port
 
 
+def start_worker(env):
+    """`fiilis worker` as `make run` starts it beside the demo."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "collector.cli", "worker", "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def start_demo(env, port, page_port):
     proc = subprocess.Popen(
         [

@@ -10,7 +10,7 @@ import uuid
 from playwright.sync_api import expect
 
 from e2e.conftest import SCREENSHOTS, card, free_port
-from e2e.test_demo import start_demo, stop
+from e2e.test_demo import start_demo, start_worker, stop
 
 
 def test_a_low_score_with_a_comment_reaches_the_team_inbox(page, tmp_path):
@@ -30,13 +30,7 @@ def test_a_low_score_with_a_comment_reaches_the_team_inbox(page, tmp_path):
     )
     port, page_port = free_port(), free_port()
     demo = start_demo(env, port, page_port)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "collector.cli", "worker", "--workers", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = start_worker(env)
     comment = f"The receipt never arrived ({uuid.uuid4().hex[:6]})"
     try:
         page.goto(f"http://127.0.0.1:{page_port}/?user=alerts-e2e-{uuid.uuid4().hex[:6]}")

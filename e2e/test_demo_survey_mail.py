@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from collector.demo import DEMO_LOGIN
 from e2e.conftest import SCREENSHOTS, free_port
-from e2e.test_demo import start_demo, stop
+from e2e.test_demo import start_demo, start_worker, stop
 
 VIEWS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 QUESTION = "How likely are you to recommend Acme to a friend or colleague?"
@@ -34,13 +34,7 @@ def test_the_scheduled_nps_e_mail_is_answered_from_the_demo_mail_view(page, tmp_
         capture_output=True,
     )
     demo = start_demo(env, port, page_port)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "collector.cli", "worker", "--workers", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = start_worker(env)
     comment = "Invoices are paid before my coffee is ready."
     try:
         page.goto(f"http://127.0.0.1:{page_port}/inbox")
