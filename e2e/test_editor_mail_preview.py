@@ -46,7 +46,8 @@ def test_the_preview_shows_the_e_mail_and_follows_an_edited_question(
     history = page.evaluate("history.length")
 
     section.get_by_role("radio", name="Finnish").check()
-    expect(the_mail(page).get_by_role("heading", name=QUESTION["fi"])).to_be_visible()
+    # A new frame per change, rendered by the server: slow on a loaded machine.
+    expect(the_mail(page).get_by_role("heading", name=QUESTION["fi"])).to_be_visible(timeout=20_000)
     section.get_by_role("radio", name="Text").check()
     text = page.frame_locator("iframe.mail-preview-frame:not([hidden])").locator("pre")
     expect(text).to_contain_text("?score=9")
