@@ -92,8 +92,10 @@ def test_an_answer_lost_to_a_navigation_is_asked_again_on_a_warm_page_view(
 ):
     make_survey(site, "csat", delay_ms=800)
     visit(page, host, collector, site, "before")  # warm: the loader cached, the session remembered
+    # the receipt comes from a backend, as it would (an instant page may start before the
+    # invoice page's write of the carried event reaches the browser: see the test below)
     receipt = host.add(
-        f"/receipt-{site.public_key}", embed(collector, site, body="<h1>Receipt</h1>")
+        f"/receipt-{site.public_key}", embed(collector, site, body="<h1>Receipt</h1>"), delay=0.2
     )
     link = f'<a id="pay" href="{receipt}" data-fiilis-track="invoice.paid">Pay invoice</a>'
     visit(page, host, collector, site, "invoice", body=link)
@@ -118,3 +120,32 @@ def card_file(collector) -> str:
 
     with collector.app.app_context():
         return manifest()["card"]["file"]
+
+
+def test_a_carried_event_whose_write_reaches_the_next_page_late_is_still_sent(
+    page, host, collector, site, served
+):
+    """The browser may start the next page (in another process) before the last page's write of the
+    carried event reaches it: it then arrives as a storage event, taken in the page's first seconds.
+    Later, such a write is another tab's event and this page leaves it alone."""
+    make_survey(site, "csat")
+    visit(page, host, collector, site, "warm-up")
+    other = page.context.new_page()  # stands in for the page before, whose write is late
+    other.goto(host.add(f"/blank-{site.public_key}", "<!doctype html><title>Blank</title>"))
+    carry = (
+        f"localStorage.setItem('fiilis:t:{site.public_key}', "
+        "JSON.stringify(['invoice.paid', null, Date.now() - 200]))"
+    )
+    page.goto(host.add(f"/late-{site.public_key}", embed(collector, site, body="<h1>Late</h1>")))
+    page.wait_for_function("window.fiilis && window.fiilis.version")  # it has read the carry
+    served.clear()
+    other.evaluate(carry)
+    expect(card(page)).to_be_visible()
+    assert [p for _, p in served if p == "/v1/widget/events"] == ["/v1/widget/events"]
+
+    visit(page, host, collector, site, "settled", body="<h1>Settled</h1>")
+    page.wait_for_function("performance.now() > 5000", timeout=15_000)
+    served.clear()
+    other.evaluate(carry)
+    page.wait_for_timeout(1_000)
+    assert not [p for _, p in served if p == "/v1/widget/events"], "another tab's event"

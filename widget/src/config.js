@@ -10,7 +10,7 @@ export function findScript(doc, current) {
 
 /** Settings read from the tag; the API host defaults to the origin of the tag's own src. */
 export function readConfig(script, baseHref) {
-  const data = (name) => (script && script.getAttribute('data-' + name)) || undefined;
+  const data = (name) => script?.getAttribute('data-' + name) || undefined;
   let host = data('host');
   if (!host) {
     try {
@@ -26,6 +26,6 @@ export function readConfig(script, baseHref) {
     locale: data('locale'),
     host: host.replace(/\/+$/, ''),
     // browsers hide the nonce attribute once parsed, keeping the property; older Safari has only the attribute
-    nonce: (script && (script.nonce || script.getAttribute('nonce'))) || undefined,
+    nonce: script?.nonce || script?.getAttribute('nonce') || undefined,
   };
 }

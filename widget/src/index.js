@@ -9,7 +9,7 @@ const script = findScript(document, document.currentScript); // currentScript is
 
 function start() {
   const stub = window.fiilis;
-  if (stub && stub.version) return; // loaded twice: the first copy stays in charge
+  if (stub?.version) return; // loaded twice: the first copy stays in charge
 
   const config = readConfig(script, location.href);
   const { host, siteKey } = config;
@@ -53,9 +53,9 @@ function start() {
     const body = { site_key: siteKey, user_id: user.id, user_hash: user.hash, anonymous_id: anonymousId, traits: user.traits, locale: user.locale, url: location.href, ...extra };
     const res = await request(host, 'POST', path, body);
     if (res.status !== 200) {
-      const error = (res.data && res.data.error) || { code: 'network_error' };
+      const error = res.data?.error || { code: 'network_error' };
       warnRefused(what, res);
-      if (res.status === 401 || res.status === 403) store.set(sessionKey, (dead = error) && '');
+      if (res.status == 401 || res.status == 403) store.set(sessionKey, (dead = error) && '');
       return { prompt: null, error };
     }
     if (what == 'session' && !body.user_id) store.set(sessionKey, Date.now());
@@ -89,7 +89,7 @@ function start() {
       cardFile ||
       new Promise((resolve) => {
         const el = document.createElement('script');
-        el.src = ((script && script.src) || host + '/widget/').replace(/[^/]*$/, __CARD_FILE__);
+        el.src = (script?.src || host + '/widget/').replace(/[^/]*$/, __CARD_FILE__);
         el.integrity = __CARD_SRI__;
         el.crossOrigin = 'anonymous';
         el.nonce = config.nonce || ''; // for a page whose CSP trusts its nonce
@@ -111,7 +111,7 @@ function start() {
     let score;
     const card = mountCard(prompt, {
       nonce: config.nonce,
-      container: preview && preview.container,
+      container: preview?.container,
       // the first score is the answer; a changed one, the comment and the reasons patch it
       onScore(value, first) {
         score = value;
@@ -139,7 +139,7 @@ function start() {
       user.hash = options.userHash;
       user.traits = options.traits;
       user.locale = options.locale || user.locale;
-      if (dead && /^identity/.test(dead.code)) dead = 0; // a new identity may pass
+      if (/^identity/.test(dead?.code)) dead = 0; // a new identity may pass
       // a signed-in user may have a prompt waiting that the backend triggered
       return booted && ask('session', '/v1/widget/session');
     },
@@ -177,18 +177,27 @@ function start() {
   fiilis.version = __VERSION__;
   window.fiilis = fiilis;
 
-  let carried; // read before this page's own calls can set it, carried once
-  try {
-    carried = JSON.parse(store.get(carryKey));
-  } catch {
-    // nothing carried over
-  }
-  store.set(carryKey, '');
-  for (const args of (stub && stub.q) || []) fiilis(...args);
+  // Read before this page's own calls can set it, carried once. The write of the page before may
+  // reach this one only after it started (the browser can give the new page another process): then
+  // it comes as a storage event in the page's first seconds (later, it is another tab's event). So
+  // an empty key is not written here: the browser drops a remote change to a key with a local write
+  // in flight.
+  const carried = store.get(carryKey);
+  if (carried) store.set(carryKey, '');
+  const carry = (value) => {
+    try {
+      const [event, props, at] = JSON.parse(value);
+      if (Date.now() - at < CARRY_MS) sendEvent(event, props);
+    } catch {
+      // nothing carried over
+    }
+  };
+  for (const args of stub?.q || []) fiilis(...args);
   booted = true;
   if (!dead) {
     if (user.id || !(Date.now() - store.get(sessionKey) < DAY)) ask('session', '/v1/widget/session');
-    if (carried && Date.now() - carried[2] < CARRY_MS) sendEvent(carried[0], carried[1]);
+    carry(carried);
+    addEventListener('storage', (e) => e.key == carryKey && performance.now() < 5e3 && carry(e.newValue));
     outbox.retry();
     addEventListener('online', outbox.retry);
     addEventListener('pagehide', outbox.beacon);
@@ -197,7 +206,7 @@ function start() {
   document.addEventListener(
     'click',
     (e) => {
-      const el = e.target.closest && e.target.closest('[data-fiilis-track]');
+      const el = e.target.closest?.('[data-fiilis-track]');
       if (el) fiilis.track(el.getAttribute('data-fiilis-track'));
     },
     true,

@@ -17,7 +17,7 @@ export async function request(host, method, path, body) {
 
 /** One console warning for a refused call, quoting the collector's own message. */
 export function warnRefused(what, res) {
-  const error = (res.data && res.data.error) || {};
+  const error = res.data?.error || {};
   warn(what, res.status ? `refused (${res.status} ${error.code}): ${error.message}` : 'failed: no answer from the collector');
 }
 
@@ -69,7 +69,7 @@ export function createOutbox(host, siteKey, send = request) {
     /** On pagehide: the POSTs go by sendBeacon too. They stay queued: a resend is idempotent. */
     beacon() {
       for (const { method, path, body } of load()) {
-        if (method === 'POST' && navigator.sendBeacon) navigator.sendBeacon(host + path, new Blob([JSON.stringify(body)], { type: 'text/plain' }));
+        if (method === 'POST') navigator.sendBeacon?.(host + path, JSON.stringify(body)); // text/plain, as fetch sends it
       }
     },
   };
