@@ -53,10 +53,10 @@ test-vendor: $(VENDOR_DEPS)
 # The Python suite runs on every core (pytest-xdist); each worker has its own databases.
 WORKERS ?= auto
 test-py: $(STAMP)
-	$(PY) -m pytest tests -q -p no:cacheprovider -n $(WORKERS)
+	$(PY) -m pytest tests -q -p no:cacheprovider -n $(WORKERS) --durations=15
 
 test-e2e: $(STAMP) $(E2E_DEPS)
-	$(PY) -m pytest e2e -q -p no:cacheprovider
+	$(PY) -m pytest e2e -q -p no:cacheprovider --durations=15
 
 screenshots: $(STAMP) $(E2E_DEPS)
 	FIILIS_SCREENSHOTS=1 $(PY) -m pytest e2e -q -p no:cacheprovider -k "accessibility or phone or link_page"
