@@ -21,11 +21,13 @@ import logging
 import random
 import smtplib
 import ssl
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -192,29 +194,35 @@ class SMTPSettings:
         )
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    """One context for every connection: building one reads the system's CA store (about 10 ms, the
+    better part of a message's cost on a local server). Shared safely across threads."""
+    return ssl.create_default_context()
+
+
+class _Kept(threading.local):
+    """Each thread's open connection, kept for its next message: a thousand mails are one
+    handshake, STARTTLS and login instead of a thousand (providers also limit connections)."""
+
+    url: str | None = None
+    client: smtplib.SMTP | None = None
+
+
+_kept = _Kept()
+
+
 def _smtp(url: str, mime: EmailMessage) -> dict[str, str]:
     settings = SMTPSettings.parse(url)
-    context = ssl.create_default_context()
     try:
-        if settings.tls:
-            client = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=settings.timeout, context=context
-            )
-        else:
-            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        with client:
-            if not settings.tls:
-                client.ehlo()
-                if client.has_extn("starttls"):
-                    client.starttls(context=context)
-                    client.ehlo()
-                elif settings.username and not _loopback(settings.host):
-                    raise TemporaryMailError(
-                        f"{settings.host} does not offer STARTTLS: the password is not sent in clear"
-                    )
-            if settings.username:
-                client.login(settings.username, settings.password or "")
+        client = _connection(url, settings)
+        try:
             refused = client.send_message(mime)
+        except smtplib.SMTPRecipientsRefused:
+            raise  # smtplib reset the transaction: the connection stays good
+        except BaseException:
+            _forget()  # in an unknown state: the next message starts afresh
+            raise
     except smtplib.SMTPRecipientsRefused as e:
         answers = {rcpt: f"{code} {_text(text)}" for rcpt, (code, text) in e.recipients.items()}
         if all(code >= 500 for code, _ in e.recipients.values()):
@@ -232,6 +240,53 @@ def _smtp(url: str, mime: EmailMessage) -> dict[str, str]:
             f"Could not talk to {settings.host}:{settings.port}: {e or type(e).__name__}"
         ) from e
     return {rcpt: f"{code} {_text(text)}" for rcpt, (code, text) in (refused or {}).items()}
+
+
+def _connection(url: str, settings: SMTPSettings) -> smtplib.SMTP:
+    """This thread's kept connection if the server still answers NOOP (servers close idle ones),
+    else a new one. A message is never sent twice: nothing of it goes out before the check."""
+    client = _kept.client
+    if client is not None and _kept.url == url:
+        try:
+            if client.noop()[0] == 250:
+                return client
+        except (smtplib.SMTPException, OSError):
+            pass
+    _forget()
+    client = _connect(settings)
+    _kept.url, _kept.client = url, client
+    return client
+
+
+def _forget() -> None:
+    client, _kept.client = _kept.client, None
+    if client is not None:
+        client.close()
+
+
+def _connect(settings: SMTPSettings) -> smtplib.SMTP:
+    if settings.tls:
+        client = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=_tls()
+        )
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        if not settings.tls:
+            client.ehlo()
+            if client.has_extn("starttls"):
+                client.starttls(context=_tls())
+                client.ehlo()
+            elif settings.username and not _loopback(settings.host):
+                raise TemporaryMailError(
+                    f"{settings.host} does not offer STARTTLS: the password is not sent in clear"
+                )
+        if settings.username:
+            client.login(settings.username, settings.password or "")
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def _text(value) -> str:

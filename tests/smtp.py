@@ -10,7 +10,8 @@
 
 ``smtp_server.answer_next_rcpt("451 4.3.0 Try again later")`` makes the server refuse the next
 recipient with that answer (a temporary or a permanent failure); ``stop()`` takes it down
-(nothing listens on the port) and ``start()`` brings it back on the same port.
+(nothing listens on the port) and ``start()`` brings it back on the same port. ``connections()``
+counts the connections the messages came over.
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ class _Handler:
         with self.server._lock:
             self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.server.messages.append(message)
+            self.server.sessions.append(id(session))  # one session per connection
         return "250 Message accepted for delivery"
 
 
 class SMTPServer:
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        self.sessions: list[int] = []  # the connection each message came over
         self.envelopes: list[tuple[str, list[str]]] = []
         self._rcpt_answers: list[str] = []
         self._lock = threading.Lock()
@@ -65,6 +68,10 @@ class SMTPServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def connections(self) -> int:
+        with self._lock:
+            return len(set(self.sessions))
 
     def answer_next_rcpt(self, answer: str) -> None:
         with self._lock:

@@ -86,6 +86,37 @@ def test_no_server_listening_is_a_temporary_failure(app, smtp_server):
         mail.send(notice())
 
 
+def test_messages_one_after_another_share_one_connection_refusals_included(app, smtp_server):
+    app.config["SMTP_URL"] = smtp_server.url
+    with app.app_context():
+        mail.send(notice("ana@example.com"))
+        smtp_server.answer_next_rcpt("550 5.1.1 No such user here")
+        with pytest.raises(PermanentMailError):
+            mail.send(notice("nobody@example.com"))
+        for name in ("ben", "cai", "dan"):
+            mail.send(notice(f"{name}@example.com"))
+    assert [m["To"] for m in smtp_server.wait_for(4)] == [
+        "ana@example.com",
+        "ben@example.com",
+        "cai@example.com",
+        "dan@example.com",
+    ]
+    assert smtp_server.connections() == 1
+
+
+def test_a_message_after_the_server_dropped_the_kept_connection_still_arrives_once(
+    app, smtp_server
+):
+    app.config["SMTP_URL"] = smtp_server.url
+    with app.app_context():
+        mail.send(notice("ana@example.com"))
+        smtp_server.stop()  # a restart (or an idle timeout) closes the kept connection
+        smtp_server.start()
+        mail.send(notice("ben@example.com"))
+    assert [m["To"] for m in smtp_server.wait_for(2)] == ["ana@example.com", "ben@example.com"]
+    assert smtp_server.connections() == 2
+
+
 def test_the_worker_retries_a_temporary_failure_until_it_is_delivered(app, smtp_server, worker):
     app.config.update(SMTP_URL=smtp_server.url, MAIL_RETRY_SCHEDULE=[1, 1])
     smtp_server.answer_next_rcpt("451 4.3.0 Try again later")
