@@ -76,6 +76,7 @@ bench: $(STAMP)
 	$(PY) bench/widget_latency.py
 	$(PY) bench/webhooks.py
 	$(PY) bench/schedule.py
+	$(PY) bench/export.py --responses 300000
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
