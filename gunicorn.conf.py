@@ -1,10 +1,10 @@
 """Gunicorn settings for the collector: ``gunicorn -c gunicorn.conf.py "collector:create_app()"``.
 
-Threads (``gthread``) so that a slow client holds one thread, not a whole worker, and timeouts that
-bound how long it may: a client that dribbles its headers or body is cut off after
-``FIILIS_GUNICORN_TIMEOUT`` seconds. Gunicorn still reads each request itself, so put a buffering
-proxy (nginx, Caddy, a cloud load balancer) in front in production; it absorbs slow clients before
-they reach a thread. Every setting can be overridden by its environment variable or on the command
+Threads (``gthread``) so that a slow client holds one thread, not a whole worker; a connection that
+sends nothing goes back to the worker's poller after 5 s instead of holding a thread (gunicorn's own
+guard). Once a request has begun, gunicorn does not bound how long reading it may take, so put a
+buffering proxy (nginx, Caddy, a cloud load balancer) in front in production; it absorbs slow
+clients before they reach a thread. Every setting can be overridden by its environment variable or on the command
 line (``--workers 4``).
 """
 
@@ -18,8 +18,9 @@ worker_class = "gthread"
 #: One process per core; each serves ``threads`` requests at once (they mostly wait on the database).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("FIILIS_GUNICORN_THREADS", "8"))
-#: A request (headers and body included) that takes longer than this is cut off and the worker
-#: restarted; no Fiilis request needs more than a few seconds.
+#: A worker whose main loop does not check in with the arbiter for this long is killed and restarted:
+#: a hung worker, not a busy one (requests run in threads, and a long one, such as a CSV export of
+#: millions of answers, is not cut off).
 timeout = int(os.environ.get("FIILIS_GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 #: Idle keep-alive connections are closed after this many seconds, freeing their thread.
