@@ -10,8 +10,8 @@ second through the worker to a local SMTP server (aiosmtpd).
 - **Mails per second**: ``--mails`` asks opened and their mails queued
   (``survey_mail.send``), then a real huey consumer (2 threads, as ``fiilis worker`` runs) sends
   them to a local aiosmtpd server; timed from the start of the consumer to the last message
-  received. Baseline: the same number of the same messages sent by ``smtplib`` in one
-  connection each, in one thread, with no database.
+  received. Baselines: the same number of the same messages sent by ``smtplib`` in one thread,
+  with no database, in one connection each and all over one connection.
 
 Both parts run on SQLite and on PostgreSQL in one run: a database of its own on the server of
 ``FIILIS_TEST_DATABASE_URL`` (default ``postgres@127.0.0.1:5432``), created and dropped here.
@@ -169,6 +169,7 @@ def mails(url: str, folder: Path, count: int, label: str) -> dict:
     worker.stop()
     received = len(server.messages)
 
+    # Baselines: smtplib alone, the same messages, with a connection each and over one connection.
     direct_server = SMTPServer().start()
     started = time.perf_counter()
     for message in messages:
@@ -176,15 +177,27 @@ def mails(url: str, folder: Path, count: int, label: str) -> dict:
             client.send_message(message)
     direct_server.wait_for(count, timeout=600)
     direct = time.perf_counter() - started
-    server.stop()
-    direct_server.stop()
+    kept_server = SMTPServer().start()
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", kept_server.port, timeout=10) as client:
+        for message in messages:
+            client.send_message(message)
+    kept_server.wait_for(count, timeout=600)
+    kept = time.perf_counter() - started
+    for each in (server, direct_server, kept_server):
+        each.stop()
     app.extensions["fiilis.engine"].dispose()
     print(
         f"{label} mails: {received} through the worker in {through_worker:.2f} s = "
-        f"{count / through_worker:.0f}/s; smtplib alone {count / direct:.0f}/s "
-        f"(the worker at {direct / through_worker:.2f}× of it)"
+        f"{count / through_worker:.0f}/s over {server.connections()} connection(s); smtplib alone "
+        f"{count / direct:.0f}/s with a connection each, {count / kept:.0f}/s over one (the worker "
+        f"at {direct / through_worker:.2f}× and {kept / through_worker:.2f}× of them)"
     )
-    return {"worker_per_s": count / through_worker, "smtplib_per_s": count / direct}
+    return {
+        "worker_per_s": count / through_worker,
+        "smtplib_per_s": count / direct,
+        "smtplib_one_connection_per_s": count / kept,
+    }
 
 
 def main() -> None:

@@ -41,7 +41,10 @@ class _Handler:
         with self.server._lock:
             self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.server.messages.append(message)
-            self.server.sessions.append(id(session))  # one session per connection
+            # one session per connection, numbered at its first message (ids may be reused)
+            if not hasattr(session, "number"):
+                session.number = len(set(self.server.sessions)) + 1
+            self.server.sessions.append(session.number)
         return "250 Message accepted for delivery"
 
 
