@@ -713,7 +713,10 @@ class SiteSchema(Schema):
     retention_days = fields.Int(allow_none=True, validate=validate.Range(1, 36500))
     segments = fields.List(
         fields.Str(validate=validate.Regexp(SEGMENT_NAME, error=_SEGMENT_NAME_ERROR)),
-        validate=[validate.Length(0, MAX_SEGMENTS), Unique("Each trait once.")],
+        validate=[
+            validate.Length(0, MAX_SEGMENTS, error=f"At most {MAX_SEGMENTS} segments."),
+            Unique("Each trait once."),
+        ],
         metadata={
             "description": f"At most {MAX_SEGMENTS} user trait names whose answers are counted "
             "per day as they are written, so that group_by=trait:<name> on them reads those "

@@ -143,6 +143,8 @@ def site(form: MultiDict) -> dict:
         if form.get(field, "").strip():
             data[field] = form[field].strip()
     number(form, "cooldown_days", data)
+    if "segments" in form:  # a set of names: in order, so an unchanged list is no change
+        data["segments"] = sorted(lines(form["segments"]))
     for field in ("accent", "position"):
         if form.get(field, "").strip():
             data["theme"][field] = form[field].strip()

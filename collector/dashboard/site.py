@@ -86,6 +86,7 @@ def _values(site) -> dict:
         "allowed_origins": "\n".join(site.allowed_origins or []),
         "cooldown_days": site.cooldown_days,
         "require_identity": site.require_identity,
+        "segments": "\n".join(site.segments),
         "default_locale": site.default_locale,
         "accent": theme.get("accent", "#4f46e5"),
         "position": theme.get("position", "bottom-right"),
@@ -106,6 +107,7 @@ def save_settings():
         values["require_identity"] = request.form.get("require_identity") == "on"
         found = forms.errors(e.normalized_messages())
         found.update(_bad_origin_lines(e.normalized_messages(), request.form))
+        found.update(_bad_segments(e.normalized_messages(), request.form))
         return _render_settings(values, found, status=422)
     # A theme change merges into the stored theme, as PATCH /v1/site does.
     changes["theme"] = {**(g.site.theme or {}), **changes.get("theme", {})}
@@ -128,6 +130,20 @@ def _bad_origin_lines(messages: dict, form) -> dict[str, str]:
         line = typed[index] if index < len(typed) else ""
         said.append(f"Line {index + 1} ({line}): {message}")
     return {"allowed_origins": " ".join(said)}
+
+
+def _bad_segments(messages: dict, form) -> dict[str, str]:
+    """A bad segment name is quoted with its problem (the list is checked sorted, as it is stored)."""
+    bad = messages.get("segments")
+    if not isinstance(bad, dict):
+        return {}
+    typed = sorted(forms.lines(form.get("segments", "")))
+    said = [
+        f"“{typed[index]}”: {problem[0] if isinstance(problem, list) else problem}"
+        for index, problem in sorted(bad.items())
+        if index < len(typed)
+    ]
+    return {"segments": " ".join(said)}
 
 
 @bp.post("/settings/secret-key")

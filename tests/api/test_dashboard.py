@@ -644,6 +644,49 @@ def test_invalid_settings_are_shown_next_to_their_fields_and_not_saved(user, sit
     ]
 
 
+def test_segments_are_set_in_the_settings_and_kept_by_a_save_without_the_field(user, site):
+    data = settings_form(segments="plan\n\ncountry\n")
+    resp = user.post(
+        "/dashboard/settings", data={**data, "csrf_token": token(user, "/dashboard/settings")}
+    )
+    assert resp.status_code == 302
+    assert user.get("/v1/site", headers=site.auth).get_json()["segments"] == ["country", "plan"]
+    page = text(user.get("/dashboard/settings"))
+    assert re.search(r'<textarea id="segments"[^>]*>country\nplan</textarea>', page)
+    # a save that leaves the field out (another form, an older page) keeps them
+    user.post(
+        "/dashboard/settings",
+        data={**settings_form(), "csrf_token": token(user, "/dashboard/settings")},
+    )
+    assert user.get("/v1/site", headers=site.auth).get_json()["segments"] == ["country", "plan"]
+    user.post(
+        "/dashboard/settings",
+        data={**settings_form(segments=""), "csrf_token": token(user, "/dashboard/settings")},
+    )
+    assert user.get("/v1/site", headers=site.auth).get_json()["segments"] == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("a\nb\nc\nd\ne\nf", "At most 5 segments."),
+        ("plan\nplan", "Each trait once."),
+        ('plan\nsize "xl"', "“size \"xl\"”: A trait name of 1–64 characters"),
+    ],
+)
+def test_bad_segments_are_said_next_to_the_field_and_nothing_is_saved(user, site, typed, said):
+    data = settings_form(segments=typed, name="Renamed")
+    resp = user.post(
+        "/dashboard/settings", data={**data, "csrf_token": token(user, "/dashboard/settings")}
+    )
+    assert resp.status_code == 422
+    page = html.unescape(text(resp))
+    error = re.search(r'id="segments-error".*?<span>(.*?)</span>', page, re.S)
+    assert error and said in error.group(1)
+    got = user.get("/v1/site", headers=site.auth).get_json()
+    assert (got["segments"], got["name"]) == ([], "Acme")
+
+
 def test_rotating_the_secret_key_shows_the_new_key_once(user, site):
     resp = user.post(
         "/dashboard/settings/secret-key", data={"csrf_token": token(user, "/dashboard/settings")}
