@@ -671,7 +671,7 @@ def test_segments_are_set_in_the_settings_and_kept_by_a_save_without_the_field(u
     [
         ("a\nb\nc\nd\ne\nf", "At most 5 segments."),
         ("plan\nplan", "Each trait once."),
-        ('plan\nsize "xl"', "“size \"xl\"”: A trait name of 1–64 characters"),
+        ('plan\nsize "xl"', '“size "xl"”: A trait name of 1–64 characters'),
     ],
 )
 def test_bad_segments_are_said_next_to_the_field_and_nothing_is_saved(user, site, typed, said):
