@@ -108,6 +108,9 @@ def save_settings():
         found = forms.errors(e.normalized_messages())
         found.update(_bad_origin_lines(e.normalized_messages(), request.form))
         found.update(_bad_segments(e.normalized_messages(), request.form))
+        for field in ("allowed_origins", "segments"):  # said once for the list, lines named
+            if field in found:
+                found = {k: v for k, v in found.items() if not k.startswith(field + ".")}
         return _render_settings(values, found, status=422)
     # A theme change merges into the stored theme, as PATCH /v1/site does.
     changes["theme"] = {**(g.site.theme or {}), **changes.get("theme", {})}

@@ -638,6 +638,7 @@ def test_invalid_settings_are_shown_next_to_their_fields_and_not_saved(user, sit
     )
     assert resp.status_code == 422
     assert 'id="allowed_origins-error"' in text(resp)
+    assert "1 field needs attention" in text(resp)
     assert "ftp://files.example/x" in text(resp)
     assert user.get("/v1/site", headers=site.auth).get_json()["allowed_origins"] == [
         "https://app.example.com"
@@ -683,6 +684,7 @@ def test_bad_segments_are_said_next_to_the_field_and_nothing_is_saved(user, site
     page = html.unescape(text(resp))
     error = re.search(r'id="segments-error".*?<span>(.*?)</span>', page, re.S)
     assert error and said in error.group(1)
+    assert "1 field needs attention" in page
     got = user.get("/v1/site", headers=site.auth).get_json()
     assert (got["segments"], got["name"]) == ([], "Acme")
 
