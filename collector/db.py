@@ -213,8 +213,8 @@ def retry_dropped_connections(app: Flask) -> None:
     app.dispatch_request = dispatch_request
 
 
-def _committed(_session) -> None:
-    if has_request_context():
+def _committed(session) -> None:
+    if has_request_context() and not session.in_nested_transaction():  # not a savepoint's
         g.db_committed = True
 
 

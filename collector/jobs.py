@@ -224,6 +224,8 @@ def call_after_commit(db: Session, func: Callable[[], None]) -> None:
 
 
 def _enqueue_pending(db: Session) -> None:
+    if db.in_nested_transaction():  # a savepoint was released: the transaction goes on
+        return
     pending = db.info.pop(_PENDING, None)
     callbacks = db.info.pop(_CALLBACKS, None)
     if not pending and not callbacks:

@@ -98,6 +98,8 @@ class SettingsCache:
 
         @event.listens_for(sessions, "after_commit")
         def _clear(session: Session) -> None:
+            if session.in_nested_transaction():  # a savepoint was released, not committed
+                return
             if session.info.pop(_CHANGED, False):
                 self.clear()
 

@@ -6,6 +6,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from collector import db, mail
 from collector.mail import Message, PermanentMailError, TemporaryMailError
@@ -156,6 +157,26 @@ def test_mail_sent_later_in_a_rolled_back_transaction_is_never_sent(app, smtp_se
         mail.send_later(notice(), db=session)
         session.rollback()
         mail.send_later(notice("bo@example.com"), db=session)
+        session.commit()
+    worker.drain()
+    assert [m["To"] for m in smtp_server.wait_for(1)] == ["bo@example.com"]
+
+
+def test_mail_sent_later_waits_for_the_whole_transaction_not_a_savepoint(app, smtp_server, worker):
+    """A savepoint released inside the transaction is not its commit: a mail queued before it
+    goes when the transaction commits, and never if it then rolls back."""
+    app.config["SMTP_URL"] = smtp_server.url
+    with app.app_context():
+        session = db.session()
+        mail.send_later(notice("ana@example.com"), db=session)
+        with session.begin_nested():
+            session.execute(text("SELECT 1"))
+        session.rollback()
+        mail.send_later(notice("bo@example.com"), db=session)
+        with session.begin_nested():
+            session.execute(text("SELECT 1"))
+        worker.drain()
+        assert smtp_server.messages == [], "nothing goes before the commit"
         session.commit()
     worker.drain()
     assert [m["To"] for m in smtp_server.wait_for(1)] == ["bo@example.com"]
