@@ -238,7 +238,8 @@ def due(
 def open_ask(
     db: Session, scheduled_: Scheduled, candidate: Candidate, turn: int, now: datetime
 ) -> SurveyAsk | None:
-    """Open this turn's prompt and its ask, and commit; ``None`` when another run opened it."""
+    """Open this turn's prompt and its ask in the caller's transaction (a savepoint of its own);
+    ``None``, with nothing written, when another run opened it."""
     survey, site, schedule = scheduled_.survey, scheduled_.site, scheduled_.schedule
     person = candidate.person
     by_mail = schedule.channel == "email"
@@ -276,13 +277,12 @@ def open_ask(
     )
     if by_mail:
         queued(ask, schedule, now)
-    db.add(prompt)
-    db.flush()  # the prompt first: the ask refers to it
-    db.add(ask)
     try:
-        db.flush()
-    except IntegrityError:
-        db.rollback()
+        with db.begin_nested():
+            db.add(prompt)
+            db.flush()  # the prompt first: the ask refers to it
+            db.add(ask)
+    except IntegrityError:  # the savepoint is rolled back: the asks opened before it stand
         return None
     return ask
 
