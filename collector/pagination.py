@@ -68,8 +68,3 @@ def envelope(items: list, has_more: bool) -> dict:
         "has_more": has_more,
         "next_cursor": encode(last.created_at, last.id) if last is not None else None,
     }
-
-
-class PageSchema(Schema):
-    has_more = fields.Bool(required=True)
-    next_cursor = fields.Str(allow_none=True)
