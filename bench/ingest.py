@@ -279,15 +279,23 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def workers_cpu(master: int) -> float:
-    """Seconds of CPU (user + system) the gunicorn master's children have used so far."""
-    total = 0
+    """Seconds of CPU (user + system) the gunicorn master's children have used so far: the live
+    workers' own, plus what the master has reaped (a worker recycled by ``max_requests`` takes its
+    CPU with it otherwise, and the difference over a run could even come out negative)."""
+    ticks = 0
     for pid in _children(master):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / TICK
+        ticks += sum(_stat(pid)[11:13])  # utime, stime
+    return (ticks + sum(_stat(master)[13:15])) / TICK  # cutime, cstime: the reaped workers
+
+
+def _stat(pid: int) -> list[int]:
+    """The numeric fields of ``/proc/<pid>/stat`` after the command (index 11 is field 14, utime);
+    zeros for a process that has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return [0] * 20
+    return [int(f) if f.lstrip("-").isdigit() else 0 for f in fields[:20]]
 
 
 def _children(pid: int) -> list[int]:

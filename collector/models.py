@@ -133,6 +133,38 @@ class SegmentCount(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ScoreCount(Base):
+    """How many answers of a survey had this score in one UTC hour (``hour``: whole hours since
+    the Unix epoch). Kept by triggers on ``responses`` (every insert, change of score, time,
+    survey or event, and delete, in the writer's transaction): a series adds these up, in any
+    time zone whose midnights fall on the hour, instead of counting the period's answers."""
+
+    __tablename__ = "score_counts"
+
+    survey_id: Mapped[str] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    # (survey, score, hour): a series reads one range of hours per scale point.
+    score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EventCount(Base):
+    """How many answers of a survey had this event (``''``: none) and score on one UTC day, kept
+    by the same triggers as :class:`ScoreCount`; ``group_by=event`` adds these up."""
+
+    __tablename__ = "event_counts"
+
+    survey_id: Mapped[str] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    event: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Survey(Base):
     __tablename__ = "surveys"
     __table_args__ = (Index(None, "site_id", "archived_at", "created_at"),)

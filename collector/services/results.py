@@ -47,7 +47,7 @@ from collector.models import (
     UTCDateTime,
     utcnow,
 )
-from collector.services import answer_reasons, search, segments, tagging
+from collector.services import answer_reasons, rollups, search, segments, tagging
 
 FOLLOWUP_STATUSES = followup.STATUSES
 INTERVALS = ("day", "week", "month")
@@ -350,10 +350,34 @@ def _points_cte(survey: Survey):
 
 
 def _series_counts(db: Session, survey: Survey, spans: list[Bucket]) -> list[dict[int, int]]:
-    """Counts per (interval, scale point): one index range seek per cell, no per-row work."""
+    """Counts per (interval, scale point): the whole UTC hours of each interval from the hourly
+    counts, the partial hours at its edges (if any: local midnights of most zones fall on the
+    hour) recounted from the answers."""
+    whole: list[tuple[int, int, int]] = []
+    edges: list[tuple[int, datetime, datetime]] = []
+    for i, span in enumerate(spans):
+        hours = rollups.whole_hours(span.lo, span.hi)
+        if hours is None:
+            edges.append((i, span.lo, span.hi))
+            continue
+        whole.append((i, *hours))
+        inner = rollups.hour_start(hours[0]), rollups.hour_start(hours[1])
+        edges += [(i, lo, hi) for lo, hi in ((span.lo, inner[0]), (inner[1], span.hi)) if lo < hi]
     out: list[dict[int, int]] = [{} for _ in spans]
+    for i, dist in rollups.hourly(db, survey.id, whole, _scale(survey)).items():
+        out[i] = dist
+    for i, dist in _recounted_series(db, survey, edges):
+        out[i] = scoring.merge([out[i], dist])
+    return out
+
+
+def _recounted_series(
+    db: Session, survey: Survey, spans: list[tuple[int, datetime, datetime]]
+) -> list[tuple[int, dict[int, int]]]:
+    """Counts per (span ``i``, scale point) of the spans ``(i, lo, hi)`` read from the answers:
+    one index range seek per cell, no per-row work."""
     if not spans:
-        return out
+        return []
     b = (
         values(
             column("i", Integer),
@@ -361,7 +385,7 @@ def _series_counts(db: Session, survey: Survey, spans: list[Bucket]) -> list[dic
             column("hi", UTCDateTime()),
             name="b",
         )
-        .data([(i, s.lo, s.hi) for i, s in enumerate(spans)])
+        .data(spans)
         .cte("b")
     )
     s = _points_cte(survey)
@@ -375,10 +399,8 @@ def _series_counts(db: Session, survey: Survey, spans: list[Bucket]) -> list[dic
         )
         .scalar_subquery()
     )
-    for i, point, n in db.execute(select(b.c.i, s.c.score, count).select_from(b.join(s, true()))):
-        if n:
-            out[i][point] = n
-    return out
+    stmt = select(b.c.i, s.c.score, count).select_from(b.join(s, true()))
+    return [(i, {point: n}) for i, point, n in db.execute(stmt) if n]
 
 
 _EVENTS = text(
@@ -395,10 +417,35 @@ _EVENTS = text(
 
 
 def _event_counts(
+    db: Session, survey: Survey, since: datetime, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """Counts per (event, scale point): the whole UTC days of the period from the daily counts,
+    the partial days at its edges recounted from the answers."""
+    days = rollups.whole_days(since, until)
+    if days is None:
+        return _recounted_events(db, survey, since, until)
+    first, end = days
+    parts = [rollups.daily_events(db, survey.id, first, end, _scale(survey))]
+    inner = rollups.day_start(first), rollups.day_start(end)
+    for lo, hi in ((since, inner[0]), (inner[1], until)):
+        if lo < hi:
+            parts.append(_recounted_events(db, survey, lo, hi))
+    return _merged(parts)
+
+
+def _merged(parts: list[dict[str | None, dict[int, int]]]) -> dict[str | None, dict[int, int]]:
+    out: dict[str | None, dict[int, int]] = {}
+    for part in parts:
+        for key, dist in part.items():
+            out[key] = scoring.merge([out.get(key, {}), dist])
+    return out
+
+
+def _recounted_events(
     db: Session, survey: Survey, since: datetime | None, until: datetime
 ) -> dict[str | None, dict[int, int]]:
-    """Counts per (event, scale point). The survey's events come from a skip scan of the index
-    (one seek per distinct event), then each cell is one range seek."""
+    """Counts per (event, scale point) read from the answers. The survey's events come from a
+    skip scan of the index (one seek per distinct event), then each cell is one range seek."""
     events = [row[0] for row in db.execute(_EVENTS, {"survey": survey.id})]
     s = _points_cte(survey)
     count = select(func.count()).where(
@@ -430,7 +477,7 @@ def _trait_counts(
     """Counts per (trait value, scale point). A declared segment's whole UTC days come from its
     daily counts and only the partial days at the edges from the answers; any other trait is
     read from every answer in the period."""
-    days = segments.whole_days(since, until) if since is not None else None
+    days = rollups.whole_days(since, until) if since is not None else None
     if days is None or not segments.is_declared(db, survey, name):
         return _recounted_traits(db, survey, name, since, until)
     first, end = days
@@ -439,18 +486,10 @@ def _trait_counts(
         return _recounted_traits(db, survey, name, since, until)
     edges = [
         _recounted_traits(db, survey, name, lo, hi)
-        for lo, hi in ((since, _utc_midnight(first)), (_utc_midnight(end), until))
+        for lo, hi in ((since, rollups.day_start(first)), (rollups.day_start(end), until))
         if lo < hi
     ]
-    out: dict[str | None, dict[int, int]] = {}
-    for part in (middle, *edges):
-        for key, dist in part.items():
-            out[key] = scoring.merge([out.get(key, {}), dist])
-    return out
-
-
-def _utc_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
+    return _merged([middle, *edges])
 
 
 def _recounted_traits(
@@ -510,16 +549,9 @@ def _reason_counts(
     return _overlapping_counts(db, survey, ResponseReason.reason, since, until)
 
 
-def _total_counts(
-    db: Session, survey: Survey, since: datetime | None, until: datetime
-) -> dict[int, int]:
-    s = _points_cte(survey)
-    count = (
-        select(func.count())
-        .where(*_period(survey.id, since, until), Response.score == s.c.score)
-        .scalar_subquery()
-    )
-    return {point: n for point, n in db.execute(select(s.c.score, count)) if n}
+def _total_counts(db: Session, survey: Survey, since: datetime, until: datetime) -> dict[int, int]:
+    """Counts per scale point of the period: a series of one interval."""
+    return _series_counts(db, survey, [Bucket(since, since, until)])[0]
 
 
 def distribution(db: Session, survey: Survey, since: datetime, until: datetime) -> dict[int, int]:

@@ -11,7 +11,7 @@ figure equals a recount.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import Text, case, cast, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
@@ -111,15 +111,6 @@ def is_declared(db: Session, survey: Survey, name: str) -> bool:
         )
         is not None
     )
-
-
-def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
-    """The UTC days wholly inside ``[since, until)`` as ``[first, end)``, or None if none is."""
-    first = since.astimezone(UTC).date()
-    if datetime.combine(first, time(), tzinfo=UTC) < since:
-        first += timedelta(days=1)
-    end = until.astimezone(UTC).date()
-    return (first, end) if first < end else None
 
 
 def counted(

@@ -7,10 +7,10 @@ import uuid
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from collector import create_app, db
-from collector.models import Prompt, Response, SegmentCount
+from collector.models import EventCount, Prompt, Response, ScoreCount, SegmentCount
 from tests.api.prompting import answer, ask, count, make_survey, track
 
 
@@ -90,8 +90,9 @@ def test_racing_triggers_with_one_idempotency_key_open_one_prompt(unlimited, sit
     assert count(unlimited, Prompt) == 1
 
 
-def test_racing_answers_of_one_segment_are_all_counted(unlimited, site):
-    """Many writers add to the same daily count of a segment at once: none is lost."""
+def test_racing_answers_of_one_count_are_all_counted(unlimited, site):
+    """Many writers add to the same counts (a segment's, the hour's, the event's) at once: none
+    is lost."""
     client = unlimited.test_client()
     survey = make_survey(client, site, "nps")
     resp = client.patch("/v1/site", json={"segments": ["plan"]}, headers=site.auth)
@@ -106,3 +107,14 @@ def test_racing_answers_of_one_segment_are_all_counted(unlimited, site):
             )
         )
         assert counts.all() == [("pro", 9, 40)]
+        # The hourly and daily answer counts too (all 40 in this hour and day, unless the race
+        # straddled an hour: then the two hours add up).
+        hourly = select(ScoreCount.score, func.sum(ScoreCount.n)).group_by(ScoreCount.score)
+        assert db.session().execute(hourly.where(ScoreCount.survey_id == survey["id"])).all() == [
+            (9, 40)
+        ]
+        daily = select(EventCount.event, EventCount.score, func.sum(EventCount.n))
+        daily = daily.where(EventCount.survey_id == survey["id"])
+        assert db.session().execute(daily.group_by(EventCount.event, EventCount.score)).all() == [
+            ("invoice.paid", 9, 40)
+        ]
