@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from collector import create_app, migrate  # noqa: E402
-from collector.services import sites  # noqa: E402
+from collector.services import segments, sites  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DAYS = 365
@@ -337,7 +337,13 @@ def measure(label: str, app, survey_id: str, secret: str, n: int, runs: int) -> 
     resp = client.patch("/v1/site", json={"segments": ["plan"]}, headers=auth)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     ms = (time.perf_counter() - t0) * 1000
-    out.append((label, "  declaring plan (counts the past)", ms, ms / base, False))
+    out.append((label, "  declaring plan (its first step)", ms, ms / base, False))
+    # The rest of the past, a step per transaction, as the worker's count_past job counts it.
+    t0 = time.perf_counter()
+    with app.app_context():
+        segments.resume_counting()
+    ms = (time.perf_counter() - t0) * 1000
+    out.append((label, "  counting the rest (the job)", ms, ms / base, False))
     timed(segment_shapes)
     # The same figures as the recount, to the last digit.
     assert (

@@ -52,6 +52,7 @@ JOB_MODULES = [
     "collector.services.import_jobs",
     "collector.schedule",
     "collector.services.survey_mail",
+    "collector.services.segments",
 ]
 
 

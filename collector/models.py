@@ -109,6 +109,10 @@ class SiteSegment(Base):
     )
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # While the answers stored before the declaration are counted (collector.services.segments):
+    # the declaration's instant, and how far the count has come. Both None once counted.
+    counting_from: Mapped[datetime | None]
+    counted_below: Mapped[datetime | None]
 
 
 class SegmentCount(Base):

@@ -2,21 +2,28 @@
 they are written, so that ``group_by=trait:<name>`` reads a few thousand counts instead of the
 traits of every answer in the period.
 
-Triggers on ``responses`` (migration 0021) keep :class:`SegmentCount` in the writer's own
-transaction, whatever writes: the widget, the answer page, an import, an erasure, a purge. Here
-the declared set changes (the past is counted at once) and the counts are read: whole UTC days
-from the counts, the partial days at the period's edges from the answers themselves, so every
-figure equals a recount.
+Triggers on ``responses`` (migrations 0021 and 0023) keep :class:`SegmentCount` in the writer's
+own transaction, whatever writes: the widget, the answer page, an import, an erasure, a purge.
+Here the declared set changes and the counts are read: whole UTC days from the counts, the partial
+days at the period's edges from the answers themselves, so every figure equals a recount.
+
+The answers stored before a declaration are counted a step (:data:`STEP` answers, oldest first)
+at a time, each step a short transaction: the first in the declaring request, the rest by the
+``count_past`` job. Until the last step, the triggers leave the range still to count alone and
+``group_by=trait:`` reads the answers, with the same figures.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Text, case, cast, delete, func, insert, literal, select, text
+from sqlalchemy import Text, case, cast, delete, func, literal, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from collector.models import Response, SegmentCount, Site, SiteSegment, Survey
+from collector import db as database
+from collector import jobs
+from collector.models import Response, SegmentCount, Site, SiteSegment, Survey, utcnow
 
 #: Longer trait values are not kept in the counts (``shape`` "long"); a period with any is
 #: recounted from the answers.
@@ -39,9 +46,15 @@ def trait_value(db: Session, name: str):
     )
 
 
+#: How many stored answers one step of counting the past reads (one short transaction; on
+#: PostgreSQL the answers' writers wait for it, a fraction of a second).
+STEP = 50_000
+
+
 def declare(db: Session, site: Site, names: list[str]) -> None:
     """Make ``names`` the site's segments (in the caller's transaction): a new one is counted
-    for every answer already stored, a dropped one forgets its counts."""
+    for the answers already stored (the first step here, the rest by a job after the commit), a
+    dropped one forgets its counts."""
     wanted, had = set(names), set(site.segments)
     gone, new = had - wanted, sorted(wanted - had)
     if gone:
@@ -50,50 +63,112 @@ def declare(db: Session, site: Site, names: list[str]) -> None:
         )
         db.execute(
             delete(SegmentCount).where(
-                SegmentCount.survey_id.in_(_surveys(site)), SegmentCount.segment.in_(gone)
+                SegmentCount.survey_id.in_(_surveys(site.id)), SegmentCount.segment.in_(gone)
             )
         )
-    if new:
-        if db.get_bind().dialect.name == "postgresql":
-            # Answers being written wait until the past is counted, and an answer written before
-            # is in the count's snapshot: none is counted twice or missed. (SQLite's writing
-            # transaction already excludes every other writer.)
-            db.execute(text("LOCK TABLE responses IN SHARE MODE"))
-        for name in new:
-            db.add(SiteSegment(site_id=site.id, name=name))
-            db.flush()
-            _count_the_past(db, site, name)
+    now = utcnow()
+    for name in new:
+        db.execute(
+            delete(SegmentCount).where(
+                SegmentCount.survey_id.in_(_surveys(site.id)), SegmentCount.segment == name
+            )
+        )
+        db.add(SiteSegment(site_id=site.id, name=name, counting_from=now))
+        db.flush()
+        if not count_step(db, site.id, name):
+            jobs.enqueue_after_commit(db, count_past, site.id, name)
     db.expire(site, ["segment_rows"])
 
 
-def _surveys(site: Site):
-    return select(Survey.id).where(Survey.site_id == site.id)
-
-
-def _count_the_past(db: Session, site: Site, name: str) -> None:
-    """Every stored answer of the site, counted for segment ``name`` as the triggers would."""
-    db.execute(
-        delete(SegmentCount).where(
-            SegmentCount.survey_id.in_(_surveys(site)), SegmentCount.segment == name
-        )
+def count_step(db: Session, site_id: str, name: str) -> bool:
+    """Count the next :data:`STEP` answers stored before segment ``name`` was declared (in the
+    caller's transaction); True once every one is counted (or the segment is gone)."""
+    if db.get_bind().dialect.name == "postgresql":
+        # Answers being written finish first and are in this step's snapshot; answers arriving
+        # wait for the step's commit and then see how far it came. (SQLite's writing
+        # transaction already excludes every other writer.)
+        db.execute(text("LOCK TABLE responses IN SHARE MODE"))
+    segment = db.scalars(
+        select(SiteSegment)
+        .where(SiteSegment.site_id == site_id, SiteSegment.name == name)
+        .with_for_update()
+    ).one_or_none()
+    if segment is None or segment.counting_from is None:
+        return True
+    lo, until = segment.counted_below, segment.counting_from
+    left = [Response.site_id == site_id, Response.created_at < until]
+    if lo is not None:
+        left.append(Response.created_at >= lo)
+    hi = db.scalar(
+        select(Response.created_at).where(*left).order_by(Response.created_at).offset(STEP).limit(1)
     )
+    if hi is not None:
+        first = db.scalar(select(func.min(Response.created_at)).where(*left))
+        if hi <= first:  # more than a step's answers share one instant (an import of dates)
+            after = select(func.min(Response.created_at)).where(*left, Response.created_at > first)
+            hi = db.scalar(after)
+    _count(db, site_id, name, lo, hi or until)
+    if hi is None:
+        segment.counting_from = segment.counted_below = None
+    else:
+        segment.counted_below = hi
+    db.flush()
+    return hi is None
+
+
+@jobs.job(retries=5, retry_delay=30)
+def count_past(site_id: str, name: str) -> None:
+    """Count the past of a declared segment, a step per transaction, to the end."""
+    session = database.session()
+    while not count_step(session, site_id, name):
+        session.commit()
+    session.commit()
+
+
+@jobs.periodic(jobs.crontab(minute="*/10"))
+def resume_counting() -> None:
+    """Finish any segment whose count stopped half-way (its job lost with a worker, say): the
+    count's progress is in the database, so it goes on where it was."""
+    session = database.session()
+    unfinished = session.execute(
+        select(SiteSegment.site_id, SiteSegment.name).where(SiteSegment.counting_from.is_not(None))
+    ).all()
+    session.rollback()
+    for site_id, name in unfinished:
+        count_past(site_id, name)
+
+
+def _surveys(site_id: str):
+    return select(Survey.id).where(Survey.site_id == site_id)
+
+
+def _count(db: Session, site_id: str, name: str, lo: datetime | None, hi: datetime) -> None:
+    """The site's answers stored in ``[lo, hi)``, added to segment ``name``'s counts as the
+    triggers would add them."""
     k = trait_value(db, name)
     long = func.length(k) > MAX_VALUE
+    period = [Response.site_id == site_id, Response.created_at < hi]
+    if lo is not None:
+        period.append(Response.created_at >= lo)
     cells = select(
         Response.survey_id.label("survey_id"),
         _utc_day(db).label("day"),
         case((k.is_(None), "none"), (long, "long"), else_="text").label("shape"),
         case((k.is_(None) | long, ""), else_=k).label("value"),
         Response.score.label("score"),
-    ).where(Response.site_id == site.id)
+    ).where(*period)
     cells = cells.subquery()
     keys = (cells.c.survey_id, cells.c.day, cells.c.shape, cells.c.value, cells.c.score)
     counted = select(cells.c.survey_id, literal(name), *keys[1:], func.count()).group_by(*keys)
-    db.execute(
-        insert(SegmentCount).from_select(
-            ["survey_id", "segment", "day", "shape", "value", "score", "n"], counted
-        )
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    add = dialect.insert(SegmentCount).from_select(
+        ["survey_id", "segment", "day", "shape", "value", "score", "n"], counted
     )
+    add = add.on_conflict_do_update(
+        index_elements=["survey_id", "segment", "day", "shape", "value", "score"],
+        set_={"n": SegmentCount.n + add.excluded.n},
+    )
+    db.execute(add)
 
 
 def _utc_day(db: Session):
@@ -103,10 +178,13 @@ def _utc_day(db: Session):
 
 
 def is_declared(db: Session, survey: Survey, name: str) -> bool:
+    """Whether ``name`` is a segment of the survey's site whose past is counted."""
     return (
         db.scalar(
             select(SiteSegment.name).where(
-                SiteSegment.site_id == survey.site_id, SiteSegment.name == name
+                SiteSegment.site_id == survey.site_id,
+                SiteSegment.name == name,
+                SiteSegment.counting_from.is_(None),
             )
         )
         is not None

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from collector import db
-from collector.models import SegmentCount
+from collector.models import Response, SegmentCount, SiteSegment
 from collector.services import segments, users
 from tests.api import prompting
 from tests.factories import Rows
@@ -312,3 +312,123 @@ def test_any_answers_over_any_period_equal_a_recount(
         "until": (since + timedelta(minutes=15 * length)).isoformat(),
     }
     assert metrics(client, site, **params) == recount(client, site, monkeypatch, **params)
+
+
+# -- the past counted in steps -------------------------------------------------------------------
+
+
+def finish_counting(app) -> int:
+    """Run the steps the ``count_past`` job would run, each in its own transaction, to the end;
+    how many steps it took."""
+    with app.app_context():
+        session = db.session()
+        unfinished = session.scalars(
+            select(SiteSegment).where(SiteSegment.counting_from.is_not(None))
+        ).all()
+        steps = 0
+        for segment in unfinished:
+            site_id, name = segment.site_id, segment.name
+            session.commit()
+            while True:
+                steps += 1
+                done = segments.count_step(session, site_id, name)
+                session.commit()
+                if done:
+                    break
+        return steps
+
+
+def test_a_segment_over_more_answers_than_a_step_is_counted_by_a_job(
+    app, client, site, answered, monkeypatch, worker
+):
+    _, survey = answered
+    monkeypatch.setattr(segments, "STEP", 5)
+    declare(client, site, "plan")
+    worker.drain()
+    assert "collector.services.segments.count_past" in worker.done
+    assert kept(app, survey) == 48
+    assert_equal_to_recount(client, site, monkeypatch, survey)
+
+
+def test_answers_written_while_the_past_is_counted_are_counted_once(
+    app, client, site, answered, monkeypatch
+):
+    rows, survey = answered
+    monkeypatch.setattr(segments, "STEP", 10)
+    declare(client, site, "plan")  # one step in the request; no worker runs the rest here
+    assert kept(app, survey) == 10
+    assert_equal_to_recount(client, site, monkeypatch, survey)  # the answers are read meanwhile
+    with app.app_context():
+        mark = db.session().scalars(select(SiteSegment.counted_below)).one()
+    assert T0 < mark < T0 + timedelta(days=10)
+    # Answers below the mark (the triggers count them), in the range still to count (the steps
+    # will), and after the declaration; an erasure and score changes on both sides of the mark.
+    rows.responses(
+        survey,
+        [
+            {"score": 3, "at": T0 + timedelta(minutes=1), "traits": {"plan": "pro"}},
+            {"score": 4, "at": mark + timedelta(hours=30), "traits": {"plan": "team"}},
+            {"score": 5, "at": datetime.now(UTC), "traits": {"plan": "free"}},
+        ],
+    )
+    assert client.delete("/v1/users/u3", headers=site.auth).status_code == 200
+    with app.app_context():
+        session = db.session()
+        for side in (Response.created_at < mark, Response.created_at > mark):
+            changed = session.scalars(select(Response).where(side).limit(2)).all()
+            for response in changed:
+                response.score = 10 - response.score
+                response.traits = {"plan": "moved"}
+        session.commit()
+    assert finish_counting(app) >= 3
+    with app.app_context():
+        stored = db.session().scalar(
+            select(func.count()).select_from(Response).where(Response.survey_id == survey)
+        )
+    assert kept(app, survey) == stored
+    assert_equal_to_recount(client, site, monkeypatch, survey)
+    groups = metrics(client, site, survey=survey, group_by="trait:plan", until="2030-01-01")
+    assert {"moved", "team"} <= {g["key"] for g in groups["groups"]}
+
+
+def test_a_count_stopped_half_way_is_finished_by_the_periodic_job(
+    app, client, site, answered, monkeypatch
+):
+    _, survey = answered
+    monkeypatch.setattr(segments, "STEP", 7)
+    declare(client, site, "plan")  # its job lost: no worker ever runs it
+    assert kept(app, survey) == 7
+    with app.app_context():
+        segments.resume_counting()
+    assert kept(app, survey) == 48
+    assert_equal_to_recount(client, site, monkeypatch, survey)
+
+
+def test_a_segment_dropped_while_it_is_counted_stops_and_forgets(
+    app, client, site, answered, monkeypatch
+):
+    _, survey = answered
+    monkeypatch.setattr(segments, "STEP", 5)
+    declare(client, site, "plan")
+    assert declare(client, site)["segments"] == []
+    assert finish_counting(app) == 0
+    with app.app_context():
+        assert segments.count_step(db.session(), site.site_id, "plan") is True
+    assert kept(app, survey) == 0
+
+
+def test_more_answers_at_one_instant_than_a_step_are_counted_together(
+    app, client, site, monkeypatch
+):
+    rows = Rows(app, site)
+    survey = rows.survey("nps")
+    rows.responses(
+        survey,
+        [{"score": i % 11, "at": T0, "traits": {"plan": PLANS[i % 3]}} for i in range(30)]
+        + [{"score": 7, "at": T0 + timedelta(days=1), "traits": {"plan": "pro"}}],
+    )
+    monkeypatch.setattr(segments, "STEP", 4)
+    declare(client, site, "plan")
+    assert finish_counting(app) <= 3
+    assert kept(app, survey) == 31
+    assert_equal_to_recount(client, site, monkeypatch, survey)

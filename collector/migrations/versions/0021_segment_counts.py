@@ -30,33 +30,41 @@ _VALUE = "CASE WHEN k IS NULL OR length(k) > 200 THEN '' ELSE k END"
 _COLUMNS = "(survey_id, segment, day, shape, value, score)"
 
 
-def _sqlite_keys(row: str) -> str:
+# ``counted`` (migration 0023): a condition on the segment row ``s`` and the answer ``r`` that
+# says whether the triggers count this answer for that segment ('' here: always).
+def _sqlite_keys(row: str, counted: str) -> str:
+    where = f" AND {counted.format(r=row, s='site_segments')}" if counted else ""
     return (
         f"(SELECT name, {_SQLITE_KEY.format(row=row)} AS k"
-        f" FROM site_segments WHERE site_id = {row}.site_id)"
+        f" FROM site_segments WHERE site_id = {row}.site_id{where})"
     )
 
 
-_SQLITE_ADD = (
-    f"INSERT INTO segment_counts {_COLUMNS[:-1]}, n)"
-    f" SELECT new.survey_id, name, date(new.created_at), {_SHAPE}, {_VALUE}, new.score, 1"
-    f" FROM {_sqlite_keys('new')} WHERE true"
-    f" ON CONFLICT {_COLUMNS} DO UPDATE SET n = n + 1;"
-)
-_SQLITE_SUBTRACT = (
-    "UPDATE segment_counts SET n = n - 1"
-    " WHERE survey_id = old.survey_id AND day = date(old.created_at) AND score = old.score"
-    f" AND (segment, shape, value) IN (SELECT name, {_SHAPE}, {_VALUE} FROM {_sqlite_keys('old')});"
-)
+def sqlite_triggers(counted: str = "") -> list[str]:
+    add = (
+        f"INSERT INTO segment_counts {_COLUMNS[:-1]}, n)"
+        f" SELECT new.survey_id, name, date(new.created_at), {_SHAPE}, {_VALUE}, new.score, 1"
+        f" FROM {_sqlite_keys('new', counted)} WHERE true"
+        f" ON CONFLICT {_COLUMNS} DO UPDATE SET n = n + 1;"
+    )
+    subtract = (
+        "UPDATE segment_counts SET n = n - 1"
+        " WHERE survey_id = old.survey_id AND day = date(old.created_at) AND score = old.score"
+        f" AND (segment, shape, value) IN"
+        f" (SELECT name, {_SHAPE}, {_VALUE} FROM {_sqlite_keys('old', counted)});"
+    )
+    return [
+        f"CREATE TRIGGER segment_counts_insert AFTER INSERT ON responses BEGIN {add} END",
+        f"CREATE TRIGGER segment_counts_update AFTER UPDATE OF {_COUNTED} ON responses"
+        " WHEN old.score IS NOT new.score OR old.traits IS NOT new.traits"
+        " OR old.created_at IS NOT new.created_at OR old.survey_id IS NOT new.survey_id"
+        f" BEGIN {subtract} {add} END",
+        f"CREATE TRIGGER segment_counts_delete AFTER DELETE ON responses BEGIN {subtract} END",
+    ]
+
+
 _COUNTED = "score, traits, created_at, survey_id"
-SQLITE = [
-    f"CREATE TRIGGER segment_counts_insert AFTER INSERT ON responses BEGIN {_SQLITE_ADD} END",
-    f"CREATE TRIGGER segment_counts_update AFTER UPDATE OF {_COUNTED} ON responses"
-    " WHEN old.score IS NOT new.score OR old.traits IS NOT new.traits"
-    " OR old.created_at IS NOT new.created_at OR old.survey_id IS NOT new.survey_id"
-    f" BEGIN {_SQLITE_SUBTRACT} {_SQLITE_ADD} END",
-    f"CREATE TRIGGER segment_counts_delete AFTER DELETE ON responses BEGIN {_SQLITE_SUBTRACT} END",
-]
+SQLITE = sqlite_triggers()
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS segment_counts_insert",
     "DROP TRIGGER IF EXISTS segment_counts_update",
@@ -64,13 +72,14 @@ SQLITE_DROP = [
 ]
 
 
-def _postgres_counts(rows: str) -> str:
+def _postgres_counts(rows: str, counted: str = "") -> str:
     """The rows of a transition table, counted per segment cell."""
+    on = f" AND {counted.format(r='r', s='s')}" if counted else ""
     return (
         "SELECT survey_id, segment, day, shape, value, score, count(*) AS n FROM ("
         " SELECT r.survey_id, s.name AS segment, (r.created_at AT TIME ZONE 'UTC')::date AS day,"
         f" {_SHAPE} AS shape, {_VALUE} AS value, r.score"
-        f" FROM {rows} r JOIN site_segments s ON s.site_id = r.site_id,"
+        f" FROM {rows} r JOIN site_segments s ON s.site_id = r.site_id{on},"
         " LATERAL (SELECT r.traits ->> s.name AS k) t"
         ") x GROUP BY 1, 2, 3, 4, 5, 6"
     )
@@ -87,39 +96,46 @@ def _changed(this: str, that: str) -> str:
     )
 
 
-def _postgres_subtract(rows: str) -> str:
+def _postgres_subtract(rows: str, counted: str = "") -> str:
     return (
-        f"UPDATE segment_counts c SET n = c.n - x.n FROM ({_postgres_counts(rows)}) x"
+        f"UPDATE segment_counts c SET n = c.n - x.n FROM ({_postgres_counts(rows, counted)}) x"
         " WHERE (c.survey_id, c.segment, c.day, c.shape, c.value, c.score)"
         " = (x.survey_id, x.segment, x.day, x.shape, x.value, x.score);"
     )
 
 
-def _postgres_add(rows: str) -> str:
+def _postgres_add(rows: str, counted: str = "") -> str:
     # In key order, so that concurrent writers lock the same rows in the same order.
     return (
         f"INSERT INTO segment_counts AS c {_COLUMNS[:-1]}, n)"
-        f" {_postgres_counts(rows)} ORDER BY 1, 2, 3, 4, 5, 6"
+        f" {_postgres_counts(rows, counted)} ORDER BY 1, 2, 3, 4, 5, 6"
         f" ON CONFLICT {_COLUMNS} DO UPDATE SET n = c.n + excluded.n;"
     )
 
 
-def _postgres_function(name: str, body: str) -> str:
+def _postgres_function(name: str, body: str, create: str = "CREATE") -> str:
     return (
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+        f"{create} FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
         f" BEGIN {body} RETURN NULL; END $$"
     )
 
 
+def postgres_functions(counted: str = "", create: str = "CREATE") -> list[str]:
+    return [
+        _postgres_function("segment_counts_insert", _postgres_add("added", counted), create),
+        _postgres_function(
+            "segment_counts_update",
+            _postgres_subtract(_changed("gone", "added"), counted)
+            + " "
+            + _postgres_add(_changed("added", "gone"), counted),
+            create,
+        ),
+        _postgres_function("segment_counts_delete", _postgres_subtract("gone", counted), create),
+    ]
+
+
 POSTGRES = [
-    _postgres_function("segment_counts_insert", _postgres_add("added")),
-    _postgres_function(
-        "segment_counts_update",
-        _postgres_subtract(_changed("gone", "added"))
-        + " "
-        + _postgres_add(_changed("added", "gone")),
-    ),
-    _postgres_function("segment_counts_delete", _postgres_subtract("gone")),
+    *postgres_functions(),
     "CREATE TRIGGER segment_counts_insert AFTER INSERT ON responses"
     " REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION segment_counts_insert()",
     "CREATE TRIGGER segment_counts_update AFTER UPDATE ON responses"
