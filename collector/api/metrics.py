@@ -13,7 +13,7 @@ from collector.api.auth import current_site
 from collector.api.body import query
 from collector.api.responses import Instant, at
 from collector.openapi import doc
-from collector.services import results
+from collector.services import metrics
 
 bp = Blueprint("metrics", __name__)
 
@@ -46,7 +46,7 @@ class MetricsQuerySchema(Schema):
     until = Instant(
         metadata={"description": "Before this instant (exclusive); a date is midnight in tz."}
     )
-    interval = fields.Str(validate=validate.OneOf(results.INTERVALS))
+    interval = fields.Str(validate=validate.OneOf(metrics.INTERVALS))
     group_by = fields.Str(
         validate=validate.Regexp(
             GROUP_BY, error="Use event, tag, reason or trait:<name>, e.g. trait:plan."
@@ -69,10 +69,10 @@ class MetricsQuerySchema(Schema):
             raise ValidationError("Must be later than since.", "until")
 
     @post_load
-    def _query(self, data, **kwargs) -> results.MetricsQuery:
+    def _query(self, data, **kwargs) -> metrics.MetricsQuery:
         tz = data.pop("tz", None) or ZoneInfo("UTC")
         since, until = at(data.pop("since", None), tz), at(data.pop("until", None), tz)
-        return results.MetricsQuery(since=since, until=until, tz=tz, **data)
+        return metrics.MetricsQuery(since=since, until=until, tz=tz, **data)
 
 
 class PointSchema(Schema):
@@ -133,4 +133,4 @@ metrics_schema = MetricsSchema()
     tag="results",
 )
 def get():
-    return results.metrics(db.session(), current_site(), query(metrics_query))
+    return metrics.compute(db.session(), current_site(), query(metrics_query))

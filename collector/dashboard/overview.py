@@ -1,6 +1,6 @@
 """Overview: each survey's score (active ones first, then the paused), interval, trend, distribution and score by event.
 
-Every number is ``results.metrics`` (what ``GET /v1/metrics`` answers) for the chosen period.
+Every number is ``metrics.compute`` (what ``GET /v1/metrics`` answers) for the chosen period.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collector.api.metrics import metrics_query
 from collector.dashboard import bp, charts, inbox
 from collector.dashboard.surveys import site_surveys
 from collector.errors import APIError
-from collector.services import results
+from collector.services import metrics, results
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PERIOD = "30d"
@@ -57,7 +57,7 @@ def _date(text: str | None) -> date | None:
 def period(args, today: date) -> tuple[Period, str | None]:
     """The period asked for in the query string, and what was wrong with it (else ``None``)."""
     key = args.get("period", DEFAULT_PERIOD)
-    interval = args.get("interval") if args.get("interval") in results.INTERVALS else None
+    interval = args.get("interval") if args.get("interval") in metrics.INTERVALS else None
     error = None
     if key == "custom":
         since, last = _date(args.get("since")), _date(args.get("until"))
@@ -99,7 +99,7 @@ def card(survey, p: Period, now: datetime) -> SurveyCard:
     q = metrics_query.load(
         {"survey": survey.id, **p.params(), "interval": p.interval, "group_by": "event"}
     )
-    m = results.metrics(db.session(), g.site, q)
+    m = metrics.compute(db.session(), g.site, q)
     whiskers, zero = charts.whiskers(survey.kind, m["groups"])
     # The period reaches past now: its last day, week or month is still being counted.
     running = bool(m["series"]) and datetime.fromisoformat(m["until"]) > now

@@ -1,4 +1,4 @@
-"""A survey's report: one survey over a chosen period, every figure ``results.metrics``.
+"""A survey's report: one survey over a chosen period, every figure ``metrics.compute``.
 
 The trend and distribution are the overview's card; tags, reasons and score by trait are ``GET
 /v1/metrics`` with ``group_by=tag``, ``group_by=reason`` and ``group_by=trait:<name>``; the change
@@ -23,7 +23,7 @@ from collector.dashboard.reviews import LOW_COMMENTS, low_filters
 from collector.domain import comparison
 from collector.errors import APIError
 from collector.models import Response
-from collector.services import answer_reasons, results, reviews, surveys
+from collector.services import answer_reasons, metrics, results, reviews, surveys
 
 #: The newest answers of the period whose traits offer the "score by trait" names.
 TRAIT_SAMPLE = 1000
@@ -57,7 +57,7 @@ def trait_names(session, survey, p) -> list[str]:
 
 def _grouped(survey, p, group_by: str, *, none_last=False) -> tuple[dict, list, float | None]:
     q = metrics_query.load({"survey": survey.id, **p.params(), "group_by": group_by})
-    m = results.metrics(db.session(), g.site, q)
+    m = metrics.compute(db.session(), g.site, q)
     if none_last:  # "No reason given" under the reasons, however many answers it holds
         m["groups"].sort(key=lambda grp: grp["key"] is None)
     whiskers, zero = charts.whiskers(survey.kind, m["groups"])

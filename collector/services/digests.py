@@ -1,6 +1,6 @@
 """The e-mail digest of a dashboard account (DESIGN §11): opt-in, and what one period says.
 
-The figures come from :func:`collector.services.results.metrics`, the function behind
+The figures come from :func:`collector.services.metrics.compute`, the function behind
 ``/v1/metrics`` and the dashboard, called for the digest's period and the one before it.
 """
 
@@ -16,7 +16,7 @@ from collector.dashboard import inbox
 from collector.domain import comparison, digests, messages
 from collector.errors import APIError
 from collector.models import Account, AccountDigest, Membership, Response, Site, Survey, utcnow
-from collector.services import notices, results
+from collector.services import metrics, notices, results
 
 MAX_LOW_COMMENTS = 10
 MAX_FOLLOWUPS = 20
@@ -121,8 +121,8 @@ def build_site(
     before = period.previous()
     figures = []
     for survey in surveys:
-        now = results.metrics(db, site, _query(survey, period))
-        then = results.metrics(db, site, _query(survey, before))
+        now = metrics.compute(db, site, _query(survey, period))
+        then = metrics.compute(db, site, _query(survey, before))
         figures.append(
             messages.SurveyFigures(
                 name=survey.name,
@@ -198,8 +198,8 @@ def build_site(
     )
 
 
-def _query(survey: Survey, period: digests.Period) -> results.MetricsQuery:
-    return results.MetricsQuery(
+def _query(survey: Survey, period: digests.Period) -> metrics.MetricsQuery:
+    return metrics.MetricsQuery(
         survey=survey.id, since=period.since, until=period.until, tz=period.tz
     )
 

@@ -18,7 +18,7 @@ from collector import pagination
 from collector.domain import comparison, keys
 from collector.errors import APIError, not_found
 from collector.models import Account, Action, Membership, Response, Review, Site, Survey, utcnow
-from collector.services import results
+from collector.services import metrics, results
 
 STATUSES = ("open", "done", "dropped")
 #: An action links at most this many answers (the ones that led to it, not a whole export).
@@ -345,8 +345,8 @@ def change(
 ) -> comparison.Comparison:
     """The survey's score in ``after`` against ``before`` (each ``[start, end)``), counted in SQL."""
     scale = results.scale_of(survey)
-    first = results.distribution(db, survey, *before)
-    second = results.distribution(db, survey, *after)
+    first = metrics.distribution(db, survey, *before)
+    second = metrics.distribution(db, survey, *after)
     return comparison.compare(survey.kind, first, second, scale)
 
 
@@ -388,10 +388,10 @@ def tags_moved(
     counted = []
     for first, last in spans:
         start, end = _midnight(first), _midnight(last)
-        n = sum(results.distribution(db, survey, start, end).values())
+        n = sum(metrics.distribution(db, survey, start, end).values())
         tags = {
             tag: sum(points.values())
-            for tag, points in results.tag_counts(db, survey, start, end).items()
+            for tag, points in metrics.tag_counts(db, survey, start, end).items()
             if tag is not None
         }
         counted.append((n, tags))
@@ -421,8 +421,8 @@ def reasons_moved(
     counted = []
     for first, last in [(since - length, since), (since, until)]:
         start, end = _midnight(first), _midnight(last)
-        n = sum(results.distribution(db, survey, start, end).values())
-        counted.append((n, results.reason_counts(db, survey, start, end)))
+        n = sum(metrics.distribution(db, survey, start, end).values())
+        counted.append((n, metrics.reason_counts(db, survey, start, end)))
     (n1, before), (n2, after) = counted
     return comparison.reasons_moved(
         survey.kind, before, after, n1, n2, results.scale_of(survey), limit=limit
