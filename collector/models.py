@@ -256,7 +256,7 @@ class Prompt(Base):
     shown_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     dismissed_at: Mapped[datetime | None]
-    #: the last one-click of a mail scanner's burst on this link (answers.link_score): clicks
+    #: the last one-click of a mail scanner's burst on this link (link_page.take_score): clicks
     #: within ``SCANNER_WINDOW`` of it record nothing
     scanned_at: Mapped[datetime | None]
 

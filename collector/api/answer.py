@@ -19,8 +19,8 @@ from collector.domain import contrast, texts
 from collector.domain.scales import Scale
 from collector.models import utcnow
 from collector.openapi import doc
-from collector.services import answers
-from collector.services.answers import LinkPage
+from collector.services import answers, link_page
+from collector.services.link_page import LinkPage
 
 bp = Blueprint("answer", __name__, url_prefix="/r")
 
@@ -44,9 +44,9 @@ _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 def page(token: str):
     lang, score = _lang(), request.args.get("score")
     if score is not None and request.method == "GET":  # HEAD (link checkers) never records
-        shown = answers.link_score(db.writing(), token, score, utcnow(), lang=lang)
+        shown = link_page.take_score(db.writing(), token, score, utcnow(), lang=lang)
     else:
-        shown = answers.link_page(db.session(), token, utcnow(), lang=lang)
+        shown = link_page.page(db.session(), token, utcnow(), lang=lang)
         if request.args.get("sent") and shown.state == "comment":
             shown.state = "done"  # the form was sent empty: thank all the same
     return _render(shown, token, lang)
@@ -65,7 +65,7 @@ def comment(token: str):
     lang = _lang()
     text = request.form.get("comment", "")
     reasons = [r for r in request.form.getlist("reasons") if r][:8]
-    shown = answers.link_comment(db.session(), token, text, utcnow(), lang=lang, reasons=reasons)
+    shown = link_page.take_comment(db.session(), token, text, utcnow(), lang=lang, reasons=reasons)
     if shown.state == "done" and shown.status == 200:
         return redirect(url_for(".page", token=token, lang=lang, sent=1), 303)
     return _render(shown, token, lang)

@@ -10,8 +10,6 @@ itself has expired.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -21,7 +19,6 @@ from sqlalchemy import (
     Text,
     bindparam,
     case,
-    delete,
     func,
     insert,
     select,
@@ -31,14 +28,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collector import outbox
-from collector.domain import followup, keys, texts
+from collector.domain import followup, keys
 from collector.domain.scales import Scale
 from collector.domain.scoring import SCALES
-from collector.domain.tokens import Claims, TokenError
+from collector.domain.tokens import Claims
 from collector.errors import APIError, not_found
-from collector.models import OutboxEvent, Prompt, Response, Site, Survey, UTCDateTime
+from collector.models import Prompt, Response, Survey, UTCDateTime
 from collector.prepared import Prepared
-from collector.services import prompts, reasoning, schedules
+from collector.services import prompts, reasoning
 
 # A widget's answer is the hot path: statements built once and run prepared (collector.prepared).
 _p, _s, _r = Prompt.__table__.c, Survey.__table__.c, Response.__table__.c
@@ -120,7 +117,11 @@ def submit(
     if claims is None:  # the caller may have read the token already (the origin gate does)
         claims = prompts.read_token(data["token"], now, allow_expired=True)
     conn = db.connection()
-    response_id, score, comment = data["response_id"], data["score"], _comment(data.get("comment"))
+    response_id, score, comment = (
+        data["response_id"],
+        data["score"],
+        comment_text(data.get("comment")),
+    )
     answer = {
         "response_id": response_id,
         "prompt_id": claims.prompt_id,
@@ -202,13 +203,13 @@ def amend(db: Session, response_id: str, data: dict, now: datetime) -> dict:
         scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
         if data["score"] not in scale:
             raise _off_scale(scale)
-        _rescore(response, survey, data["score"])
+        rescore(response, survey, data["score"])
         if "reasons" not in data:
-            _drop_unasked_reasons(db, response, survey)
+            drop_unasked_reasons(db, response, survey)
     if "reasons" in data:
         reasoning.replace(db, response, reasoning.checked(survey, response.score, data["reasons"]))
     if "comment" in data:
-        response.comment = _comment(data.get("comment"))
+        response.comment = comment_text(data.get("comment"))
     response.updated_at = now
     outbox.record(db, "response.updated", response.site_id, response.id, now=now)
     db.commit()
@@ -256,7 +257,7 @@ def _off_scale(scale: Scale) -> APIError:
     )
 
 
-def _new_response(
+def new_response(
     prompt: Prompt, survey: Survey, response_id: str, score: int, now: datetime
 ) -> Response:
     return Response(
@@ -278,13 +279,13 @@ def _new_response(
     )
 
 
-def _answered(prompt: Prompt, now: datetime) -> None:
+def mark_answered(prompt: Prompt, now: datetime) -> None:
     prompt.status = "answered"
     prompt.answered_at = prompt.answered_at or now
     prompt.shown_at = prompt.shown_at or now
 
 
-def _comment(text: str | None) -> str | None:
+def comment_text(text: str | None) -> str | None:
     text = (text or "").strip()
     return text or None
 
@@ -293,237 +294,7 @@ def _hours(delta: timedelta) -> int:
     return int(delta.total_seconds() // 3600)
 
 
-# -- the hosted answer page ------------------------------------------------------------------
-
-
-@dataclass
-class LinkPage:
-    """What the hosted answer page shows.
-
-    ``state``: ``ask`` (the score links), ``comment`` (score taken, follow-up form), ``done``
-    (thanks), ``closed`` (expired before an answer), ``invalid`` (not a link we made).
-    ``notice`` names a page string to show as a message (``final``, ``bad_score``, ``too_long``).
-    ``locale`` is the question's locale, ``ui`` the page's own (``?lang=`` may ask for a
-    built-in language the survey has no question in).
-    """
-
-    state: str
-    status: int = 200
-    ui: str = texts.FALLBACK
-    locale: str = texts.FALLBACK
-    site: Site | None = None
-    survey: Survey | None = None
-    response: Response | None = None
-    notice: str | None = None
-    #: The reason choices of the response, for the form.
-    reasons: list[str] | None = None
-
-
-@dataclass
-class _Link:
-    prompt: Prompt
-    site: Site
-    survey: Survey
-    locale: str
-    ui: str
-
-    def page(self, state: str, status: int = 200, response=None, notice=None) -> LinkPage:
-        return LinkPage(
-            state, status, self.ui, self.locale, self.site, self.survey, response, notice
-        )
-
-    def at(self, response: Response | None, now: datetime) -> LinkPage:
-        """Where the person stands: commenting, done, closed or still to answer."""
-        if response is not None:
-            return self.page(
-                "comment" if _open_for_comment(response, now) else "done", 200, response
-            )
-        if self.prompt.expires_at <= now:
-            return self.page("closed", 410)
-        return self.page("ask")
-
-
-def link_page(db: Session, token: str, now: datetime, *, lang: str | None) -> LinkPage:
-    """The page as it stands: what to ask, or where the person left off."""
-    link = _load(db, token, now, lang)
-    if isinstance(link, LinkPage):
-        return link
-    return _with_reasons(db, link.at(_response_of(db, link.prompt.id), now))
-
-
-def link_score(
-    db: Session, token: str, raw_score: str, now: datetime, *, lang: str | None
-) -> LinkPage:
-    """A score link was clicked (``?score=N``). The same score again changes nothing; another
-    score replaces the first until a comment is sent or the comment window closes.
-
-    A mail scanner opens every link of a message within a second or two of its arrival: a
-    second, different score within :data:`SCANNER_WINDOW` of the first one-click undoes that
-    first answer and marks the link as scanned, and no click records anything until the link has
-    been quiet for that long. The person's own click, later, records at once."""
-    link = _load(db, token, now, lang)
-    if isinstance(link, LinkPage):
-        return link
-    schedules.mark_opened(db, link.prompt.id, now)  # a scheduled survey's "opened"
-    response = _response_of(db, link.prompt.id)
-    score = _parse_score(link.survey, raw_score)
-    if score is None:
-        shown = link.at(response, now)
-        shown.status, shown.notice = 422, "bad_score"
-        return shown
-    if _scanning(link.prompt, now) and (response is None or _scanner_burst(response, now)):
-        return _scanned(db, link, response, now)
-    if response is None:
-        if link.prompt.expires_at <= now:
-            return link.page("closed", 410)
-        response = _insert_link_response(db, link, score, now)
-        if response is None:
-            return _scanned(db, link, None, now)
-    elif response.score != score:
-        if not _open_for_comment(response, now):
-            return link.page("done", 409, response, notice="final")
-        if _scanner_burst(response, now):
-            return _scanned(db, link, response, now)
-        _rescore(response, link.survey, score)
-        _drop_unasked_reasons(db, response, link.survey)
-        response.updated_at = now
-        outbox.record(db, "response.updated", response.site_id, response.id, now=now)
-    db.commit()
-    return _with_reasons(db, link.at(response, now))
-
-
-def link_comment(
-    db: Session,
-    token: str,
-    comment: str,
-    now: datetime,
-    *,
-    lang: str | None,
-    reasons: list[str] = (),
-) -> LinkPage:
-    """The follow-up form was sent: store the comment and the reasons picked, and thank;
-    ``state`` is ``done`` then."""
-    link = _load(db, token, now, lang)
-    if isinstance(link, LinkPage):
-        return link
-    response = _response_of(db, link.prompt.id)
-    if response is None or not _open_for_comment(response, now):
-        return _with_reasons(db, link.at(response, now))
-    if len(comment) > MAX_COMMENT:
-        shown = link.page("comment", 422, response, notice="too_long")
-        shown.reasons = list(reasons)
-        return shown
-    try:
-        chosen = reasoning.checked(link.survey, response.score, list(reasons))
-    except APIError:
-        return _with_reasons(db, link.page("comment", 422, response))  # not the form's own
-    if chosen or reasons:
-        reasoning.replace(db, response, chosen)
-    response.comment = _comment(comment)
-    response.updated_at = now
-    outbox.record(db, "response.updated", response.site_id, response.id, now=now)
-    db.commit()
-    return link.page("done", 200, response)
-
-
-def _load(db: Session, token: str, now: datetime, lang: str | None) -> _Link | LinkPage:
-    # Expired tokens are read too: the page still thanks, or says the survey has closed.
-    try:
-        claims = prompts.tokens().read(token, now=now, allow_expired=True)
-    except TokenError:
-        return LinkPage("invalid", 404, texts.builtin(lang), texts.builtin(lang))
-    prompt = db.get(Prompt, claims.prompt_id)
-    if prompt is None or prompt.site_id != claims.site_id or prompt.channel != "link":
-        return LinkPage("invalid", 404, texts.builtin(lang), texts.builtin(lang))
-    site = db.get(Site, prompt.site_id)
-    survey = db.get(Survey, prompt.survey_id)
-    # The same negotiation as the widget's, over every text the page shows.
-    locale = texts.negotiate(
-        lang or prompt.locale,
-        survey.question,
-        site.default_locale,
-        keys=texts.PAGE_SURFACE,
-        survey_texts=survey.texts,
-        site_texts=site.texts,
-    )
-    asked = lang is not None and texts.complete(lang, texts.PAGE_SURFACE, survey.texts, site.texts)
-    return _Link(prompt, site, survey, locale, lang if asked else locale)
-
-
-def _insert_link_response(db: Session, link: _Link, score: int, now: datetime) -> Response | None:
-    """The new answer; ``None`` when another click stored a different score an instant ago (a
-    scanner's burst, which the caller undoes)."""
-    prompt_id = link.prompt.id
-    response = _new_response(link.prompt, link.survey, keys.new_id("rsp"), score, now)
-    response.locale = link.locale
-    try:
-        db.add(response)
-        db.flush()
-        _answered(link.prompt, now)
-        outbox.record(db, "response.created", response.site_id, response.id, now=now)
-        db.commit()
-    except IntegrityError:
-        # Another click got there first; from here on this is a repeated click.
-        db.rollback()
-        response = _response_of(db, prompt_id)
-        if response is None:
-            raise
-        if response.score != score and _open_for_comment(response, now):
-            if _scanner_burst(response, now):
-                return None  # the caller undoes it
-            _rescore(response, link.survey, score)
-            response.updated_at = now
-            outbox.record(db, "response.updated", response.site_id, response.id, now=now)
-    return response
-
-
-def _with_reasons(db: Session, shown: LinkPage) -> LinkPage:
-    if shown.response is not None:
-        shown.reasons = reasoning.reasons_of(db, [shown.response.id])[shown.response.id]
-    return shown
-
-
-def _drop_unasked_reasons(db: Session, response: Response, survey: Survey) -> None:
-    """A new score in a band the survey asks no reasons after leaves none."""
-    if not reasoning.asked_after(survey, response.score):
-        reasoning.replace(db, response, [])
-
-
-#: Different one-click scores this close together are a mail scanner, not a person.
-SCANNER_WINDOW = timedelta(seconds=2)
-
-
-def _scanning(prompt: Prompt, now: datetime) -> bool:
-    return prompt.scanned_at is not None and now - prompt.scanned_at < SCANNER_WINDOW
-
-
-def _scanner_burst(response: Response, now: datetime) -> bool:
-    """Whether another score now, for this answer, is part of a scanner's burst: the answer is a
-    one-click of less than :data:`SCANNER_WINDOW` ago, without a comment."""
-    return response.comment is None and now - response.created_at < SCANNER_WINDOW
-
-
-def _scanned(db: Session, link: _Link, response: Response | None, now: datetime) -> LinkPage:
-    """Undo the burst's answer (with its events not yet sent) and reopen the prompt; the link
-    stays marked as scanned while the burst goes on."""
-    prompt = db.get(Prompt, link.prompt.id, populate_existing=True)
-    response = _response_of(db, prompt.id) if response is None else response
-    if response is not None:
-        db.execute(
-            delete(OutboxEvent).where(
-                OutboxEvent.subject_id == response.id, OutboxEvent.dispatched_at.is_(None)
-            )
-        )
-        db.execute(delete(Response).where(Response.id == response.id))
-    if prompt.status == "answered":
-        prompt.status = "shown"
-        prompt.answered_at = None
-    prompt.scanned_at = now
-    db.commit()
-    return link.page("ask")
-
-
-def _rescore(response: Response, survey: Survey, score: int) -> None:
+def rescore(response: Response, survey: Survey, score: int) -> None:
     """Another score replaces the first (a mail scanner's click, then the person's own): the
     status follows the new band while nobody has taken the follow-up up (no owner, no note)."""
     response.score = score
@@ -533,18 +304,11 @@ def _rescore(response: Response, survey: Survey, score: int) -> None:
         response.followup_status = followup.initial_status(scale, survey.followup_bands, score)
 
 
-def _response_of(db: Session, prompt_id: str) -> Response | None:
-    return db.scalar(select(Response).where(Response.prompt_id == prompt_id))
+def drop_unasked_reasons(db: Session, response: Response, survey: Survey) -> None:
+    """A new score in a band the survey asks no reasons after leaves none."""
+    if not reasoning.asked_after(survey, response.score):
+        reasoning.replace(db, response, [])
 
 
-def _open_for_comment(response: Response, now: datetime) -> bool:
+def open_for_comment(response: Response, now: datetime) -> bool:
     return response.comment is None and now < response.created_at + COMMENT_WINDOW
-
-
-def _parse_score(survey: Survey, raw: str) -> int | None:
-    scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
-    low, high = scale.min, scale.max
-    if not re.fullmatch(r"-?[0-9]{1,2}", raw.strip()):
-        return None
-    score = int(raw)
-    return score if low <= score <= high else None

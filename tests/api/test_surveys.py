@@ -295,7 +295,7 @@ def test_a_link_answer_follows_the_policy_and_a_replaced_score_its_new_band(
     assert client.get(path + "?score=0").status_code == 200  # a mail scanner's click first
     (stored,) = client.get("/v1/responses", headers=site.auth).get_json()["data"]
     assert stored["followup_status"] == "open"
-    clock.now += 3 * SECOND  # after a scanner's burst (answers.SCANNER_WINDOW)
+    clock.now += 3 * SECOND  # after a scanner's burst (link_page.SCANNER_WINDOW)
     assert client.get(path + "?score=10").status_code == 200  # then the person's own
     assert _status(client, site, stored["id"]) == "none"
 
