@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from collector import db, schedule
 from collector.models import Prompt, Survey, SurveyAsk, User
-from collector.services import prompts, survey_mail
+from collector.services import survey_mail, triggers
 from e2e.test_dashboard import axe_violations, log_in
 from e2e.test_team import VIEWS, member
 from tests.smtp import SMTPServer
@@ -75,7 +75,7 @@ def seed(collector, site) -> str:
             for prompt_id in ids:
                 survey_mail.send(prompt_id, "ask")
             first = session.get(Prompt, ids[0])
-            link = prompts.link_url(collector.url, first)
+            link = triggers.link_url(collector.url, first)
     finally:
         app.config.pop("SMTP_URL", None)
         server.stop()

@@ -14,7 +14,7 @@ from collector.api.body import query
 from collector.api.prompt_schemas import EligibilityQuerySchema, EligibilitySchema
 from collector.models import utcnow
 from collector.openapi import doc
-from collector.services import prompts
+from collector.services import explanations
 
 bp = Blueprint("eligibility", __name__)
 
@@ -31,7 +31,7 @@ eligibility_schema = EligibilitySchema()
 )
 def get():
     q = query(eligibility_query)
-    found = prompts.explain(
+    found = explanations.explain(
         db.session(),
         current_site(),
         q["user_id"],

@@ -11,7 +11,7 @@ from collector.api.prompt_schemas import PromptSchema, TriggerAnswerSchema, Trig
 from collector.errors import APIError
 from collector.models import utcnow
 from collector.openapi import doc
-from collector.services import prompts
+from collector.services import triggers
 
 bp = Blueprint("prompts", __name__, url_prefix="/prompts")
 
@@ -48,7 +48,7 @@ def idempotency_key() -> str | None:
 )
 def create():
     data = json_body(trigger_schema)
-    answer = prompts.trigger(
+    answer = triggers.trigger(
         db.session(),
         current_site(),
         data,
@@ -63,5 +63,5 @@ def create():
 @bp.get("/<prompt_id>")
 @doc("Read a prompt", response=prompt_schema, tag="prompts")
 def get(prompt_id: str):
-    found = prompts.get(db.session(), current_site(), prompt_id, utcnow(), link_base=link_base())
+    found = triggers.get(db.session(), current_site(), prompt_id, utcnow(), link_base=link_base())
     return found

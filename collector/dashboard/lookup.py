@@ -13,7 +13,7 @@ from collector.dashboard import bp
 from collector.dashboard.surveys import site_surveys
 from collector.errors import APIError
 from collector.models import utcnow
-from collector.services import prompts, users
+from collector.services import explanations, users
 
 
 @bp.get("/people", endpoint="lookup")
@@ -27,7 +27,9 @@ def lookup():
         now = utcnow()
         # Every survey not archived: a paused one is listed too, failing survey_inactive.
         for survey in site_surveys():
-            checks.append((survey, prompts.explain(db.session(), g.site, user_id, survey.id, now)))
+            checks.append(
+                (survey, explanations.explain(db.session(), g.site, user_id, survey.id, now))
+            )
         try:
             history = users.export(db.session(), g.site, user_id).prompts
         except APIError as e:

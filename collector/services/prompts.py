@@ -11,15 +11,12 @@ an e-mail link :data:`API_TTL` ``["link"]``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Connection, Row, bindparam, case, func, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collector.domain import contrast, eligibility, keys, pages, texts
@@ -27,13 +24,12 @@ from collector.domain.eligibility import REASONS, Ask, History, SurveyRules
 from collector.domain.scales import Scale
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
 from collector.errors import APIError, not_found
-from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
+from collector.models import Prompt, Response, Site, Survey
 from collector.prepared import Prepared, together
 from collector.services import settings_cache, visitors
 
 EVENT_TTL = timedelta(hours=24)
 API_TTL = {"widget": timedelta(days=14), "link": timedelta(days=30)}
-IDEMPOTENCY_TTL = timedelta(hours=24)
 OPEN = ("pending", "shown")
 #: The event ``fiilis.show(surveyId)`` sends: that survey only, whatever its trigger events.
 SHOW_EVENT = "$show"
@@ -362,7 +358,7 @@ def _first_to_ask(
     recalled: list[Row],
 ) -> tuple[tuple[Survey, Prompt | None] | None, str | None]:
     surveys = [s for s, _ in candidates.values()]
-    histories = _histories(conn, site, surveys, ask.user_key, ask.now, recalled)
+    histories = user_histories(conn, site, surveys, ask.user_key, ask.now, recalled)
     furthest: str | None = None
     for rules in eligibility.rank(r for _, r in candidates.values()):
         survey = candidates[rules.id][0]
@@ -370,10 +366,10 @@ def _first_to_ask(
         if decision.ask:
             return (survey, None), None
         if decision.reason == "already_pending":
-            open_prompt = _PROMPT_TO_DELIVER.first(conn, {"id": decision.pending_prompt_id})
+            waiting = _PROMPT_TO_DELIVER.first(conn, {"id": decision.pending_prompt_id})
             # An e-mail link still open blocks a second ask, but is not shown in the page.
-            if open_prompt.channel == "widget":
-                return (survey, open_prompt), None
+            if waiting.channel == "widget":
+                return (survey, waiting), None
         if furthest is None or REASONS.index(decision.reason) > REASONS.index(furthest):
             furthest = decision.reason
     return None, furthest
@@ -388,7 +384,7 @@ def _user_key(site: Site, visit: dict) -> str:
     )
 
 
-def _open(
+def open_prompt(
     db: Session,
     site: Site,
     survey: Survey,
@@ -444,7 +440,7 @@ def rules_of(survey: Survey, **overrides: Any) -> SurveyRules:
     return SurveyRules(**{**fields, **overrides})
 
 
-def _histories(
+def user_histories(
     conn: Connection,
     site: Site | Row,
     surveys: list,
@@ -487,212 +483,11 @@ def _histories(
     }
 
 
-def explain(
-    db: Session,
-    site: Site,
-    user_id: str,
-    survey_id: str,
-    now: datetime,
-    *,
-    origin: str | None = None,
-    event: str | None = None,
-    props: dict | None = None,
-    url: str | None = None,
-) -> dict:
-    """Every rule of §6 for this user and survey. By default as the survey would ask: an in-app
-    event (its first trigger event) when it has trigger events, else a backend trigger. An
-    event's ``props`` and its page ``url`` are as given (none by default)."""
-    survey = _survey(db, site, survey_id, "survey")
-    if origin is None:
-        origin = "event" if survey.trigger_events else "api"
-    if origin == "event" and event is None and survey.trigger_events:
-        names = eligibility.event_names(survey.trigger_events)
-        event = next((t for t in names if "*" not in t), names[0])
-    traits = visitors.stored_traits(db, site, user_id)
-    ask = Ask(
-        origin=origin,
-        user_key=user_id,
-        now=now,
-        event=event if origin == "event" else None,
-        props=props or {},
-        url=url,
-        traits=traits,
-        site_cooldown_days=site.cooldown_days,
-    )
-    rules = rules_of(survey)
-    history = _histories(db.connection(), site, [survey], user_id, now)[survey.id]
-    decision = eligibility.decide(rules, history, ask)
-    return {
-        "user_id": user_id,
-        "survey": survey.id,
-        "origin": origin,
-        "event": ask.event,
-        "props": dict(ask.props),
-        "url": ask.url,
-        "eligible": decision.ask,
-        "reason": decision.reason,
-        "pending_prompt_id": decision.pending_prompt_id,
-        "rules": [
-            {"name": o.name, "passed": o.passed, "skipped": o.skipped, "detail": o.detail}
-            for o in eligibility.explain(rules, history, ask)
-        ],
-    }
-
-
-def _survey(db: Session, site: Site, survey_id: str, param: str) -> Survey:
+def survey_of(db: Session, site: Site, survey_id: str, param: str) -> Survey:
     survey = db.get(Survey, survey_id)
     if survey is None or survey.site_id != site.id:
         raise not_found("survey", param)
     return survey
-
-
-# -- backend triggers ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What ``POST /v1/prompts`` answers; ``replayed`` when it comes from an idempotency key."""
-
-    body: dict
-    status: int
-    replayed: bool = False
-
-
-def trigger(
-    db: Session,
-    site: Site,
-    data: dict,
-    now: datetime,
-    *,
-    link_base: str,
-    idempotency_key: str | None = None,
-) -> Answer:
-    """A backend asks for a prompt: 201 with the new prompt, or 200 ``suppressed`` with the
-    reason. With an idempotency key the first answer is stored and given again for the same
-    body; another body with the same key is refused (422)."""
-    fingerprint = _fingerprint(data)
-    if idempotency_key is not None:
-        stored = _stored_answer(db, site, idempotency_key, fingerprint, now)
-        if stored is not None:
-            return stored
-    answer = _trigger(db, site, data, now, link_base)
-    if idempotency_key is None:
-        db.commit()
-        return answer
-    db.add(
-        IdempotencyKey(
-            site_id=site.id,
-            key=idempotency_key,
-            request_hash=fingerprint,
-            status_code=answer.status,
-            body=answer.body,
-            created_at=now,
-        )
-    )
-    try:
-        db.commit()
-    except IntegrityError:
-        # The same key raced in from another request: its answer is the answer.
-        db.rollback()
-        stored = _stored_answer(db, site, idempotency_key, fingerprint, now)
-        if stored is None:
-            raise
-        return stored
-    return answer
-
-
-def _trigger(db: Session, site: Site, data: dict, now: datetime, link_base: str) -> Answer:
-    survey = _survey(db, site, data["survey"], "survey")
-    key = data["user_id"]
-    traits = visitors.remember(db.connection(), site, key, data.get("traits"), now)
-    ask = Ask(
-        origin="api",
-        user_key=key,
-        now=now,
-        traits=traits,
-        site_cooldown_days=site.cooldown_days,
-        force=data.get("force", False),
-    )
-    history = _histories(db.connection(), site, [survey], key, now)[survey.id]
-    decision = eligibility.decide(rules_of(survey), history, ask)
-    if not decision.ask:
-        body = {"status": "suppressed", "reason": decision.reason}
-        if decision.pending_prompt_id:
-            body["id"] = decision.pending_prompt_id
-        return Answer(body, 200)
-    channel = data.get("channel", "widget")
-    prompt = _open(db, site, survey, key, now, origin="api", channel=channel)
-    prompt.context = data.get("context") or {}
-    prompt.traits = traits
-    prompt.locale = data.get("locale")
-    body = {"id": prompt.id, "status": "pending", "expires_at": prompt.expires_at.isoformat()}
-    if channel == "link":
-        body["url"] = link_url(link_base, prompt)
-    return Answer(body, 201)
-
-
-def link_url(base: str, prompt: Prompt) -> str:
-    """The hosted answer page of a link prompt, with a fresh token."""
-    return f"{base.rstrip('/')}/r/{tokens().sign(prompt.id, prompt.site_id, prompt.expires_at)}"
-
-
-def _fingerprint(data: dict) -> str:
-    canonical = json.dumps(
-        {"endpoint": "POST /v1/prompts", "body": data}, sort_keys=True, default=str
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _stored_answer(
-    db: Session, site: Site, key: str, fingerprint: str, now: datetime
-) -> Answer | None:
-    stored = db.get(IdempotencyKey, (site.id, key))
-    if stored is None:
-        return None
-    if stored.created_at <= now - IDEMPOTENCY_TTL:
-        db.delete(stored)  # keys are kept a day, as at Stripe; then the key is new again
-        db.flush()
-        return None
-    if stored.request_hash != fingerprint:
-        raise APIError(
-            422,
-            "idempotency_key_reused",
-            "This Idempotency-Key was used with another request body. "
-            "Use a new key for a new request.",
-            param="Idempotency-Key",
-        )
-    return Answer(stored.body, stored.status_code, replayed=True)
-
-
-def get(db: Session, site: Site, prompt_id: str, now: datetime, *, link_base: str) -> dict:
-    """A prompt as the management API shows it; an open prompt past its expiry is ``expired``."""
-    prompt = db.get(Prompt, prompt_id)
-    if prompt is None or prompt.site_id != site.id:
-        raise not_found("prompt", "id")
-    status = prompt.status
-    if status in OPEN and prompt.expires_at <= now:
-        status = "expired"
-    response_id = db.scalar(select(Response.id).where(Response.prompt_id == prompt.id))
-    body = {
-        "id": prompt.id,
-        "survey": prompt.survey_id,
-        "user_id": prompt.user_id,
-        "origin": prompt.origin,
-        "channel": prompt.channel,
-        "status": status,
-        "event": prompt.event,
-        "context": prompt.context,
-        "locale": prompt.locale,
-        "created_at": prompt.created_at,
-        "expires_at": prompt.expires_at,
-        "shown_at": prompt.shown_at,
-        "answered_at": prompt.answered_at,
-        "dismissed_at": prompt.dismissed_at,
-        "response_id": response_id,
-    }
-    if prompt.channel == "link" and status in OPEN:
-        body["url"] = link_url(link_base, prompt)
-    return body
 
 
 # -- what the widget reports -----------------------------------------------------------------

@@ -31,7 +31,7 @@ from collector import jobs, mail
 from collector.domain import contrast, survey_mail_texts, texts
 from collector.domain.scales import Scale
 from collector.models import Prompt, Site, Survey, SurveyMail, User, utcnow
-from collector.services import notices, prompts, suppressions, unsubscribe
+from collector.services import notices, prompts, suppressions, triggers, unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def compose(
     words = survey_mail_texts.words_of(shown)
     scale = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
     low_label, high_label = shown["low_label"], shown["high_label"]
-    link = prompts.link_url(base, prompt)
+    link = triggers.link_url(base, prompt)
     points = [
         {
             "value": value,
