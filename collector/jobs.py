@@ -53,6 +53,7 @@ JOB_MODULES = [
     "collector.schedule",
     "collector.services.survey_mail",
     "collector.services.segments",
+    "collector.services.rollups",
 ]
 
 

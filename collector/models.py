@@ -169,6 +169,23 @@ class EventCount(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class FunnelDay(Base):
+    """A settled UTC day's unanswered prompts of a survey, as the metrics funnel counts them:
+    still shown, dismissed, and seen then left to expire. Filled for days older than a month by a
+    periodic job; a write to any prompt of such a day deletes its row (triggers on ``prompts``),
+    and that day is counted from the prompts again until the job fills it anew."""
+
+    __tablename__ = "funnel_days"
+
+    survey_id: Mapped[str] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    left_open: Mapped[int] = mapped_column(Integer)
+    dismissed: Mapped[int] = mapped_column(Integer)
+    seen_then_expired: Mapped[int] = mapped_column(Integer)
+
+
 class Survey(Base):
     __tablename__ = "surveys"
     __table_args__ = (Index(None, "site_id", "archived_at", "created_at"),)

@@ -359,32 +359,25 @@ def reason_counts(
     return _reason_counts(db, survey, since, until)
 
 
-def _funnel(
-    db: Session, survey: Survey, since: datetime | None, until: datetime, answered: int
-) -> dict:
+def _funnel(db: Session, survey: Survey, since: datetime, until: datetime, answered: int) -> dict:
     """How often the survey was seen, answered and dismissed in the period.
 
     ``answered`` is the number of answers in the period (``n``). ``shown`` adds to it the prompts
     made in the period that were seen and not answered: still ``shown``, ``dismissed``, or expired
     after being shown. Each prompt counts once, in one period, so periods add up and the response
-    rate never exceeds 1. Only unanswered prompts are counted here (one index range seek per
-    status): the answered ones, the bulk, are already counted by the scores.
+    rate never exceeds 1. Only unanswered prompts are counted (the answered ones, the bulk, are
+    already counted by the scores): settled days from their rows (``rollups.funnel_days``), the
+    rest with one index range seek per status.
     """
-    conds = [Prompt.survey_id == survey.id, Prompt.created_at < until]
-    if since is not None:
-        conds.append(Prompt.created_at >= since)
-
-    def count(*where, of=None):
-        counted = func.count(of) if of is not None else func.count()
-        return select(counted).where(*conds, *where).scalar_subquery()
-
-    left_open, dismissed, seen_then_expired = db.execute(
-        select(
-            count(Prompt.status == "shown"),
-            count(Prompt.status == "dismissed"),
-            count(Prompt.status.in_(["pending", "expired"]), of=Prompt.shown_at),
+    kept, spans = rollups.funnel_days(db, survey.id, since, until)
+    left_open, dismissed, seen_then_expired = kept
+    for lo, hi in spans:
+        more = _unanswered(db, survey.id, lo, hi)
+        left_open, dismissed, seen_then_expired = (
+            left_open + more[0],
+            dismissed + more[1],
+            seen_then_expired + more[2],
         )
-    ).one()
     shown = answered + left_open + dismissed + seen_then_expired
     return {
         "shown": shown,
@@ -392,6 +385,25 @@ def _funnel(
         "dismissed": dismissed,
         "response_rate": round(answered / shown, 4) if shown else None,
     }
+
+
+def _unanswered(db: Session, survey_id: str, since: datetime, until: datetime) -> tuple:
+    """The prompts made in ``[since, until)`` still shown, dismissed, and seen then expired."""
+    conds = [Prompt.survey_id == survey_id, Prompt.created_at < until, Prompt.created_at >= since]
+
+    def count(*where, of=None):
+        counted = func.count(of) if of is not None else func.count()
+        return select(counted).where(*conds, *where).scalar_subquery()
+
+    return tuple(
+        db.execute(
+            select(
+                count(Prompt.status == "shown"),
+                count(Prompt.status == "dismissed"),
+                count(Prompt.status.in_(["pending", "expired"]), of=Prompt.shown_at),
+            )
+        ).one()
+    )
 
 
 def _first_activity(db: Session, survey: Survey) -> datetime | None:

@@ -1,11 +1,16 @@
-"""Answer counts kept by the writes: per (survey, UTC hour, score) and per (survey, UTC day, event,
-score), so that a series, a total and ``group_by=event`` add up a few thousand counts however many
-answers the period holds.
+"""Counts kept ahead of the metrics, so that a call adds up a few thousand rows however many
+answers and prompts the period holds.
 
-Triggers on ``responses`` (migration 0022) keep :class:`ScoreCount` and :class:`EventCount` in the
-writer's own transaction, whatever writes: the widget, the answer page, an import, an erasure, a
-purge. Here the counts are read for the whole hours (or days) inside a span; the caller recounts
-the partial hours (or days) at its edges from the answers, so every figure equals a recount.
+Answers per (survey, UTC hour, score) and per (survey, UTC day, event, score): triggers on
+``responses`` (migration 0022) keep :class:`ScoreCount` and :class:`EventCount` in the writer's own
+transaction, whatever writes: the widget, the answer page, an import, an erasure, a purge. Here
+the counts are read for the whole hours (or days) inside a span; the caller recounts the partial
+hours (or days) at its edges from the answers, so every figure equals a recount.
+
+The funnel's unanswered prompts per settled UTC day (:class:`FunnelDay`, migration 0024): a
+prompt's status changes for a month at most, so the ``fill_funnel_days`` job fills the days older
+than :data:`SETTLED`, and a write to a prompt of such a day deletes its row (a trigger); a day
+without a row is counted from the prompts.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, column, func, select, true, values
+from sqlalchemy import Date, Integer, cast, column, func, insert, select, text, true, values
 from sqlalchemy.orm import Session
 
-from collector.models import EventCount, ScoreCount
+from collector import db as database
+from collector import jobs
+from collector.models import EventCount, FunnelDay, Prompt, ScoreCount, Survey, utcnow
 
 Counts = dict[int, int]
 
@@ -96,3 +103,107 @@ def daily_events(
         if n:
             out.setdefault(event or None, {})[point] = n
     return out
+
+
+# -- the funnel's settled days --------------------------------------------------------------------
+
+#: Days that ended this long ago are settled: filled by the job (the triggers of migration 0024
+#: forget a day on any write to its prompts made over 32 days ago, a day less than this).
+SETTLED = timedelta(days=33)
+#: Days filled per transaction (on PostgreSQL the prompts' writers wait for each).
+FILL_DAYS = 31
+#: A period whose days have more gaps than this is counted from the prompts in one piece.
+MAX_GAPS = 8
+
+
+def funnel_days(
+    db: Session, survey_id: str, since: datetime, until: datetime
+) -> tuple[tuple[int, int, int], list[tuple[datetime, datetime]]]:
+    """The period's unanswered prompts (still shown, dismissed, seen then expired) from its
+    settled days' rows, and the spans of the period without a row, to count from the prompts."""
+    days = whole_days(since, until)
+    if days is None:
+        return (0, 0, 0), [(since, until)]
+    rows = db.execute(
+        select(FunnelDay.day, FunnelDay.left_open, FunnelDay.dismissed, FunnelDay.seen_then_expired)
+        .where(FunnelDay.survey_id == survey_id, FunnelDay.day >= days[0], FunnelDay.day < days[1])
+        .order_by(FunnelDay.day)
+    ).all()
+    spans: list[tuple[datetime, datetime]] = []
+    kept = [0, 0, 0]
+    cursor = since
+    for day, *counts in rows:
+        if cursor < day_start(day):
+            spans.append((cursor, day_start(day)))
+        cursor = day_start(day + timedelta(days=1))
+        kept = [a + b for a, b in zip(kept, counts, strict=True)]
+    if cursor < until:
+        spans.append((cursor, until))
+    if len(spans) > MAX_GAPS:
+        return (0, 0, 0), [(since, until)]
+    return (kept[0], kept[1], kept[2]), spans
+
+
+@jobs.periodic(jobs.crontab(minute="17"))
+def fill_funnel_days(now: datetime | None = None) -> None:
+    """Fill the settled days of every survey that have no row yet, :data:`FILL_DAYS` a
+    transaction; a day already filled costs a look at its row."""
+    session = database.session()
+    last = ((now or utcnow()) - SETTLED).date()  # days before it have ended long enough ago
+    surveys = session.scalars(select(Survey.id).order_by(Survey.id)).all()
+    session.rollback()
+    for survey_id in surveys:
+        first = session.scalar(
+            select(func.min(Prompt.created_at)).where(Prompt.survey_id == survey_id)
+        )
+        day = first.date() if first is not None else last
+        while day < last:
+            end = min(day + timedelta(days=FILL_DAYS), last)
+            _fill(session, survey_id, day, end)
+            session.commit()
+            day = end
+
+
+def _fill(db: Session, survey_id: str, first: date, end: date) -> None:
+    """The rows of the days ``[first, end)`` that have none, counted from the prompts."""
+    within = (FunnelDay.survey_id == survey_id, FunnelDay.day >= first, FunnelDay.day < end)
+    if db.scalar(select(func.count()).where(*within)) == (end - first).days:
+        return
+    if db.get_bind().dialect.name == "postgresql":
+        # A prompt of these days written meanwhile waits for this commit, and then forgets the
+        # row it finds (SQLite's writing transaction excludes every other writer).
+        db.execute(text("LOCK TABLE prompts IN SHARE MODE"))
+    have = set(db.scalars(select(FunnelDay.day).where(*within)))
+    if db.get_bind().dialect.name == "postgresql":
+        day = cast(func.timezone("UTC", Prompt.created_at), Date)
+    else:
+        day = func.date(Prompt.created_at)
+    counted = db.execute(
+        select(
+            day,
+            func.count().filter(Prompt.status == "shown"),
+            func.count().filter(Prompt.status == "dismissed"),
+            func.count(Prompt.shown_at).filter(Prompt.status.in_(["pending", "expired"])),
+        )
+        .where(
+            Prompt.survey_id == survey_id,
+            Prompt.created_at >= day_start(first),
+            Prompt.created_at < day_start(end),
+            Prompt.status.in_(["shown", "dismissed", "pending", "expired"]),
+        )
+        .group_by(day)
+    ).all()
+    by_day = {date.fromisoformat(str(d)): counts for d, *counts in counted}
+    rows = [
+        {
+            "survey_id": survey_id,
+            "day": d,
+            "left_open": by_day.get(d, (0, 0, 0))[0],
+            "dismissed": by_day.get(d, (0, 0, 0))[1],
+            "seen_then_expired": by_day.get(d, (0, 0, 0))[2],
+        }
+        for d in (first + timedelta(days=i) for i in range((end - first).days))
+        if d not in have
+    ]
+    if rows:
+        db.execute(insert(FunnelDay), rows)

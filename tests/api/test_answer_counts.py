@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from collector import db
-from collector.models import EventCount, ScoreCount
+from collector.models import EventCount, FunnelDay, Prompt, ScoreCount
 from collector.services import rollups, users
 from tests.api import prompting
 from tests.factories import Rows
@@ -282,3 +282,108 @@ def test_any_answers_over_any_period_equal_a_recount(
     if interval:
         params["interval"] = interval
     assert metrics(client, site, **params) == recount(client, site, monkeypatch, **params)
+
+
+# -- the funnel's settled days -------------------------------------------------------------------
+
+STATUSES = ["shown", "dismissed", "expired", "pending", "answered"]
+
+
+def unanswered(rows, survey, count: int, start: datetime, step: timedelta) -> None:
+    """Prompts of every status; an expired one seen or not, a pending one seen or not."""
+    for i in range(count):
+        status, at = STATUSES[i % 5], start + i * step
+        seen = {"shown_at": at} if status in ("expired", "pending") and i % 2 == 0 else {}
+        rows.prompt(survey, user_id=f"p{i % 7}", status=status, at=at, **seen)
+
+
+def funnel(body) -> tuple:
+    return body["shown"], body["answered"], body["dismissed"], body["response_rate"]
+
+
+def funnel_rows(app, survey) -> int:
+    with app.app_context():
+        return db.session().scalar(
+            select(func.count()).select_from(FunnelDay).where(FunnelDay.survey_id == survey)
+        )
+
+
+def recount_funnel(client, site, monkeypatch, **params):
+    with monkeypatch.context() as m:
+        m.setattr(rollups, "whole_days", lambda *args: None)
+        return metrics(client, site, **params)
+
+
+def test_settled_days_are_filled_by_the_job_and_read_as_a_recount(
+    app, client, site, answered, monkeypatch
+):
+    rows, survey = answered
+    unanswered(rows, survey, 60, T0 + timedelta(minutes=7), timedelta(minutes=233))
+    with app.app_context():
+        rollups.fill_funnel_days()
+    assert funnel_rows(app, survey) >= 10  # a row per day since the first prompt, zeros too
+    for period in PERIODS:
+        params = {"survey": survey, **period}
+        got = metrics(client, site, **params)
+        assert funnel(got) == funnel(recount_funnel(client, site, monkeypatch, **params)), params
+    whole = metrics(client, site, survey=survey, until="2030-01-01")
+    # the answers, 12 left open, 12 dismissed, 6 + 6 seen then left pending or expired
+    assert whole["shown"] == 48 + 12 + 12 + 6 + 6
+    assert whole["dismissed"] == 12
+
+
+def test_a_settled_days_row_is_read_and_the_days_edges_are_counted(app, client, site, answered):
+    rows, survey = answered
+    unanswered(rows, survey, 20, T0 + timedelta(days=2, hours=1), timedelta(minutes=61))
+    with app.app_context():
+        rollups.fill_funnel_days()
+        row = db.session().get(FunnelDay, (survey, T0.date().replace(day=3)))
+        row.dismissed += 5  # off by 5: only a read of the row shows it
+        db.session().commit()
+    whole = {"survey": survey, "since": "2026-03-03", "until": "2026-03-04"}
+    edge = whole | {"since": "2026-03-03T00:00:01Z"}
+    before = metrics(client, site, **edge)["dismissed"]
+    assert metrics(client, site, **whole)["dismissed"] == before + 5
+
+
+def test_a_write_to_a_prompt_of_a_settled_day_forgets_the_day(
+    app, client, site, answered, monkeypatch
+):
+    rows, survey = answered
+    unanswered(rows, survey, 30, T0 + timedelta(minutes=5), timedelta(hours=5))
+    with app.app_context():
+        rollups.fill_funnel_days()
+    filled = funnel_rows(app, survey)
+    params = {"survey": survey, "until": "2030-01-01"}
+    with app.app_context():  # an old prompt dismissed late, a new old one, an erased user
+        session = db.session()
+        prompt = session.scalars(select(Prompt).where(Prompt.status == "shown")).first()
+        prompt.status = "dismissed"
+        session.commit()
+    rows.prompt(survey, status="shown", at=T0 + timedelta(days=4, minutes=3))
+    assert client.delete("/v1/users/p3", headers=site.auth).status_code == 200
+    assert funnel_rows(app, survey) < filled
+    assert funnel(metrics(client, site, **params)) == funnel(
+        recount_funnel(client, site, monkeypatch, **params)
+    )
+    with app.app_context():
+        rollups.fill_funnel_days()
+    assert funnel_rows(app, survey) == filled
+    assert funnel(metrics(client, site, **params)) == funnel(
+        recount_funnel(client, site, monkeypatch, **params)
+    )
+
+
+def test_recent_days_are_not_filled_and_still_counted(app, client, site, monkeypatch):
+    rows = Rows(app, site)
+    survey = rows.survey("nps")
+    now = datetime.now(UTC)
+    unanswered(rows, survey, 25, now - timedelta(days=40), timedelta(days=1, hours=1))
+    with app.app_context():
+        rollups.fill_funnel_days()
+        newest = db.session().scalar(select(func.max(FunnelDay.day)))
+    assert newest < (now - rollups.SETTLED).date()
+    params = {"survey": survey, "until": SOON}
+    body = metrics(client, site, **params)
+    assert funnel(body) == funnel(recount_funnel(client, site, monkeypatch, **params))
+    assert body["dismissed"] == 5
