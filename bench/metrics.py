@@ -75,7 +75,7 @@ def prompt_status(i: int) -> str | None:
     """The extra prompt made beside answer ``i``, if any: a third more prompts than answers."""
     if i % 3:
         return None
-    return ("dismissed", "shown", "expired", "pending")[i // 3 % 4]
+    return ("dismissed", "shown", "pending", "pending")[i // 3 % 4]
 
 
 PROMPT_COLUMNS = (
@@ -197,7 +197,7 @@ def fill_postgres_sql(url: str, site_id: str, survey_id: str, n: int) -> None:
         " 'u' || (i % 200000), 'event', 'widget', {status}, event, '{{}}', traits, 'en', at,"
         " at + interval '1 day', {shown}, {answered}, {dismissed} FROM ({made}) x {where}"
     )
-    extra = "(ARRAY['dismissed', 'shown', 'expired', 'pending'])[1 + i / 3 % 4]"
+    extra = "(ARRAY['dismissed', 'shown', 'pending', 'pending'])[1 + i / 3 % 4]"
     with psycopg.connect(dsn) as con, con.cursor() as cur:
         # Our own ids, quoted as literals: the statements hold no parameter.
         ids = {"site": f"'{site_id}'", "survey": f"'{survey_id}'"}

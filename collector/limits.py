@@ -34,12 +34,8 @@ MESSAGE = "Too many requests. Retry after the number of seconds in the Retry-Aft
 
 
 def init_app(app: Flask) -> Limiter:
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    # The limits themselves and their store are settings (collector/config.py's defaults).
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.config.setdefault("RATELIMIT_WIDGET", "300/minute")
-    app.config.setdefault("RATELIMIT_WIDGET_PER_IP", "3000/minute")
-    app.config.setdefault("RATELIMIT_MANAGEMENT", "1200/minute")
-    app.config.setdefault("RATELIMIT_AUTH_FAILURES", "30/minute")
     # Redis down: count in memory (per process) instead, and never fail a request over it.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)

@@ -194,11 +194,6 @@ def merge(distributions: Iterable[Mapping[int, int]]) -> dict[int, int]:
     return dict(sorted(total.items()))
 
 
-def tally(scores: Iterable[int]) -> dict[int, int]:
-    """The distribution of a list of individual answers: ``[5, 4, 4] → {4: 2, 5: 1}``."""
-    return dict(sorted(Counter(operator.index(s) for s in scores).items()))
-
-
 # -- internals ---------------------------------------------------------------------------------
 
 

@@ -400,7 +400,7 @@ def _unanswered(db: Session, survey_id: str, since: datetime, until: datetime) -
             select(
                 count(Prompt.status == "shown"),
                 count(Prompt.status == "dismissed"),
-                count(Prompt.status.in_(["pending", "expired"]), of=Prompt.shown_at),
+                count(Prompt.status == "pending", of=Prompt.shown_at),
             )
         ).one()
     )

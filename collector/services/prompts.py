@@ -384,36 +384,6 @@ def _user_key(site: Site, visit: dict) -> str:
     )
 
 
-def open_prompt(
-    db: Session,
-    site: Site,
-    survey: Survey,
-    key: str,
-    now: datetime,
-    *,
-    origin: str,
-    channel: str,
-    event: str | None = None,
-) -> Prompt:
-    ttl = EVENT_TTL if origin == "event" else API_TTL[channel]
-    prompt = Prompt(
-        id=keys.new_id("prm"),
-        site_id=site.id,
-        survey_id=survey.id,
-        user_id=key,
-        origin=origin,
-        channel=channel,
-        status="pending",
-        event=event,
-        context={},
-        traits={},
-        created_at=now,
-        expires_at=now + ttl,
-    )
-    db.add(prompt)
-    return prompt
-
-
 # -- eligibility from the database -----------------------------------------------------------
 
 

@@ -183,13 +183,13 @@ def _fill(db: Session, survey_id: str, first: date, end: date) -> None:
             day,
             func.count().filter(Prompt.status == "shown"),
             func.count().filter(Prompt.status == "dismissed"),
-            func.count(Prompt.shown_at).filter(Prompt.status.in_(["pending", "expired"])),
+            func.count(Prompt.shown_at).filter(Prompt.status == "pending"),
         )
         .where(
             Prompt.survey_id == survey_id,
             Prompt.created_at >= day_start(first),
             Prompt.created_at < day_start(end),
-            Prompt.status.in_(["shown", "dismissed", "pending", "expired"]),
+            Prompt.status.in_(["shown", "dismissed", "pending"]),
         )
         .group_by(day)
     ).all()

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from collector.domain import eligibility
+from collector.domain import eligibility, keys
 from collector.domain.eligibility import Ask
 from collector.errors import APIError, not_found
-from collector.models import IdempotencyKey, Prompt, Response, Site
+from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
 from collector.services import prompts, visitors
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -95,7 +95,7 @@ def _trigger(db: Session, site: Site, data: dict, now: datetime, link_base: str)
             body["id"] = decision.pending_prompt_id
         return TriggerResult(body, 200)
     channel = data.get("channel", "widget")
-    prompt = prompts.open_prompt(db, site, survey, key, now, origin="api", channel=channel)
+    prompt = _open(db, site, survey, key, now, channel)
     prompt.context = data.get("context") or {}
     prompt.traits = traits
     prompt.locale = data.get("locale")
@@ -167,3 +167,22 @@ def get(db: Session, site: Site, prompt_id: str, now: datetime, *, link_base: st
     if prompt.channel == "link" and status in prompts.OPEN:
         body["url"] = link_url(link_base, prompt)
     return body
+
+
+def _open(db: Session, site: Site, survey: Survey, key: str, now: datetime, channel: str) -> Prompt:
+    """A prompt the backend asked for, for the widget or as a link (DESIGN §6 lifetimes)."""
+    prompt = Prompt(
+        id=keys.new_id("prm"),
+        site_id=site.id,
+        survey_id=survey.id,
+        user_id=key,
+        origin="api",
+        channel=channel,
+        status="pending",
+        context={},
+        traits={},
+        created_at=now,
+        expires_at=now + prompts.API_TTL[channel],
+    )
+    db.add(prompt)
+    return prompt

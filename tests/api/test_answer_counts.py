@@ -286,14 +286,14 @@ def test_any_answers_over_any_period_equal_a_recount(
 
 # -- the funnel's settled days -------------------------------------------------------------------
 
-STATUSES = ["shown", "dismissed", "expired", "pending", "answered"]
+STATUSES = ["shown", "dismissed", "pending", "pending", "answered"]
 
 
 def unanswered(rows, survey, count: int, start: datetime, step: timedelta) -> None:
-    """Prompts of every status; an expired one seen or not, a pending one seen or not."""
+    """Prompts of every status, a pending one mailed (seen) or not."""
     for i in range(count):
         status, at = STATUSES[i % 5], start + i * step
-        seen = {"shown_at": at} if status in ("expired", "pending") and i % 2 == 0 else {}
+        seen = {"shown_at": at} if i % 5 == 2 else {}
         rows.prompt(survey, user_id=f"p{i % 7}", status=status, at=at, **seen)
 
 
@@ -327,8 +327,8 @@ def test_settled_days_are_filled_by_the_job_and_read_as_a_recount(
         got = metrics(client, site, **params)
         assert funnel(got) == funnel(recount_funnel(client, site, monkeypatch, **params)), params
     whole = metrics(client, site, survey=survey, until="2030-01-01")
-    # the answers, 12 left open, 12 dismissed, 6 + 6 seen then left pending or expired
-    assert whole["shown"] == 48 + 12 + 12 + 6 + 6
+    # the answers, 12 left open, 12 dismissed, 12 mailed and never answered
+    assert whole["shown"] == 48 + 12 + 12 + 12
     assert whole["dismissed"] == 12
 
 

@@ -273,8 +273,8 @@ def test_funnel_counts_answers_and_the_prompts_seen_but_not_answered(client, sit
         rows.response(survey, 5, at=at)
     rows.prompt(survey, status="dismissed", at=at)
     rows.prompt(survey, status="shown", at=at)
-    rows.prompt(survey, status="expired", at=at, shown_at=at)  # seen, then left to expire
-    rows.prompt(survey, status="expired", at=at)  # never seen
+    rows.prompt(survey, status="pending", at=at, shown_at=at)  # mailed (seen), never answered
+    rows.prompt(survey, status="pending", at=at - timedelta(hours=1))  # never seen
     rows.prompt(survey, status="pending", at=at)
     rows.prompt(survey, status="shown", at=datetime(2025, 1, 1, tzinfo=UTC))  # before the period
     body = ok(client, site, survey=survey, since="2025-04-01", until="2025-05-01")
