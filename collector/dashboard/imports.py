@@ -20,7 +20,7 @@ from collector import db
 from collector.dashboard import bp
 from collector.dashboard.surveys import site_surveys
 from collector.models import Survey, utcnow
-from collector.services import import_files, import_jobs, importing, results
+from collector.services import import_files, import_jobs, importing, surveys
 
 #: An upload may be this large (the import itself streams; this bounds the instance folder).
 MAX_UPLOAD = 256 * 1024 * 1024
@@ -71,7 +71,7 @@ def import_upload():
     survey_id, kind = request.form.get("survey", ""), request.form.get("format", "")
     if upload is None or not upload.filename or kind not in ("delighted", "csv"):
         return _render("upload", 422, error="Choose a survey, the file's format and the file.")
-    survey = results.survey_of(db.session(), g.site, survey_id)
+    survey = surveys.get(db.session(), g.site, survey_id, "survey")
     token = secrets.token_urlsafe(24)
     path = _folder() / f"{token}.upload"
     upload.save(path)
@@ -105,7 +105,7 @@ def import_run():
     token, kind = form.get("token", ""), form.get("format", "")
     path = _upload_path(token)
     session = db.session()
-    survey = results.survey_of(session, g.site, form.get("survey", ""))
+    survey = surveys.get(session, g.site, form.get("survey", ""), "survey")
     dry_run = form.get("action") != "import"
     try:
         items = import_jobs.items(path, kind, survey, form)

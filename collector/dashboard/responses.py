@@ -16,7 +16,7 @@ from collector.dashboard import auth, bp, error_page, forms, inbox
 from collector.dashboard.surveys import site_surveys
 from collector.errors import APIError
 from collector.models import Response, Survey, utcnow
-from collector.services import accounts, answer_reasons, export, results, triage
+from collector.services import accounts, answer_reasons, export, results, surveys, triage
 
 PAGE_SIZE = 25
 #: Comments longer than this are cut at a word in the table; the response's page has them whole.
@@ -194,7 +194,7 @@ def response(response_id: str):
 
 
 def _render_response(view, errors=None, values=None, status=200, *, tag_error=None, tag_text=None):
-    survey = results.survey_of(db.session(), g.site, view.survey_id)
+    survey = surveys.get(db.session(), g.site, view.survey_id, "survey")
     owners = team_emails()
     # An owner set through the API may be someone off the team: still shown as the owner.
     if view.followup_owner and view.followup_owner not in owners:

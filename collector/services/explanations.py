@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from collector.domain import eligibility
 from collector.domain.eligibility import Ask
 from collector.models import Site
-from collector.services import prompts, visitors
+from collector.services import prompts, surveys, visitors
 
 
 def explain(
@@ -30,7 +30,7 @@ def explain(
     """Every rule of §6 for this user and survey. By default as the survey would ask: an in-app
     event (its first trigger event) when it has trigger events, else a backend trigger. An
     event's ``props`` and its page ``url`` are as given (none by default)."""
-    survey = prompts.survey_of(db, site, survey_id, "survey")
+    survey = surveys.get(db, site, survey_id, "survey")
     if origin is None:
         origin = "event" if survey.trigger_events else "api"
     if origin == "event" and event is None and survey.trigger_events:

@@ -40,8 +40,8 @@ from collector.models import (
     UTCDateTime,
     utcnow,
 )
-from collector.services import rollups, segments
-from collector.services.results import scale_of, survey_of
+from collector.services import rollups, segments, surveys
+from collector.services.results import scale_of
 
 INTERVALS = ("day", "week", "month")
 #: A series has at most this many intervals (a daily series of about 2¾ years).
@@ -420,7 +420,7 @@ def compute(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = 
 
     ``until`` defaults to now and ``since`` to the survey's first prompt or answer.
     """
-    survey = survey_of(db, site, q.survey)
+    survey = surveys.get(db, site, q.survey, "survey")
     until = q.until or now or utcnow()
     since = q.since if q.since is not None else (_first_activity(db, survey) or until)
     if since > until:

@@ -453,13 +453,6 @@ def user_histories(
     }
 
 
-def survey_of(db: Session, site: Site, survey_id: str, param: str) -> Survey:
-    survey = db.get(Survey, survey_id)
-    if survey is None or survey.site_id != site.id:
-        raise not_found("survey", param)
-    return survey
-
-
 # -- what the widget reports -----------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ from collector.models import (
     SurveyMail,
     utcnow,
 )
-from collector.services import answer_reasons, search, tagging
+from collector.services import answer_reasons, search, surveys, tagging
 
 FOLLOWUP_STATUSES = followup.STATUSES
 
@@ -53,17 +53,12 @@ class ResponseView:
         return getattr(self.response, name)
 
 
-def survey_of(db: Session, site: Site, survey_id: str, param: str = "survey") -> Survey:
-    survey = db.get(Survey, survey_id)
-    if survey is None or survey.site_id != site.id:
-        raise not_found("survey", param)
-    return survey
-
-
 def _filtered(db: Session, site: Site, filters: dict) -> Any:
     stmt = select(Response).where(Response.site_id == site.id)
     if filters.get("survey"):
-        stmt = stmt.where(Response.survey_id == survey_of(db, site, filters["survey"]).id)
+        stmt = stmt.where(
+            Response.survey_id == surveys.get(db, site, filters["survey"], "survey").id
+        )
     if filters.get("user_id") is not None:
         stmt = stmt.where(Response.user_id == filters["user_id"])
     if filters.get("since") is not None:

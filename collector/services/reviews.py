@@ -18,7 +18,7 @@ from collector import pagination
 from collector.domain import comparison, keys
 from collector.errors import APIError, not_found
 from collector.models import Account, Action, Membership, Response, Review, Site, Survey, utcnow
-from collector.services import metrics, results
+from collector.services import metrics, results, surveys
 
 STATUSES = ("open", "done", "dropped")
 #: An action links at most this many answers (the ones that led to it, not a whole export).
@@ -159,9 +159,7 @@ def _links(db: Session, site: Site, data: dict) -> dict:
     if "survey_id" in data:
         survey_id = data["survey_id"]
         if survey_id is not None:
-            survey = db.get(Survey, survey_id)
-            if survey is None or survey.site_id != site.id:
-                raise not_found("survey", "survey")
+            surveys.get(db, site, survey_id, "survey")
         out["survey_id"] = survey_id
     if "owner" in data:
         out["owner_id"] = member_id(db, site, data["owner"]) if data["owner"] else None
@@ -265,9 +263,7 @@ def _filtered(db: Session, site: Site, filters: dict):
     if filters.get("review"):
         stmt = stmt.where(Action.review_id == get_review(db, site, filters["review"], "review").id)
     if filters.get("survey"):
-        survey = db.get(Survey, filters["survey"])
-        if survey is None or survey.site_id != site.id:
-            raise not_found("survey", "survey")
+        survey = surveys.get(db, site, filters["survey"], "survey")
         stmt = stmt.where(Action.survey_id == survey.id)
     if filters.get("owner"):
         stmt = stmt.where(Action.owner_id == member_id(db, site, filters["owner"]))

@@ -35,11 +35,12 @@ def _default_name(fields: dict) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def get(db: Session, site: Site, survey_id: str) -> Survey:
+def get(db: Session, site: Site, survey_id: str, param: str = "id") -> Survey:
+    """The site's survey ``survey_id``, or a 404 naming ``param`` (the parameter that named it).
+    Another site's survey is "not found", never "forbidden": ids do not leak across sites."""
     survey = db.get(Survey, survey_id)
-    # Another site's survey is "not found", never "forbidden": ids do not leak across sites.
     if survey is None or survey.site_id != site.id:
-        raise not_found("survey", "id")
+        raise not_found("survey", param)
     return survey
 
 

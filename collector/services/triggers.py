@@ -18,7 +18,7 @@ from collector.domain import eligibility, keys
 from collector.domain.eligibility import Ask
 from collector.errors import APIError, not_found
 from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
-from collector.services import prompts, visitors
+from collector.services import prompts, surveys, visitors
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -76,7 +76,7 @@ def trigger(
 
 
 def _trigger(db: Session, site: Site, data: dict, now: datetime, link_base: str) -> TriggerResult:
-    survey = prompts.survey_of(db, site, data["survey"], "survey")
+    survey = surveys.get(db, site, data["survey"], "survey")
     key = data["user_id"]
     traits = visitors.remember(db.connection(), site, key, data.get("traits"), now)
     ask = Ask(

@@ -23,7 +23,8 @@ from collector import jobs, pagination
 from collector.domain import keys
 from collector.domain.webhooks import TEST_EVENT, secret_from_key
 from collector.errors import APIError, not_found
-from collector.models import OutboxEvent, Site, Survey, WebhookDelivery, WebhookEndpoint, utcnow
+from collector.models import OutboxEvent, Site, WebhookDelivery, WebhookEndpoint, utcnow
+from collector.services import surveys
 from collector.webhooks import outbound
 
 #: after a rotation the previous secret keeps signing this long, so receivers can switch over
@@ -119,9 +120,7 @@ def check_url(url: str) -> None:
 def _check_filter(db: Session, site: Site, filter_: dict) -> None:
     survey_id = filter_.get("survey")
     if survey_id is not None:
-        survey = db.get(Survey, survey_id)
-        if survey is None or survey.site_id != site.id:
-            raise not_found("survey", "filter.survey")
+        surveys.get(db, site, survey_id, "filter.survey")
 
 
 def create(db: Session, site: Site, data: dict) -> WithSecret:
