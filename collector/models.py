@@ -186,6 +186,36 @@ class FunnelDay(Base):
     seen_then_expired: Mapped[int] = mapped_column(Integer)
 
 
+class LabelDay(Base):
+    """A settled UTC day of a survey whose answers per tag and per reason are in
+    :class:`LabelDayCount`. Filled by a periodic job for days older than a few days; a write to
+    a label or an answer of that day deletes it and its counts (triggers), and the day is read
+    from the answers again until the job fills it anew."""
+
+    __tablename__ = "label_days"
+
+    survey_id: Mapped[str] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class LabelDayCount(Base):
+    """How many answers of a filled day had this tag (``kind`` ``tag``) or reason (``reason``)
+    and this score; ``label`` ``''`` counts the answers with none of that kind."""
+
+    __tablename__ = "label_day_counts"
+
+    survey_id: Mapped[str] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(6), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    label: Mapped[str] = mapped_column(String(40), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class Survey(Base):
     __tablename__ = "surveys"
     __table_args__ = (Index(None, "site_id", "archived_at", "created_at"),)

@@ -295,17 +295,25 @@ def _recounted_traits(
 
 
 def _overlapping_counts(
-    db: Session, survey: Survey, label, since: datetime | None, until: datetime
+    db: Session, survey: Survey, label, since: datetime, until: datetime
 ) -> dict[str | None, dict[int, int]]:
     """Counts per (label, scale point) for the tags or the reasons of answers (``label`` is
     ``ResponseTag.tag`` or ``ResponseReason.reason``), and the answers without any as the ``None``
     group. An answer with two labels counts in both groups, so the groups may add up to more than
-    ``n``.
+    ``n``. The settled days come from their rows (``rollups.label_days``), the rest of the period
+    from the answers."""
+    kind = "tag" if label.class_ is ResponseTag else "reason"
+    kept, spans = rollups.label_days(db, survey.id, kind, since, until, _scale(survey))
+    return _merged([kept, *(_recounted_labels(db, survey, label, lo, hi) for lo, hi in spans)])
 
-    One aggregate in one pass: the answers' (survey, score, created_at) index picks the period,
-    and each answer's labels are read from the (response_id, label) key alone, an answer without
-    any joining as one NULL row.
-    """
+
+def _recounted_labels(
+    db: Session, survey: Survey, label, since: datetime, until: datetime
+) -> dict[str | None, dict[int, int]]:
+    """Counts per (label, scale point) read from the answers of the period, in one aggregate in
+    one pass: the answers' (survey, score, created_at) index picks the period, and each answer's
+    labels are read from the (response_id, label) key alone, an answer without any joining as one
+    NULL row."""
     table = label.class_
     stmt = (
         select(label, Response.score, func.count())

@@ -23,7 +23,19 @@ from sqlalchemy.orm import Session
 
 from collector import db as database
 from collector import jobs
-from collector.models import EventCount, FunnelDay, Prompt, ScoreCount, Survey, utcnow
+from collector.models import (
+    EventCount,
+    FunnelDay,
+    LabelDay,
+    LabelDayCount,
+    Prompt,
+    Response,
+    ResponseReason,
+    ResponseTag,
+    ScoreCount,
+    Survey,
+    utcnow,
+)
 
 Counts = dict[int, int]
 
@@ -129,19 +141,27 @@ def funnel_days(
         .where(FunnelDay.survey_id == survey_id, FunnelDay.day >= days[0], FunnelDay.day < days[1])
         .order_by(FunnelDay.day)
     ).all()
+    spans = _gaps([row[0] for row in rows], since, until)
+    if spans is None:
+        return (0, 0, 0), [(since, until)]
+    kept = [sum(row[i] for row in rows) for i in (1, 2, 3)]
+    return (kept[0], kept[1], kept[2]), spans
+
+
+def _gaps(
+    days: list[date], since: datetime, until: datetime
+) -> list[tuple[datetime, datetime]] | None:
+    """The spans of ``[since, until)`` outside the given UTC days (in order, all inside it), or
+    None when there are more than :data:`MAX_GAPS` (the caller counts the whole period)."""
     spans: list[tuple[datetime, datetime]] = []
-    kept = [0, 0, 0]
     cursor = since
-    for day, *counts in rows:
+    for day in days:
         if cursor < day_start(day):
             spans.append((cursor, day_start(day)))
         cursor = day_start(day + timedelta(days=1))
-        kept = [a + b for a, b in zip(kept, counts, strict=True)]
     if cursor < until:
         spans.append((cursor, until))
-    if len(spans) > MAX_GAPS:
-        return (0, 0, 0), [(since, until)]
-    return (kept[0], kept[1], kept[2]), spans
+    return spans if len(spans) <= MAX_GAPS else None
 
 
 @jobs.periodic(jobs.crontab(minute="17"))
@@ -207,3 +227,114 @@ def _fill(db: Session, survey_id: str, first: date, end: date) -> None:
     ]
     if rows:
         db.execute(insert(FunnelDay), rows)
+
+
+# -- tags and reasons of settled days -----------------------------------------------------------
+
+#: Days that ended this long ago are filled (the triggers of migration 0025 forget a day on a
+#: write to a label or an answer of it made over 2 days ago, a day less than this).
+LABELS_SETTLED = timedelta(days=3)
+#: Days filled per transaction (on PostgreSQL the answers' and labels' writers wait for each).
+LABEL_FILL_DAYS = 7
+#: The label tables by kind.
+LABEL_TABLES = {"tag": ResponseTag, "reason": ResponseReason}
+
+
+def label_days(
+    db: Session, survey_id: str, kind: str, since: datetime, until: datetime, points: list[int]
+) -> tuple[dict[str | None, Counts], list[tuple[datetime, datetime]]]:
+    """The answers of the period's filled days per label of ``kind`` (``None``: without any)
+    and scale point, and the spans of the period left to count from the answers."""
+    days = whole_days(since, until)
+    if days is None:
+        return {}, [(since, until)]
+    filled = list(
+        db.scalars(
+            select(LabelDay.day)
+            .where(LabelDay.survey_id == survey_id, LabelDay.day >= days[0], LabelDay.day < days[1])
+            .order_by(LabelDay.day)
+        )
+    )
+    spans = _gaps(filled, since, until)
+    if spans is None:
+        return {}, [(since, until)]
+    out: dict[str | None, Counts] = {}
+    if filled:
+        stmt = (
+            select(LabelDayCount.label, LabelDayCount.score, func.sum(LabelDayCount.n))
+            .where(
+                LabelDayCount.survey_id == survey_id,
+                LabelDayCount.kind == kind,
+                LabelDayCount.day >= filled[0],
+                LabelDayCount.day <= filled[-1],
+                LabelDayCount.score.in_(points),
+            )
+            .group_by(LabelDayCount.label, LabelDayCount.score)
+        )
+        for label, point, n in db.execute(stmt):
+            if n:
+                out.setdefault(label or None, {})[point] = n
+    return out, spans
+
+
+@jobs.periodic(jobs.crontab(minute="47"))
+def fill_label_days(now: datetime | None = None) -> None:
+    """Fill the settled days of every survey that are not filled yet, :data:`LABEL_FILL_DAYS`
+    a transaction; a filled day costs a look at its row."""
+    session = database.session()
+    last = ((now or utcnow()) - LABELS_SETTLED).date()
+    surveys = session.scalars(select(Survey.id).order_by(Survey.id)).all()
+    session.rollback()
+    for survey_id in surveys:
+        first = session.scalar(
+            select(func.min(Response.created_at)).where(Response.survey_id == survey_id)
+        )
+        day = first.date() if first is not None else last
+        while day < last:
+            end = min(day + timedelta(days=LABEL_FILL_DAYS), last)
+            _fill_labels(session, survey_id, day, end)
+            session.commit()
+            day = end
+
+
+def _fill_labels(db: Session, survey_id: str, first: date, end: date) -> None:
+    """Count the days ``[first, end)`` not filled yet, per tag and per reason."""
+    within = (LabelDay.survey_id == survey_id, LabelDay.day >= first, LabelDay.day < end)
+    if db.scalar(select(func.count()).select_from(LabelDay).where(*within)) == (end - first).days:
+        return
+    if db.get_bind().dialect.name == "postgresql":
+        # A write to these days' answers or labels meanwhile waits for this commit, and then
+        # forgets the day it finds filled (SQLite's writing transaction excludes other writers).
+        db.execute(text("LOCK TABLE responses, response_tags, response_reasons IN SHARE MODE"))
+        day = cast(func.timezone("UTC", Response.created_at), Date)
+    else:
+        day = func.date(Response.created_at)
+    have = {date.fromisoformat(str(d)) for d in db.scalars(select(LabelDay.day).where(*within))}
+    period = (
+        Response.survey_id == survey_id,
+        Response.created_at >= day_start(first),
+        Response.created_at < day_start(end),
+    )
+    rows = []
+    for kind, table in LABEL_TABLES.items():
+        label = func.coalesce(getattr(table, kind), "")  # one expression: one parameter
+        stmt = (
+            select(day, label, Response.score, func.count())
+            .select_from(Response)
+            .outerjoin(table, table.response_id == Response.id)
+            .where(*period)
+            .group_by(day, label, Response.score)
+        )
+        for d, value, point, n in db.execute(stmt):
+            d = date.fromisoformat(str(d))
+            if d not in have:
+                rows.append(
+                    {"survey_id": survey_id, "kind": kind, "day": d, "label": value,
+                     "score": point, "n": n}
+                )  # fmt: skip
+    days = [first + timedelta(days=i) for i in range((end - first).days)]
+    marks = [{"survey_id": survey_id, "day": d} for d in days if d not in have]
+    if rows:
+        db.execute(insert(LabelDayCount), rows)
+    if marks:
+        db.execute(insert(LabelDay), marks)

@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from collector import db
-from collector.models import EventCount, FunnelDay, Prompt, ScoreCount
+from collector.models import (
+    EventCount,
+    FunnelDay,
+    LabelDay,
+    LabelDayCount,
+    Prompt,
+    Response,
+    ScoreCount,
+)
 from collector.services import rollups, users
 from tests.api import prompting
 from tests.factories import Rows
@@ -387,3 +395,153 @@ def test_recent_days_are_not_filled_and_still_counted(app, client, site, monkeyp
     body = metrics(client, site, **params)
     assert funnel(body) == funnel(recount_funnel(client, site, monkeypatch, **params))
     assert body["dismissed"] == 5
+
+
+# -- tags and reasons of settled days ------------------------------------------------------------
+
+TAGS = ["billing", "ux", "speed"]
+REASONS = ["price", "support"]
+
+
+@pytest.fixture
+def labelled(client, site, answered):
+    """The answered survey's answers tagged and given reasons: none, one or two of each."""
+    rows, survey = answered
+    with client.application.app_context():
+        ids = list(
+            db.session().scalars(
+                select(Response.id).where(Response.survey_id == survey).order_by(Response.id)
+            )
+        )
+    for i, rid in enumerate(ids):
+        tags = TAGS[: i % 3]
+        if tags:
+            resp = client.patch(f"/v1/responses/{rid}", json={"tags": tags}, headers=site.auth)
+            assert resp.status_code == 200, resp.get_json()
+        if i % 4:
+            rows.reasons(rid, *REASONS[: 1 + i % 2])
+    return rows, survey, ids
+
+
+def grouped(client, site, survey, group_by, **period):
+    body = metrics(client, site, survey=survey, group_by=group_by, **period)
+    return {g["key"]: (g["n"], g["score"]) for g in body["groups"]}
+
+
+def assert_labels_equal_a_recount(client, site, monkeypatch, survey):
+    for period in PERIODS:
+        period = {k: v for k, v in period.items() if k != "group_by"}
+        for group_by in ("tag", "reason"):
+            params = {"survey": survey, "group_by": group_by, **period}
+            got = metrics(client, site, **params)
+            assert got == recount(client, site, monkeypatch, **params), params
+
+
+def filled_days(app, survey) -> int:
+    with app.app_context():
+        return db.session().scalar(
+            select(func.count()).select_from(LabelDay).where(LabelDay.survey_id == survey)
+        )
+
+
+def test_settled_days_of_labels_are_filled_and_equal_a_recount(
+    app, client, site, labelled, monkeypatch
+):
+    _, survey, _ = labelled
+    with app.app_context():
+        rollups.fill_label_days()
+    assert filled_days(app, survey) >= 10
+    assert_labels_equal_a_recount(client, site, monkeypatch, survey)
+    tags = grouped(client, site, survey, "tag", until="2030-01-01")
+    assert {k: n for k, (n, _) in tags.items()} == {None: 16, "billing": 32, "ux": 16}
+
+
+def test_a_filled_days_count_is_read_and_its_edges_are_counted(app, client, site, labelled):
+    _, survey, _ = labelled
+    with app.app_context():
+        rollups.fill_label_days()
+        row = (
+            db.session()
+            .scalars(
+                select(LabelDayCount).where(
+                    LabelDayCount.survey_id == survey,
+                    LabelDayCount.kind == "reason",
+                    LabelDayCount.day == T0.date().replace(day=3),
+                    LabelDayCount.label == "price",
+                )
+            )
+            .first()
+        )
+        row.n += 5  # off by 5: only a read of the row shows it
+        db.session().commit()
+    whole = {"since": "2026-03-03", "until": "2026-03-04"}
+    edge = {"since": "2026-03-03T00:00:01Z", "until": "2026-03-04"}
+    price = grouped(client, site, survey, "reason", **edge).get("price", (0, None))[0]
+    assert grouped(client, site, survey, "reason", **whole)["price"][0] == price + 5
+
+
+def test_writes_to_a_filled_day_forget_it_until_it_is_filled_again(
+    app, client, site, labelled, monkeypatch
+):
+    rows, survey, ids = labelled
+    with app.app_context():
+        rollups.fill_label_days()
+    filled = filled_days(app, survey)
+    # a tag added and one removed in triage, a reason given late, a changed score, an erasure
+    tagged = client.patch(f"/v1/responses/{ids[0]}", json={"add_tags": ["late"]}, headers=site.auth)
+    assert tagged.status_code == 200
+    untagged = client.patch(
+        f"/v1/responses/{ids[1]}", json={"remove_tags": ["billing"]}, headers=site.auth
+    )
+    assert untagged.status_code == 200
+    rows.reasons(ids[4], "support")
+    with app.app_context():
+        session = db.session()
+        session.get(Response, ids[5]).score = 0
+        session.commit()
+    assert client.delete("/v1/users/u3", headers=site.auth).status_code == 200
+    assert filled_days(app, survey) < filled
+    assert_labels_equal_a_recount(client, site, monkeypatch, survey)
+    with app.app_context():
+        rollups.fill_label_days()
+    assert filled_days(app, survey) == filled
+    assert_labels_equal_a_recount(client, site, monkeypatch, survey)
+    assert "late" in grouped(client, site, survey, "tag", until="2030-01-01")
+
+
+def test_an_imported_old_answer_forgets_its_day(app, client, site, labelled, monkeypatch):
+    _, survey, _ = labelled
+    with app.app_context():
+        rollups.fill_label_days()
+    filled = filled_days(app, survey)
+    item = {
+        "external_id": "ext-old",
+        "survey": survey,
+        "user_id": "imported",
+        "score": 2,
+        "created_at": (T0 + timedelta(days=2, hours=3)).isoformat(),
+        "tags": ["imported"],
+    }
+    resp = client.post(
+        "/v1/responses/import",
+        data=json.dumps(item) + "\n",
+        content_type="application/x-ndjson",
+        headers=site.auth,
+    )
+    assert resp.status_code == 200, resp.get_json()
+    assert filled_days(app, survey) == filled - 1
+    assert_labels_equal_a_recount(client, site, monkeypatch, survey)
+
+
+def test_the_last_days_are_not_filled(app, client, site, monkeypatch):
+    survey = prompting.make_survey(client, site, "nps")
+    prompt = prompting.ask(client, site)
+    rid = prompting.answer(client, prompt, 9).get_json()["id"]
+    client.patch(f"/v1/responses/{rid}", json={"tags": ["fresh"]}, headers=site.auth)
+    with app.app_context():
+        rollups.fill_label_days()
+        newest = db.session().scalar(select(func.max(LabelDay.day)))
+    assert newest is None or newest < (datetime.now(UTC) - rollups.LABELS_SETTLED).date()
+    params = {"survey": survey["id"], "group_by": "tag", "until": SOON}
+    assert grouped(client, site, survey["id"], "tag", until=SOON) == {"fresh": (1, 100.0)}
+    assert metrics(client, site, **params) == recount(client, site, monkeypatch, **params)
