@@ -187,10 +187,10 @@ class FunnelDay(Base):
 
 
 class LabelDay(Base):
-    """A settled UTC day of a survey whose answers per tag and per reason are in
-    :class:`LabelDayCount`. Filled by a periodic job for days older than a few days; a write to
-    a label or an answer of that day deletes it and its counts (triggers), and the day is read
-    from the answers again until the job fills it anew."""
+    """A past UTC day of a survey whose answers per tag and per reason are in
+    :class:`LabelDayCount`. Filled by a periodic job once the day has ended; a write to a label
+    or an answer of that day deletes it and its counts (triggers), and the day is read from the
+    answers again until the job fills it anew."""
 
     __tablename__ = "label_days"
 

@@ -232,8 +232,8 @@ def _fill(db: Session, survey_id: str, first: date, end: date) -> None:
 # -- tags and reasons of settled days -----------------------------------------------------------
 
 #: Days that ended this long ago are filled (the triggers of migration 0025 forget a day on a
-#: write to a label or an answer of it made over 2 days ago, a day less than this).
-LABELS_SETTLED = timedelta(days=3)
+#: write to any of its labels, or to an answer made over 5 hours ago, an hour less than this).
+LABELS_SETTLED = timedelta(hours=6)
 #: Days filled per transaction (on PostgreSQL the answers' and labels' writers wait for each).
 LABEL_FILL_DAYS = 7
 #: The label tables by kind.

@@ -533,7 +533,7 @@ def test_an_imported_old_answer_forgets_its_day(app, client, site, labelled, mon
     assert_labels_equal_a_recount(client, site, monkeypatch, survey)
 
 
-def test_the_last_days_are_not_filled(app, client, site, monkeypatch):
+def test_today_is_not_filled(app, client, site, monkeypatch):
     survey = prompting.make_survey(client, site, "nps")
     prompt = prompting.ask(client, site)
     rid = prompting.answer(client, prompt, 9).get_json()["id"]

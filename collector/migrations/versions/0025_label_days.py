@@ -1,6 +1,6 @@
-"""label days: each settled UTC day's answers of a survey per tag and per reason (and without
-any) and score, filled by a periodic job for days older than a few days and forgotten by triggers
-when a label or an answer of such a day is written, so that ``group_by=tag`` and
+"""label days: each past UTC day's answers of a survey per tag and per reason (and without any)
+and score, filled by a periodic job once the day has ended and forgotten by triggers when a label
+or an answer of such a day is written, so that ``group_by=tag`` and
 ``group_by=reason`` read a few rows per day instead of every answer's labels
 
 Revision ID: 0025
@@ -16,12 +16,13 @@ down_revision = "0024"
 branch_labels = None
 depends_on = None
 
-#: A write to an answer made longer ago than this forgets its day. The job fills only days older
-#: than a day more (collector/services/rollups.py, LABELS_SETTLED).
-HORIZON_DAYS = 2
+#: A write to an answer made longer ago than this forgets its day. The job fills only days that
+#: ended an hour more ago (collector/services/rollups.py, LABELS_SETTLED), so a day it fills is
+#: always forgotten by a later write, even if the database's clock runs a little behind.
+HORIZON_HOURS = 5
 _LABELS = ("response_tags", "response_reasons")
 
-_SQLITE_OLD = f"strftime('%Y-%m-%d %H:%M:%f', 'now', '-{HORIZON_DAYS} days')"
+_SQLITE_OLD = f"strftime('%Y-%m-%d %H:%M:%f', 'now', '-{HORIZON_HOURS} hours')"
 
 
 def _sqlite_forget(survey: str, day: str) -> str:
@@ -69,7 +70,7 @@ _PG_DAY = "({row}.created_at AT TIME ZONE 'UTC')::date"
 _PG_LABEL_DAY = (
     "(SELECT (created_at AT TIME ZONE 'UTC')::date FROM responses WHERE id = {row}.response_id)"
 )
-_PG_OLD = f"now() - interval '{HORIZON_DAYS} days'"
+_PG_OLD = f"now() - interval '{HORIZON_HOURS} hours'"
 
 
 def _pg_function(name: str, old: str, new: str) -> str:
