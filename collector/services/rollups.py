@@ -15,10 +15,12 @@ without a row is counted from the prompts.
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Date, Integer, cast, column, func, insert, select, text, true, values
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from collector import db as database
@@ -36,6 +38,8 @@ from collector.models import (
     Survey,
     utcnow,
 )
+
+log = logging.getLogger(__name__)
 
 Counts = dict[int, int]
 
@@ -292,7 +296,14 @@ def fill_label_days(now: datetime | None = None) -> None:
         day = first.date() if first is not None else last
         while day < last:
             end = min(day + timedelta(days=LABEL_FILL_DAYS), last)
-            _fill_labels(session, survey_id, day, end)
+            try:
+                _fill_labels(session, survey_id, day, end)
+            except OperationalError:  # gave way to a writer (below): the next run goes on
+                session.rollback()
+                log.info(
+                    "label days of %s from %s: a writer held the tables, later", survey_id, day
+                )
+                break
             session.commit()
             day = end
 
@@ -305,6 +316,9 @@ def _fill_labels(db: Session, survey_id: str, first: date, end: date) -> None:
     if db.get_bind().dialect.name == "postgresql":
         # A write to these days' answers or labels meanwhile waits for this commit, and then
         # forgets the day it finds filled (SQLite's writing transaction excludes other writers).
+        # A writer may hold one of the three and want another this holds: waiting less than
+        # the deadlock check's second, this gives way first, and never the writer.
+        db.execute(text("SET LOCAL lock_timeout = '500ms'"))
         db.execute(text("LOCK TABLE responses, response_tags, response_reasons IN SHARE MODE"))
         day = cast(func.timezone("UTC", Response.created_at), Date)
     else:

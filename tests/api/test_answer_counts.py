@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from collector import db
 from collector.models import (
@@ -21,6 +21,7 @@ from collector.models import (
     LabelDayCount,
     Prompt,
     Response,
+    ResponseReason,
     ScoreCount,
 )
 from collector.services import rollups, users
@@ -545,3 +546,28 @@ def test_today_is_not_filled(app, client, site, monkeypatch):
     params = {"survey": survey["id"], "group_by": "tag", "until": SOON}
     assert grouped(client, site, survey["id"], "tag", until=SOON) == {"fresh": (1, 100.0)}
     assert metrics(client, site, **params) == recount(client, site, monkeypatch, **params)
+
+
+def test_the_label_fill_gives_way_to_a_writer_and_fills_on_its_next_run(
+    app, client, site, labelled, backend, monkeypatch
+):
+    """A writer that holds a label table (an answer's reasons being stored) keeps its lock: the
+    fill waits half a second, gives up for this run, and fills on the next one."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no table locks: its one writer at a time waits its turn")
+    _, survey, ids = labelled
+    engine = app.extensions["fiilis.engine"]
+    with engine.connect() as writer:
+        writer.execute(
+            insert(ResponseReason).values(
+                response_id=ids[7], reason="held", site_id=site.site_id, survey_id=survey
+            )
+        )  # not committed yet: its lock stays while the job runs
+        with app.app_context():
+            rollups.fill_label_days()
+        assert filled_days(app, survey) == 0
+        writer.rollback()
+    with app.app_context():
+        rollups.fill_label_days()
+    assert filled_days(app, survey) >= 10
+    assert_labels_equal_a_recount(client, site, monkeypatch, survey)
