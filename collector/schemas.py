@@ -38,7 +38,9 @@ HTTPS_URL = (
 _SPECIAL_USE = "|".join(("arpa", "invalid", "local", "localhost", "onion", "test"))
 _ADDRESS = (
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,20}(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,20}){0,2}"
-    rf"@(?:[a-z0-9](?:[a-z0-9-]{{0,20}}[a-z0-9])?\.){{1,3}}(?!(?:{_SPECIAL_USE})(?:,|$))[a-z]{{2,20}}"
+    # A domain label with "--" as its 3rd and 4th characters is refused (IDNA: only "xn--" may).
+    rf"@(?:(?![a-z0-9]{{2}}--)[a-z0-9](?:[a-z0-9-]{{0,20}}[a-z0-9])?\.){{1,3}}"
+    rf"(?!(?:{_SPECIAL_USE})(?:,|$))[a-z]{{2,20}}"
 )
 #: E-mail addresses as the OpenAPI document states them: 1–20, separated by ", " (the server also
 #: takes commas, semicolons and white space in any mix, and any address ``email-validator`` takes).

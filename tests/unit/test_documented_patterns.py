@@ -32,5 +32,5 @@ def test_every_documented_address_list_is_taken_as_it_is_written(target):
 def test_the_documented_patterns_refuse_what_the_rules_refuse():
     for url in ("http://example.com", "https://user:pw@example.com", "https://123", "https://"):
         assert re.fullmatch(HTTPS_URL, url) is None, url
-    for target in ("nobody", "a@b.test", "a@localhost", "a..b@example.com"):
+    for target in ("nobody", "a@b.test", "a@localhost", "a..b@example.com", "a@00--0.aa"):
         assert re.fullmatch(EMAIL_LIST, target) is None, target
