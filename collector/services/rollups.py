@@ -172,18 +172,33 @@ def _gaps(
 def fill_funnel_days(now: datetime | None = None) -> None:
     """Fill the settled days of every survey that have no row yet, :data:`FILL_DAYS` a
     transaction; a day already filled costs a look at its row."""
+    _fill_every_survey(Prompt.created_at, (now or utcnow()) - SETTLED, FILL_DAYS, _fill)
+
+
+def _fill_every_survey(made_at, settled: datetime, days: int, fill, *, gives_way=False) -> None:
+    """Run ``fill(db, survey_id, first, end)`` over each survey's days from its first row
+    (``made_at``: the column that dates them) to the day of ``settled``, ``days`` a
+    transaction. With ``gives_way``, a fill that could not take its locks ends this survey's run
+    (the next run goes on from there)."""
     session = database.session()
-    last = ((now or utcnow()) - SETTLED).date()  # days before it have ended long enough ago
+    last = settled.date()  # the days before it have ended long enough ago
     surveys = session.scalars(select(Survey.id).order_by(Survey.id)).all()
     session.rollback()
     for survey_id in surveys:
         first = session.scalar(
-            select(func.min(Prompt.created_at)).where(Prompt.survey_id == survey_id)
+            select(func.min(made_at)).where(made_at.class_.survey_id == survey_id)
         )
         day = first.date() if first is not None else last
         while day < last:
-            end = min(day + timedelta(days=FILL_DAYS), last)
-            _fill(session, survey_id, day, end)
+            end = min(day + timedelta(days=days), last)
+            try:
+                fill(session, survey_id, day, end)
+            except OperationalError:
+                if not gives_way:
+                    raise
+                session.rollback()
+                log.info("days of %s from %s: a writer held the tables, later", survey_id, day)
+                break
             session.commit()
             day = end
 
@@ -284,28 +299,9 @@ def label_days(
 @jobs.periodic(jobs.crontab(minute="47"))
 def fill_label_days(now: datetime | None = None) -> None:
     """Fill the settled days of every survey that are not filled yet, :data:`LABEL_FILL_DAYS`
-    a transaction; a filled day costs a look at its row."""
-    session = database.session()
-    last = ((now or utcnow()) - LABELS_SETTLED).date()
-    surveys = session.scalars(select(Survey.id).order_by(Survey.id)).all()
-    session.rollback()
-    for survey_id in surveys:
-        first = session.scalar(
-            select(func.min(Response.created_at)).where(Response.survey_id == survey_id)
-        )
-        day = first.date() if first is not None else last
-        while day < last:
-            end = min(day + timedelta(days=LABEL_FILL_DAYS), last)
-            try:
-                _fill_labels(session, survey_id, day, end)
-            except OperationalError:  # gave way to a writer (below): the next run goes on
-                session.rollback()
-                log.info(
-                    "label days of %s from %s: a writer held the tables, later", survey_id, day
-                )
-                break
-            session.commit()
-            day = end
+    a transaction (giving way to writers: below); a filled day costs a look at its row."""
+    settled = (now or utcnow()) - LABELS_SETTLED
+    _fill_every_survey(Response.created_at, settled, LABEL_FILL_DAYS, _fill_labels, gives_way=True)
 
 
 def _fill_labels(db: Session, survey_id: str, first: date, end: date) -> None:
