@@ -7,24 +7,33 @@ import { test } from 'node:test';
 import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { differences, OUT_DIR } from '../build.mjs';
 
-const LOADER_BUDGET = 3072; // bytes, gzip level 9: what every page view downloads
+// The budgets measure what is served: the committed .gz files (zopfli's, see build.mjs), which a
+// browser that sends Accept-Encoding: gzip gets. Brotli's .br files are smaller still.
+const LOADER_BUDGET = 3072; // bytes of fiilis.js.gz: what every page view downloads
 // the loader and the card together: what a page view with a prompt downloads (the single bundle of
 // before had 6144; the split costs ~180 bytes of gzip framing and ~250 of loading code and hash)
 const BUDGET = 6656;
 const manifest = JSON.parse(readFileSync(join(OUT_DIR, 'manifest.json'), 'utf8'));
 const loader = readFileSync(join(OUT_DIR, 'fiilis.js'));
 const card = readFileSync(join(OUT_DIR, manifest.card.file));
+const served = (name) => readFileSync(join(OUT_DIR, name + '.gz')).length;
 const gzipped = (code) => gzipSync(code, { level: 9 }).length;
 
 test(`the loader is at most ${LOADER_BUDGET} bytes gzipped`, () => {
-  console.log(`fiilis.js: ${loader.length} bytes, ${gzipped(loader)} bytes gzip (level 9), budget ${LOADER_BUDGET}`);
-  assert.ok(gzipped(loader) <= LOADER_BUDGET, `the loader is ${gzipped(loader)} bytes gzipped, over the ${LOADER_BUDGET} byte budget`);
+  console.log(`fiilis.js: ${loader.length} bytes, ${served('fiilis.js')} bytes gzip as served, budget ${LOADER_BUDGET}`);
+  assert.ok(served('fiilis.js') <= LOADER_BUDGET, `the loader is ${served('fiilis.js')} bytes gzipped, over the ${LOADER_BUDGET} byte budget`);
 });
 
 test(`the loader and the card together are at most ${BUDGET} bytes gzipped`, () => {
-  const both = gzipped(loader) + gzipped(card);
-  console.log(`${manifest.card.file}: ${card.length} bytes, ${gzipped(card)} bytes gzip; with the loader ${both}, budget ${BUDGET}`);
+  const both = served('fiilis.js') + served(manifest.card.file);
+  console.log(`${manifest.card.file}: ${card.length} bytes, ${served(manifest.card.file)} bytes gzip as served; with the loader ${both}, budget ${BUDGET}`);
   assert.ok(both <= BUDGET, `loader + card are ${both} bytes gzipped, over the ${BUDGET} byte budget`);
+});
+
+test('each served .gz is no bigger than zlib at level 9 would make it', () => {
+  for (const [name, code] of [['fiilis.js', loader], [manifest.file, loader], [manifest.card.file, card]]) {
+    assert.ok(served(name) <= gzipped(code), `${name}.gz: ${served(name)} bytes, zlib -9 gives ${gzipped(code)}`);
+  }
 });
 
 test('rebuilding from widget/src gives the committed bytes', async () => {
@@ -38,7 +47,7 @@ test('the manifest names the content-addressed loader and card with their sha384
     assert.equal(entry.file, `${prefix}.${entry.hash}.js`);
     assert.equal(entry.integrity, 'sha384-' + sha384.toString('base64'));
     assert.equal(entry.bytes, code.length);
-    assert.equal(entry.gzip_bytes, gzipped(code));
+    assert.equal(entry.gzip_bytes, served(entry.file));
     assert.ok(existsSync(join(OUT_DIR, entry.file)));
   }
   assert.ok(readFileSync(join(OUT_DIR, manifest.file)).equals(loader));
