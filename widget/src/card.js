@@ -6,10 +6,10 @@ import { CSS } from './styles.js';
 
 let sheet;
 
-/** An element with attributes and children; strings become text nodes. */
+/** An element with attributes (none for a null or undefined value) and children; strings become text nodes. */
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
-  for (const name in attrs) el.setAttribute(name, attrs[name]);
+  for (const name in attrs) if (attrs[name] != null) el.setAttribute(name, attrs[name]);
   el.append(...children);
   return el;
 }
@@ -20,7 +20,7 @@ function adoptStyles(root, nonce) {
     root.adoptedStyleSheets = [sheet];
   } catch {
     // no constructable stylesheets: a <style> that a strict CSP admits through the script's nonce
-    root.append(h('style', nonce ? { nonce } : {}, CSS));
+    root.append(h('style', { nonce }, CSS));
   }
 }
 
@@ -48,16 +48,15 @@ export function mountCard(prompt, options = {}) {
   const theme = prompt.theme || {};
   const dark = theme.mode === 'dark' || (theme.mode !== 'light' && matchMedia('(prefers-color-scheme: dark)').matches);
 
-  const host = h('fiilis-widget', { 'data-pos': theme.position || 'bottom-right' });
-  if (dark) host.setAttribute('data-dark', '');
-  if (options.container) host.setAttribute('data-inline', '');
+  const host = h('fiilis-widget', { 'data-pos': theme.position || 'bottom-right', 'data-dark': dark ? '' : null, 'data-inline': options.container ? '' : null });
   const root = host.attachShadow({ mode: 'open' });
   adoptStyles(root, options.nonce);
 
   // The visible headline is itself the live region (a hidden copy would say everything twice):
   // the question, then the thanks.
   const close = h('button', { class: 'x', 'aria-label': t.close }, '×');
-  const question = h('h2', { id: 'q' }, prompt.question || '');
+  const asked = prompt.question || '';
+  const question = h('h2', { id: 'q' }, asked);
   const live = h('div', { 'aria-live': 'polite' }, question);
   const dir = document.documentElement.dir === 'rtl' ? 'rtl' : 'ltr'; // document.dir
   const card = h('div', { class: 'c', role: 'region', 'aria-labelledby': 'q', lang: prompt.locale, dir }, close, live);
@@ -75,7 +74,7 @@ export function mountCard(prompt, options = {}) {
 
   const finish = () => {
     clearTimeout(timer);
-    if (root.activeElement && returnTo && returnTo.isConnected) returnTo.focus();
+    if (root.activeElement && returnTo?.isConnected) returnTo.focus();
     host.remove();
   };
   // The comment and the reasons go together, once: on Send, on Skip or on close.
@@ -98,13 +97,14 @@ export function mountCard(prompt, options = {}) {
   };
 
   // The reasons: toggle buttons in a group named by the follow-up question.
+  const unpick = () => picked.clear() || toggles.forEach((o) => o.setAttribute('aria-pressed', false));
   const toggles =
     reasons &&
     reasons.choices.map(({ id, label }) => {
       const b = h('button', { 'aria-pressed': false }, label);
       b.onclick = () => {
         const on = !picked.has(id);
-        if (!reasons.multiple) picked.clear() || toggles.forEach((o) => o.setAttribute('aria-pressed', false));
+        if (!reasons.multiple) unpick();
         picked[on ? 'add' : 'delete'](id);
         b.setAttribute('aria-pressed', on);
       };
@@ -118,10 +118,8 @@ export function mountCard(prompt, options = {}) {
     if (value === score) return;
     options.onScore(value, score === null);
     score = value;
-    radios.forEach((r) => {
-      r.setAttribute('aria-checked', r === radio);
-      r.setAttribute('tabindex', r === radio ? 0 : -1);
-    });
+    radios.forEach((r) => r.setAttribute('aria-checked', r === radio));
+    rove(radio);
     const band = bandOf(prompt, value);
     if (!ask) {
       // No maxlength: it cuts a pasted text silently. Near the limit a counter shows; past it, Send waits.
@@ -140,42 +138,32 @@ export function mountCard(prompt, options = {}) {
       chips = toggles ? h('div', { class: 'r', role: 'group', 'aria-labelledby': 'f' }, ...toggles) : '';
       card.append(ask, chips, text, count, h('div', { class: 'a' }, send, skip));
     }
-    ask.textContent = (prompt.followup_by_band || {})[band] || prompt.followup || t.placeholder;
+    ask.textContent = prompt.followup_by_band?.[band] || prompt.followup || t.placeholder;
     if (chips) {
       chips.hidden = !!reasons.bands && !reasons.bands.includes(band);
-      if (chips.hidden) picked.clear() || toggles.forEach((o) => o.setAttribute('aria-pressed', false));
+      if (chips.hidden) unpick();
     }
   };
 
   const last = scale.points.length - 1;
+  // Roving tabindex: only one radio is in the Tab order, the picked or last focused one.
+  const rove = (radio) => radios.forEach((r) => (r.tabIndex = r === radio ? 0 : -1)) || radio;
   const radios = scale.points.map((value, i) => {
-    const radio = h('button', { role: 'radio', 'aria-checked': false, tabindex: i ? -1 : 0 }, value);
-    if (i === 0 || i === last) radio.setAttribute('aria-describedby', i ? 'hi' : 'lo');
+    // the two ends are described by their labels
+    const radio = h('button', { role: 'radio', 'aria-checked': false, tabindex: i ? -1 : 0, 'aria-describedby': i ? (i === last ? 'hi' : null) : 'lo' }, value);
     radio.onclick = () => choose(value, radio);
     return radio;
   });
   const group = h('div', { class: last > 6 ? 's n' : 's', role: 'radiogroup', 'aria-labelledby': 'q' }, ...radios);
 
-  // Roving tabindex. Arrows only move focus: a picked score is sent, so picking takes Enter or Space.
+  // Arrows only move focus: a picked score is sent, so picking takes Enter or Space.
   group.onkeydown = (e) => {
     const i = radios.indexOf(e.target);
-    const forward = dir === 'rtl' ? 'ArrowLeft' : 'ArrowRight';
-    const back = dir === 'rtl' ? 'ArrowRight' : 'ArrowLeft';
-    const j = {
-      [forward]: i + 1,
-      ArrowDown: i + 1,
-      [back]: i - 1,
-      ArrowUp: i - 1,
-      Home: 0,
-      End: last,
-    }[e.key];
+    const d = dir === 'rtl' ? -1 : 1; // the right arrow points backward in a right-to-left card
+    const j = { ArrowRight: i + d, ArrowLeft: i - d, ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: last }[e.key];
     if (e.key === 'Enter' || e.key === ' ') radios[i].onclick();
     else if (j === undefined) return;
-    else {
-      const next = radios[(j + last + 1) % (last + 1)];
-      radios.forEach((r) => r.setAttribute('tabindex', r === next ? 0 : -1));
-      next.focus();
-    }
+    else rove(radios[(j + last + 1) % (last + 1)]).focus();
     e.preventDefault();
   };
 
@@ -190,6 +178,6 @@ export function mountCard(prompt, options = {}) {
   card.append(group, h('div', { class: 'l', 'aria-hidden': true }, h('span', { id: 'lo' }, scale.low), h('span', { id: 'hi' }, scale.high)));
   (options.container || document.body).append(host);
   // A live region speaks only of changes made once it is in the page: set the same text anew.
-  setTimeout(() => (question.textContent = prompt.question || ''), 100);
+  setTimeout(() => (question.textContent = asked), 100);
   return { host, close: finish };
 }

@@ -3,9 +3,7 @@
 
 /** The tag that loaded us: document.currentScript (captured at start), else the last fiilis script. */
 export function findScript(doc, current) {
-  if (current) return current;
-  const tags = doc.querySelectorAll('script[src*="fiilis"]');
-  return tags[tags.length - 1] || null;
+  return current || [...doc.querySelectorAll('script[src*="fiilis"]')].pop() || null;
 }
 
 /** Settings read from the tag; the API host defaults to the origin of the tag's own src. */

@@ -19,7 +19,8 @@ function start() {
   // the prompt it opened for it. Cleared once that prompt shows or the answer says there is none.
   const carryKey = 'fiilis:t:' + siteKey;
   const CARRY_MS = 600e3;
-  const user = { id: config.userId, hash: config.userHash, locale: config.locale };
+  // who is asking, by the names the collector reads (with traits once identify gives them)
+  const user = { user_id: config.userId, user_hash: config.userHash, locale: config.locale };
   // An anonymous visitor's session answer is always empty (backends trigger prompts for user ids
   // only): once the collector has accepted this site and origin, later page views skip it for a day.
   const sessionKey = 'fiilis:s:' + siteKey;
@@ -46,12 +47,13 @@ function start() {
   const emit = (name, value) => listeners[name].forEach((cb) => setTimeout(cb, 0, value));
 
   // Session and events are reads: not queued. A prompt in the answer is shown after its delay.
-  async function ask(what, path, extra) {
+  // `what` is session, track or show; the last two are events.
+  async function ask(what, extra) {
     if (dead) return { prompt: null, error: dead };
     if (taken) return { prompt: null, reason: 'already_shown' };
     // the page goes with every call: surveys may ask on some pages only
-    const body = { site_key: siteKey, user_id: user.id, user_hash: user.hash, anonymous_id: anonymousId, traits: user.traits, locale: user.locale, url: location.href, ...extra };
-    const res = await request(host, 'POST', path, body);
+    const body = { site_key: siteKey, ...user, anonymous_id: anonymousId, url: location.href, ...extra };
+    const res = await request(host, 'POST', '/v1/widget/' + (what == 'session' ? what : 'events'), body);
     if (res.status !== 200) {
       const error = res.data?.error || { code: 'network_error' };
       warnRefused(what, res);
@@ -99,13 +101,14 @@ function start() {
       }));
   }
 
-  const sendEvent = (event, props) => ask('track', '/v1/widget/events', { event: String(event), props });
+  const sendEvent = (event, props) => ask('track', { event: String(event), props });
 
   function open(prompt, mountCard, preview) {
     const { id, token } = prompt;
     const base = '/v1/widget/prompts/' + encodeURIComponent(id);
     const responseId = uuid(); // one per prompt: a resent score can never count twice
-    const send = (method, path, body) => preview || outbox.add(method, path, body, id);
+    // every write about the prompt carries its token
+    const send = (method, path, body) => preview || outbox.add(method, path, { token, ...body }, id);
     const tell = (name, value) => preview || emit(name, value);
     preview || store.set(carryKey, '');
     let score;
@@ -115,43 +118,43 @@ function start() {
       // the first score is the answer; a changed one, the comment and the reasons patch it
       onScore(value, first) {
         score = value;
-        if (first) send('POST', '/v1/widget/responses', { token, response_id: responseId, score, locale: prompt.locale || user.locale, url: location.href });
-        else send('PATCH', '/v1/widget/responses/' + responseId, { token, score });
+        if (first) send('POST', '/v1/widget/responses', { response_id: responseId, score, locale: prompt.locale || user.locale, url: location.href });
+        else send('PATCH', '/v1/widget/responses/' + responseId, { score });
         tell('response', { prompt_id: id, score });
       },
       onComment(comment, reasons) {
-        send('PATCH', '/v1/widget/responses/' + responseId, { token, comment: comment || undefined, reasons: reasons[0] ? reasons : undefined });
+        send('PATCH', '/v1/widget/responses/' + responseId, { comment: comment || undefined, reasons: reasons[0] ? reasons : undefined });
         tell('response', { prompt_id: id, score, comment, reasons });
       },
       onDismiss() {
-        send('POST', base + '/dismissed', { token });
+        send('POST', base + '/dismissed');
         tell('dismissed', prompt);
       },
     });
-    send('POST', base + '/shown', { token });
+    send('POST', base + '/shown');
     tell('shown', prompt);
     return card;
   }
 
   const methods = {
     identify(userId, options = {}) {
-      user.id = userId == null ? undefined : String(userId);
-      user.hash = options.userHash;
+      user.user_id = userId == null ? undefined : String(userId);
+      user.user_hash = options.userHash;
       user.traits = options.traits;
       user.locale = options.locale || user.locale;
       if (/^identity/.test(dead?.code)) dead = 0; // a new identity may pass
       // a signed-in user may have a prompt waiting that the backend triggered
-      return booted && ask('session', '/v1/widget/session');
+      return booted && ask('session');
     },
     track(event, props) {
       store.set(carryKey, JSON.stringify([event, props, Date.now()]));
       return sendEvent(event, props);
     },
     show(surveyId) {
-      return ask('show', '/v1/widget/events', { event: '$show', survey_id: surveyId });
+      return ask('show', { event: '$show', survey_id: surveyId });
     },
     reset() {
-      user.id = user.hash = user.traits = undefined;
+      user.user_id = user.user_hash = user.traits = undefined;
       store.set(anonKey, (anonymousId = uuid()));
     },
     on(name, cb) {
@@ -195,7 +198,7 @@ function start() {
   for (const args of stub?.q || []) fiilis(...args);
   booted = true;
   if (!dead) {
-    if (user.id || !(Date.now() - store.get(sessionKey) < DAY)) ask('session', '/v1/widget/session');
+    if (user.user_id || !(Date.now() - store.get(sessionKey) < DAY)) ask('session');
     carry(carried);
     addEventListener('storage', (e) => e.key == carryKey && performance.now() < 5e3 && carry(e.newValue));
     outbox.retry();

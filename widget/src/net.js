@@ -4,14 +4,14 @@ import { enqueue, plan, settle, verdict, wake } from './queue.js';
 
 /**
  * One call. The JSON body goes as text/plain (a "simple" request: no CORS preflight for POST),
- * without credentials. Resolves to {status, data, retryAfter}; status 0 means the network failed.
+ * without credentials. Resolves to {status, data, retryAfter}; status 0 (alone) means the network failed.
  */
 export async function request(host, method, path, body) {
   try {
     const res = await fetch(host + path, { method, body: JSON.stringify(body), keepalive: true, credentials: 'omit' });
     return { status: res.status, data: await res.json().catch(() => null), retryAfter: res.headers.get('Retry-After') * 1000 || 0 };
   } catch {
-    return { status: 0, data: null };
+    return { status: 0 };
   }
 }
 

@@ -17,6 +17,6 @@ export function scaleOf(prompt) {
 
 /** The band (low, mid, high) a score falls in, as the collector's bands say; undefined without. */
 export function bandOf(prompt, score) {
-  const bands = (prompt.scale || {}).bands || {};
+  const bands = prompt.scale?.bands || {};
   for (const band in bands) if (score >= bands[band][0] && score <= bands[band][1]) return band;
 }

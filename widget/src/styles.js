@@ -62,7 +62,7 @@ button:hover { background: var(--hv) }
 
 .s { display: flex; flex-wrap: wrap; gap: 6px }
 .n { gap: 4px }
-.s button { flex: 1; min-width: 0; height: 38px; padding: 0; font-variant-numeric: tabular-nums }
+.s button { flex: 1; height: 38px; padding: 0; font-variant-numeric: tabular-nums }
 .n button { height: 34px }
 .s button:hover { border-color: var(--a) }
 /* the reasons: toggles that wrap, pressed ones in the accent */
