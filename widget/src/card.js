@@ -58,12 +58,12 @@ export function mountCard(prompt, options = {}) {
   const asked = prompt.question || '';
   const question = h('h2', { id: 'q' }, asked);
   const live = h('div', { 'aria-live': 'polite' }, question);
-  const dir = document.documentElement.dir === 'rtl' ? 'rtl' : 'ltr'; // document.dir
-  const card = h('div', { class: 'c', role: 'region', 'aria-labelledby': 'q', lang: prompt.locale, dir }, close, live);
+  const rtl = document.documentElement.dir === 'rtl'; // document.dir
+  const card = h('div', { class: 'c', role: 'region', 'aria-labelledby': 'q', lang: prompt.locale, dir: rtl ? 'rtl' : 'ltr' }, close, live);
   applyTheme(card, theme);
   root.append(card);
 
-  let score = null;
+  let score; // none yet
   let timer;
   let returnTo;
   let ask; // the follow-up question, once a score is picked
@@ -83,7 +83,7 @@ export function mountCard(prompt, options = {}) {
     sent = 1;
   };
   const dismiss = () => {
-    if (score === null) host.isConnected && options.onDismiss();
+    if (score === undefined) host.isConnected && options.onDismiss();
     else flush();
     finish();
   };
@@ -116,7 +116,7 @@ export function mountCard(prompt, options = {}) {
   // where the user left it: the reasons or the comment box are the next Tab stops, then Send.
   const choose = (value, radio) => {
     if (value === score) return;
-    options.onScore(value, score === null);
+    options.onScore(value, score === undefined);
     score = value;
     radios.forEach((r) => r.setAttribute('aria-checked', r === radio));
     rove(radio);
@@ -139,10 +139,8 @@ export function mountCard(prompt, options = {}) {
       card.append(ask, chips, text, count, h('div', { class: 'a' }, send, skip));
     }
     ask.textContent = prompt.followup_by_band?.[band] || prompt.followup || t.placeholder;
-    if (chips) {
-      chips.hidden = !!reasons.bands && !reasons.bands.includes(band);
-      if (chips.hidden) unpick();
-    }
+    // reasons for some bands only: hidden for another, and none stays picked
+    if (chips && (chips.hidden = !!reasons.bands && !reasons.bands.includes(band))) unpick();
   };
 
   const last = scale.points.length - 1;
@@ -159,11 +157,11 @@ export function mountCard(prompt, options = {}) {
   // Arrows only move focus: a picked score is sent, so picking takes Enter or Space.
   group.onkeydown = (e) => {
     const i = radios.indexOf(e.target);
-    const d = dir === 'rtl' ? -1 : 1; // the right arrow points backward in a right-to-left card
+    const d = rtl ? -1 : 1; // the right arrow points backward in a right-to-left card
     const j = { ArrowRight: i + d, ArrowLeft: i - d, ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: last }[e.key];
     if (e.key === 'Enter' || e.key === ' ') radios[i].onclick();
     else if (j === undefined) return;
-    else rove(radios[(j + last + 1) % (last + 1)]).focus();
+    else rove(radios[(j + radios.length) % radios.length]).focus(); // wraps at the ends
     e.preventDefault();
   };
 

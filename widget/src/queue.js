@@ -36,7 +36,7 @@ export function plan(items, now) {
     if (seen.has(item.group)) continue;
     if (item.due <= now) return { item };
     seen.add(item.group);
-    at = at === null ? item.due : Math.min(at, item.due);
+    at = Math.min(at ?? item.due, item.due);
   }
   return { item: null, at };
 }

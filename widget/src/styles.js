@@ -54,7 +54,6 @@ button, textarea {
 }
 button { font-weight: 500; cursor: pointer }
 button:hover { background: var(--hv) }
-:focus { outline: 0 }
 :focus-visible { outline: 2px solid var(--o); outline-offset: 2px }
 
 .x { position: absolute; top: 10px; inset-inline-end: 10px; width: 28px; height: 28px; padding: 0; border: 0; font: 300 22px/1 sans-serif; opacity: .7 }
@@ -108,7 +107,7 @@ textarea::placeholder { color: inherit; opacity: .5 }
   .r button { min-height: 44px }
   textarea { font-size: 16px } /* iOS zooms into a smaller field */
   .n { justify-content: center }
-  .n button { flex: 0 0 calc((100% - 20px) / 6) }
+  .n button { flex: 0 0 calc((100% - 20px)/6) }
   .x { top: 6px; inset-inline-end: 6px; width: 44px; height: 44px }
 }
 /* preview inside a page element (the dashboard) */
