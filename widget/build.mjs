@@ -13,9 +13,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
-import { gzipAsync } from '@gfx/zopfli';
 import * as esbuild from 'esbuild';
 import { minify } from 'terser';
+
+// @gfx/zopfli's runtime (emscripten) installs process-wide handlers for uncaught errors and
+// rejections that print its whole source and exit: the build's and the tests' own errors should
+// read as usual, so the handlers it adds are taken off again.
+const handlers = (event) => new Set(process.listeners(event));
+const before = { uncaughtException: handlers('uncaughtException'), unhandledRejection: handlers('unhandledRejection') };
+const { gzipAsync } = await import('@gfx/zopfli');
+for (const [event, had] of Object.entries(before)) {
+  for (const listener of process.listeners(event)) if (!had.has(listener)) process.off(event, listener);
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const OUT_DIR = join(here, '..', 'collector', 'static', 'widget');

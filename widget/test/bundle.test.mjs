@@ -10,9 +10,11 @@ import { differences, OUT_DIR } from '../build.mjs';
 // The budgets measure what is served: the committed .gz files (zopfli's, see build.mjs), which a
 // browser that sends Accept-Encoding: gzip gets. Brotli's .br files are smaller still.
 const LOADER_BUDGET = 3072; // bytes of fiilis.js.gz: what every page view downloads
-// the loader and the card together: what a page view with a prompt downloads (the single bundle of
-// before had 6144; the split costs ~180 bytes of gzip framing and ~250 of loading code and hash)
-const BUDGET = 6656;
+// the loader and the card together: what a page view with a prompt downloads. The goal (issue #21)
+// is the single bundle's 6144 of before; compressed apart, the two files lose ~190 bytes against
+// one, and the split added ~250 of loading code and hash. This holds what terser, zopfli and the
+// shorter code won (6190, from 6546).
+const BUDGET = 6200;
 const manifest = JSON.parse(readFileSync(join(OUT_DIR, 'manifest.json'), 'utf8'));
 const loader = readFileSync(join(OUT_DIR, 'fiilis.js'));
 const card = readFileSync(join(OUT_DIR, manifest.card.file));
