@@ -9,6 +9,8 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from collector.domain import problems
+
 log = logging.getLogger(__name__)
 
 # status → (type, code) for failures raised by Flask/Werkzeug itself
@@ -23,6 +25,18 @@ _HTTP = {
     415: ("invalid_request_error", "unsupported_media_type"),
     422: ("invalid_request_error", "validation_failed"),
     429: ("rate_limit_error", "rate_limited"),
+}
+
+
+#: each kind of service problem → its status (its type is the status's in _HTTP, else api_error)
+STATUS = {
+    problems.NotFound: 404,
+    problems.Invalid: 422,
+    problems.Conflict: 409,
+    problems.Forbidden: 403,
+    problems.Unauthenticated: 401,
+    problems.Gone: 410,
+    problems.UpstreamFailed: 502,
 }
 
 
@@ -50,6 +64,15 @@ class APIError(Exception):
 
 def not_found(what: str, param: str | None = None) -> APIError:
     return APIError(404, "not_found", f"No such {what}.", param=param)
+
+
+def status_of(problem: problems.Problem) -> int:
+    """The HTTP status of a service's problem (500 for a kind the table does not know)."""
+    return next((STATUS[k] for k in type(problem).__mro__ if k in STATUS), 500)
+
+
+def from_problem(problem: problems.Problem) -> APIError:
+    return APIError(status_of(problem), problem.code, problem.message, param=problem.param)
 
 
 def body(type: str, code: str, message: str, param: str | None = None) -> dict:
@@ -103,6 +126,7 @@ def http_error(e: HTTPException):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(APIError, render)
+    app.register_error_handler(problems.Problem, lambda e: render(from_problem(e)))
     app.register_error_handler(ValidationError, lambda e: render(from_validation(e)))
 
     app.register_error_handler(HTTPException, http_error)
