@@ -41,6 +41,7 @@ from collector import jobs, mail, outbound, outbox
 from collector.domain import alerts as rules
 from collector.domain import digests as schedule
 from collector.domain import messages
+from collector.domain.problems import UpstreamFailed
 from collector.models import (
     AccountDigest,
     AlertRule,
@@ -303,9 +304,7 @@ def sweep_alert_sends() -> int:
 
 
 def send_test(channel: str, target: str, site: str) -> None:
-    """Send a sample alert to ``target`` now; raises ``APIError`` 502 saying why not."""
-    from collector.errors import APIError
-
+    """Send a sample alert to ``target`` now; raises ``UpstreamFailed`` saying why not."""
     sample = messages.Answer(
         response_id="test",
         survey="A test from Fiilis",
@@ -325,7 +324,7 @@ def send_test(channel: str, target: str, site: str) -> None:
         _deliver(_Target(channel, target, site), sample)
     except (_Retry, _Refused, outbound.OutboundRefused) as e:
         where = "Slack" if channel == "slack" else "The mail server"
-        raise APIError(502, "test_failed", f"{where}: {e}") from None
+        raise UpstreamFailed("test_failed", f"{where}: {e}") from None
 
 
 # -- digest alerts -------------------------------------------------------------------------------

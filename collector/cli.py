@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from collector import __version__, create_app, db, migrate
 from collector.config import ConfigError
 from collector.domain.eligibility import event_names
-from collector.errors import APIError
+from collector.domain.problems import Problem
 from collector.models import Site
 from collector.schemas import SurveySchema
 from collector.services import sites, surveys
@@ -128,7 +128,7 @@ class FiilisCLI(FlaskGroup):
             fail(f"{e.format_message()} (see {where} --help)", where)
         except click.ClickException as e:
             fail(e.format_message())
-        except (ConfigError, APIError, ValidationError, SQLAlchemyError) as e:
+        except (ConfigError, Problem, ValidationError, SQLAlchemyError) as e:
             fail(problem_of(e))
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -140,7 +140,7 @@ def fail(message: str, where: str = "fiilis") -> None:
 
 
 def problem_of(error: Exception) -> str:
-    if isinstance(error, APIError):
+    if isinstance(error, Problem):
         return error.message
     if isinstance(error, ValidationError):
         return "; ".join(_flatten(error.normalized_messages()))

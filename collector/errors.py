@@ -41,7 +41,8 @@ STATUS = {
 
 
 class APIError(Exception):
-    """An expected failure with its status; handlers raise it, ``errors`` renders it."""
+    """An expected failure of the HTTP layer itself (a body, a header, a key), with its status;
+    ``api/`` handlers raise it, ``errors`` renders it. Services raise ``problems`` instead."""
 
     def __init__(
         self,
@@ -60,10 +61,6 @@ class APIError(Exception):
         self.param = param
         self.type = type or _HTTP.get(status, ("api_error", ""))[0]
         self.headers = headers or {}
-
-
-def not_found(what: str, param: str | None = None) -> APIError:
-    return APIError(404, "not_found", f"No such {what}.", param=param)
 
 
 def status_of(problem: problems.Problem) -> int:

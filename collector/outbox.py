@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from collector import db as database
 from collector import jobs
 from collector.domain import keys
+from collector.domain.problems import NotFound
 from collector.models import OutboxEvent, Site, Suppression, utcnow
 from collector.prepared import Prepared
 
@@ -133,7 +134,6 @@ def render(db: Session, event: OutboxEvent) -> dict | None:
     """The API's own object for the event's subject (a response, or for ``person.unsubscribed``
     the suppression); ``None`` when it is gone (erased, or the suppression removed)."""
     from collector.api.responses import response_schema  # the API's schema is the contract
-    from collector.errors import APIError
     from collector.services import results
 
     if event.type == "person.unsubscribed":
@@ -147,7 +147,7 @@ def render(db: Session, event: OutboxEvent) -> dict | None:
         return None
     try:
         view = results.get(db, site, event.subject_id)
-    except APIError:
+    except NotFound:
         return None
     return response_schema.dump(view)
 

@@ -24,7 +24,8 @@ from marshmallow import Schema
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from collector.domain import jsontext, storable
-from collector.errors import APIError, not_found
+from collector.domain.problems import NotFound
+from collector.errors import APIError
 
 MAX_DEPTH = jsontext.MAX_DEPTH
 JSON_TYPES = ("application/json", "text/plain")
@@ -168,7 +169,7 @@ def _refuse() -> None:
         raise g.input_refusal
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and storable.unstorable(value):
-            raise not_found("object")
+            raise NotFound("object")
     sources = [request.args, request.form] if request.mimetype in FORM_TYPES else [request.args]
     for source in sources:
         for key, values in source.lists():

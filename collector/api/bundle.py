@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, request, send_from_directory
 
-from collector.errors import not_found
+from collector.domain.problems import NotFound
 
 bp = Blueprint("bundle", __name__)
 _HEX = re.compile(r"[0-9a-f]{12}")
@@ -62,7 +62,7 @@ def _built(prefix: str, digest: str, current: str):
         return _send(name, max_age=YEAR, immutable=True)
     if _HEX.fullmatch(digest) and (WIDGET_DIR / "releases" / name).is_file():
         return _send(f"releases/{name}", max_age=YEAR, immutable=True)
-    raise not_found("widget build", "digest")
+    raise NotFound("widget build", "digest")
 
 
 @bp.get("/widget/fiilis.js")

@@ -19,7 +19,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from collector.dashboard import access, auth, charts, forms, inbox
 from collector.domain import numbers
 from collector.domain.eligibility import event_names
-from collector.errors import APIError, http_error
+from collector.domain.problems import Problem
+from collector.errors import http_error, status_of
 from collector.services import answer_reasons, results
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -206,9 +207,9 @@ def _invalid(e: ValidationError):
     return error_page(400)
 
 
-@bp.errorhandler(APIError)
-def _api_error(e: APIError):
-    return error_page(e.status)
+@bp.errorhandler(Problem)
+def _problem(e: Problem):
+    return error_page(status_of(e))
 
 
 @bp.route("/<path:unknown>")

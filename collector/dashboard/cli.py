@@ -6,8 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from collector import db
+from collector.domain.problems import Problem
 from collector.domain.roles import ROLES
-from collector.errors import APIError
 from collector.services import accounts
 
 
@@ -41,7 +41,7 @@ def user_create(email: str, public_key: str, password: str, role: str) -> None:
     site = site_by_key(public_key)
     try:
         account = accounts.create(db.session(), site, email=email, password=password, role=role)
-    except APIError as e:
+    except Problem as e:
         raise click.ClickException(e.message) from None
     click.echo(f"Account {account.email} can now log in to the dashboard of {site.name} as {role}.")
 
@@ -82,6 +82,6 @@ def user_set_password(email: str, password: str) -> None:
         )
     try:
         accounts.set_password(db.session(), account, password)
-    except APIError as e:
+    except Problem as e:
         raise click.ClickException(e.message) from None
     click.echo(f"The password of {account.email} is changed; its sessions have ended.")

@@ -13,7 +13,7 @@ from collector.api.alert_schemas import AlertSchema
 from collector.dashboard import bp, forms
 from collector.dashboard.surveys import site_surveys
 from collector.domain.digests import WEEKDAYS
-from collector.errors import APIError
+from collector.domain.problems import Invalid, UpstreamFailed
 from collector.services import alerts, digests
 
 alert_schema = AlertSchema()
@@ -73,9 +73,7 @@ def create_alert():
         alerts.create(db.session(), g.site, alert_schema.load(forms.alert(request.form)))
     except ValidationError as e:
         return _render(dict(request.form), forms.errors(e.normalized_messages()), status=422)
-    except APIError as e:
-        if e.status != 422:
-            raise
+    except Invalid as e:
         return _render(dict(request.form), {e.param or "target": e.message}, status=422)
     return redirect(url_for("dashboard.connections", done="created") + "#alerts")
 
@@ -92,9 +90,7 @@ def toggle_alert(alert_id: str):
 def test_alert(alert_id: str):
     try:
         alerts.send_test(db.session(), g.site, alert_id)
-    except APIError as e:
-        if e.status != 502:
-            raise
+    except UpstreamFailed as e:
         return _render(test_failed=e.message, status=502)
     return redirect(url_for("dashboard.connections", done="tested") + "#alerts")
 
@@ -120,9 +116,7 @@ def save_digest():
             hour=_int(form.get("hour"), "hour"),
             tz=form.get("tz", "").strip(),
         )
-    except APIError as e:
-        if e.status != 422:
-            raise
+    except Invalid as e:
         return _render(digest_errors={e.param: e.message}, status=422)
     return redirect(url_for("dashboard.connections", done="digest") + "#digest")
 
@@ -131,7 +125,7 @@ def _int(text: str | None, param: str) -> int:
     try:
         return int(text or "")
     except ValueError:
-        raise APIError(422, "validation_failed", f"{param}: Choose one.", param=param) from None
+        raise Invalid("validation_failed", f"{param}: Choose one.", param=param) from None
 
 
 def shown_target(rule) -> str:

@@ -6,12 +6,14 @@ it never decides anything itself, so what a teammate reads here is what the API 
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import g, render_template, request
 
 from collector import db
 from collector.dashboard import bp
 from collector.dashboard.surveys import site_surveys
-from collector.errors import APIError
+from collector.domain.problems import NotFound
 from collector.models import utcnow
 from collector.services import explanations, users
 
@@ -30,11 +32,8 @@ def lookup():
             checks.append(
                 (survey, explanations.explain(db.session(), g.site, user_id, survey.id, now))
             )
-        try:
+        with contextlib.suppress(NotFound):  # no prompt and no answer yet: the checks alone
             history = users.export(db.session(), g.site, user_id).prompts
-        except APIError as e:
-            if e.status != 404:
-                raise
     page = render_template(
         "dashboard/lookup.html",
         section="lookup",

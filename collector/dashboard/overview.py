@@ -16,7 +16,7 @@ from collector import db
 from collector.api.metrics import metrics_query
 from collector.dashboard import bp, charts, inbox
 from collector.dashboard.surveys import site_surveys
-from collector.errors import APIError
+from collector.domain.problems import Invalid
 from collector.services import metrics, results
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
@@ -129,7 +129,7 @@ def overview():
     shown = sorted(listed, key=lambda s: (not s.active, -s.priority, s.created_at))
     try:
         cards = [card(s, p, now) for s in shown]
-    except (ValidationError, APIError):  # a period the metrics refuse (too many daily points)
+    except (ValidationError, Invalid):  # a period the metrics refuse (too many daily points)
         p, error = period({}, today)[0], "That period is too long for this interval."
         cards = [card(s, p, now) for s in shown]
     return render_template(

@@ -9,7 +9,7 @@ from flask_limiter.util import get_remote_address
 from collector import db, jobs, limits
 from collector.dashboard import auth, bp
 from collector.dashboard.site import public_url
-from collector.errors import APIError
+from collector.domain.problems import Problem
 from collector.services import invites
 
 RESET_LIMIT = "5 per 15 minutes"  # per address: nobody needs more, a mail bomber wants more
@@ -53,7 +53,7 @@ def accept_invite(token: str):
     except invites.InviteUnusable:
         db.session().rollback()
         return _unusable("invitation")
-    except APIError as e:
+    except Problem as e:
         db.session().rollback()
         return _render_invite(token, invitation, e.message, 422)
     auth.log_in(account)
@@ -107,7 +107,7 @@ def reset_password(token: str):
         except invites.ResetUnusable:
             db.session().rollback()
             return _unusable("reset")
-        except APIError as e:
+        except Problem as e:
             db.session().rollback()
             error = e.message
     if error:

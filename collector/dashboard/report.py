@@ -21,7 +21,7 @@ from collector.dashboard import bp, charts
 from collector.dashboard.overview import PERIODS, card, period
 from collector.dashboard.reviews import LOW_COMMENTS, low_filters
 from collector.domain import comparison
-from collector.errors import APIError
+from collector.domain.problems import Invalid
 from collector.models import Response
 from collector.services import answer_reasons, metrics, results, reviews, surveys
 
@@ -77,7 +77,7 @@ def survey_report(survey_id: str):
     p, error = period(request.args, now.date())
     try:
         c = card(survey, p, now)
-    except (ValidationError, APIError):  # a period the metrics refuse (too many daily points)
+    except (ValidationError, Invalid):  # a period the metrics refuse (too many daily points)
         p, error = period({}, now.date())[0], "That period is too long for this interval."
         c = card(survey, p, now)
     tags, tag_whiskers, tag_zero = _grouped(survey, p, "tag")

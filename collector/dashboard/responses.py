@@ -14,7 +14,7 @@ from collector.api.responses import followup_patch, response_filter
 from collector.attachments import csv_attachment
 from collector.dashboard import auth, bp, error_page, forms, inbox
 from collector.dashboard.surveys import site_surveys
-from collector.errors import APIError
+from collector.domain.problems import NotFound
 from collector.models import Response, Survey, utcnow
 from collector.services import accounts, answer_reasons, export, results, surveys, triage
 
@@ -184,9 +184,9 @@ def _as_kwargs(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 def response(response_id: str):
     try:
         view = results.get(db.session(), g.site, response_id)
-    except APIError as e:
+    except NotFound:
         # A link from a digest or an alert about another of the account's sites: switch to it.
-        found = e.status == 404 and db.session().get(Response, response_id)
+        found = db.session().get(Response, response_id)
         if not found or found.site_id == g.site.id or not auth.choose_site(found.site_id):
             raise
         return redirect(request.full_path.rstrip("?"))

@@ -18,7 +18,8 @@ from collector.dashboard import bp, forms
 from collector.dashboard.overview import PERIODS, period
 from collector.dashboard.surveys import site_surveys
 from collector.domain import comparison, numbers
-from collector.errors import APIError
+from collector.domain.problems import NotFound, Problem
+from collector.errors import status_of
 from collector.models import utcnow
 from collector.services import answer_reasons, results, reviews
 
@@ -200,9 +201,11 @@ def create_review():
         made, actions = reviews.record_review(
             db.session(), g.site, data, items, actor=g.account.email
         )
-    except APIError as e:
+    except Problem as e:
         db.session().rollback()
-        return _render(_values(form), {"form": e.message}, e.status if e.status != 404 else 422)
+        # An owner or an answer the form names that is not there: the form's fault, not a 404.
+        status = 422 if isinstance(e, NotFound) else status_of(e)
+        return _render(_values(form), {"form": e.message}, status)
     flash(f"Review saved with {len(actions)} action{'s' if len(actions) != 1 else ''}.")
     return redirect(url_for("dashboard.actions", review=made.id))
 

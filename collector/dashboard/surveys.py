@@ -11,8 +11,8 @@ from collector import db, pagination
 from collector.dashboard import bp, forms, inbox, schedule_form, survey_rules
 from collector.domain import contrast, followup, texts
 from collector.domain.eligibility import event_names
+from collector.domain.problems import Problem
 from collector.domain.scales import Scale
-from collector.errors import APIError
 from collector.schemas import SurveySchema
 from collector.services import surveys
 
@@ -305,7 +305,7 @@ def create_survey():
         survey = surveys.create(db.session(), g.site, fields)
     except _Refused as e:
         return _form(None, _posted(), e.errors, 422)
-    except APIError as e:
+    except Problem as e:
         return _form(None, _posted(), {e.param or "form": e.message}, 422)
     return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, saved=1))
 
@@ -327,7 +327,7 @@ def update_survey(survey_id: str):
         surveys.update(db.session(), g.site, survey_id, changes)
     except _Refused as e:
         return _form(survey, {**_posted(), "kind": survey.kind}, e.errors, 422)
-    except APIError as e:
+    except Problem as e:
         return _form(
             survey, {**_posted(), "kind": survey.kind}, {e.param or "form": e.message}, 422
         )

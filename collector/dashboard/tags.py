@@ -8,7 +8,7 @@ from flask import g, redirect, request, url_for
 from collector import db
 from collector.dashboard import bp
 from collector.dashboard.responses import _render_response
-from collector.errors import APIError
+from collector.domain.problems import Invalid
 from collector.services import results, tagging
 
 
@@ -19,9 +19,7 @@ def response_tags(response_id: str):
     wanted = [t for t in (part.strip() for part in text.split(",")) if t]
     try:
         tagging.tag_responses(db.session(), g.site, [response_id], replace=wanted)
-    except APIError as e:
-        if e.status == 404:
-            raise
+    except Invalid as e:  # another site's response (NotFound) is the 404 page
         db.session().rollback()
         view = results.get(db.session(), g.site, response_id)
         return _render_response(view, tag_error=e.message, tag_text=text, status=422)

@@ -7,8 +7,9 @@ from flask import abort, g, redirect, render_template, request, url_for
 
 from collector import db
 from collector.dashboard import auth, bp, error_page
+from collector.domain.problems import Problem
 from collector.domain.roles import DESCRIPTIONS, ROLES
-from collector.errors import APIError
+from collector.errors import status_of
 from collector.services import accounts, invites, team
 
 
@@ -51,9 +52,9 @@ def change_role():
             request.form.get("role", ""),
             actor=g.account.email,
         )
-    except APIError as e:
+    except Problem as e:
         db.session().rollback()
-        return _render(e.message, e.status if e.status != 404 else 404)
+        return _render(e.message, status_of(e))
     return redirect(url_for("dashboard.team", done="role") + "#members")
 
 
@@ -61,9 +62,9 @@ def change_role():
 def remove_member():
     try:
         team.remove(db.session(), g.site, _account_id(), actor=g.account.email)
-    except APIError as e:
+    except Problem as e:
         db.session().rollback()
-        return _render(e.message, e.status)
+        return _render(e.message, status_of(e))
     return redirect(url_for("dashboard.team", done="removed") + "#members")
 
 
@@ -92,9 +93,9 @@ def invite():
             actor=g.account.email,
             link_for=lambda token: url_for("dashboard.accept_invite", token=token, _external=True),
         )
-    except APIError as e:
+    except Problem as e:
         db.session().rollback()
-        return _render(e.message, e.status, values=values, field=e.param)
+        return _render(e.message, status_of(e), values=values, field=e.param)
     return redirect(url_for("dashboard.team", done="invited") + "#invite")
 
 

@@ -9,7 +9,7 @@ from flask import flash, g, redirect, request, url_for
 from collector import db
 from collector.dashboard import auth, bp, error_page
 from collector.dashboard.responses import STATUS_LABELS, mail_owner, team_emails
-from collector.errors import APIError
+from collector.domain.problems import NotFound, Problem
 from collector.services import results, tagging, triage
 
 #: The Responses page's query parameters a saved view keeps (never a cursor).
@@ -45,9 +45,9 @@ def bulk():
         if tag:  # committed with the follow-up changes, or not at all
             tagging.tag_responses(db.session(), g.site, ids, add=[tag], commit=False)
         changed = triage.bulk_followup(db.session(), g.site, ids, changes, actor=g.account.email)
-    except APIError as e:
+    except Problem as e:
         db.session().rollback()
-        if e.status == 404:
+        if isinstance(e, NotFound):
             return error_page(404)
         flash(e.message, "error")
         return redirect(_back())
@@ -72,7 +72,7 @@ def save_view():
     query = {k: v for k, v in parse_qsl(urlsplit(back).query) if k in VIEW_PARAMS and v}
     try:
         triage.save_view(db.session(), g.account, g.site, request.form.get("name", ""), query)
-    except APIError as e:
+    except Problem as e:
         db.session().rollback()
         flash(e.message, "error")
         return redirect(back)

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from collector.domain.problems import Conflict, Invalid
 from collector.domain.roles import ROLES
-from collector.errors import APIError
 from collector.models import Account, Membership, Site, utcnow
 
 MIN_PASSWORD = 10
@@ -26,14 +26,13 @@ def check_email(email: str) -> str:
     email = normalise_email(email)
     local, _, domain = email.partition("@")
     if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
-        raise APIError(422, "invalid_email", "This is not an e-mail address.", param="email")
+        raise Invalid("invalid_email", "This is not an e-mail address.", param="email")
     return email
 
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise APIError(
-            422,
+        raise Invalid(
             "weak_password",
             f"A password has at least {MIN_PASSWORD} characters.",
             param="password",
@@ -43,7 +42,7 @@ def check_password(password: str) -> str:
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise APIError(422, "invalid_role", "A role is admin, editor or viewer.", param="role")
+        raise Invalid("invalid_role", "A role is admin, editor or viewer.", param="role")
     return role
 
 
@@ -53,7 +52,7 @@ def new(db: Session, site: Site, *, email: str, password: str, role: str) -> Acc
     check_password(password)
     check_role(role)
     if by_email(db, email) is not None:
-        raise APIError(409, "email_taken", "An account with this e-mail exists.", param="email")
+        raise Conflict("email_taken", "An account with this e-mail exists.", param="email")
     account = Account(
         site_id=site.id,
         email=email,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from collector import outbound, pagination
 from collector.domain import alerts, keys
-from collector.errors import APIError, not_found
+from collector.domain.problems import Invalid, NotFound
 from collector.models import AlertRule, Site, Survey
 
 
@@ -19,7 +19,7 @@ def _checked_target(channel: str, target: str) -> str:
         if channel == "slack":
             outbound.guard(target)
     except (alerts.InvalidTarget, outbound.OutboundRefused) as e:
-        raise APIError(422, "invalid_target", f"target: {e}", param="target") from None
+        raise Invalid("invalid_target", f"target: {e}", param="target") from None
     return target
 
 
@@ -29,9 +29,7 @@ def _check_filter(db: Session, site: Site, rule_filter: dict) -> None:
         return
     survey = db.get(Survey, survey_id)
     if survey is None or survey.site_id != site.id:
-        raise APIError(
-            422, "validation_failed", "filter.survey: No such survey.", param="filter.survey"
-        )
+        raise Invalid("validation_failed", "filter.survey: No such survey.", param="filter.survey")
 
 
 def create(db: Session, site: Site, fields: dict) -> AlertRule:
@@ -46,7 +44,7 @@ def create(db: Session, site: Site, fields: dict) -> AlertRule:
 def get(db: Session, site: Site, alert_id: str) -> AlertRule:
     rule = db.get(AlertRule, alert_id)
     if rule is None or rule.site_id != site.id:
-        raise not_found("alert", "id")
+        raise NotFound("alert", "id")
     return rule
 
 
@@ -59,8 +57,7 @@ def update(db: Session, site: Site, alert_id: str, changes: dict) -> AlertRule:
     rule = get(db, site, alert_id)
     channel = changes.get("channel", rule.channel)
     if channel != rule.channel and "target" not in changes:
-        raise APIError(
-            422,
+        raise Invalid(
             "validation_failed",
             "target: A new channel needs its target (a Slack URL or e-mail addresses).",
             param="target",
@@ -83,7 +80,7 @@ def delete(db: Session, site: Site, alert_id: str) -> str:
 
 
 def send_test(db: Session, site: Site, alert_id: str) -> None:
-    """Send a sample alert now, paused or not; ``APIError`` 502 when the target refused it."""
+    """Send a sample alert now, paused or not; ``UpstreamFailed`` when the target refused it."""
     from collector import alerting  # the sending side lives with the worker's jobs
 
     rule = get(db, site, alert_id)

@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 
 from collector import outbox
 from collector.domain import followup, keys
+from collector.domain.problems import Conflict, Invalid, NotFound
 from collector.domain.scales import Scale
 from collector.domain.scoring import SCALES
 from collector.domain.tokens import Claims
-from collector.errors import APIError, not_found
 from collector.models import Prompt, Response, Survey, UTCDateTime
 from collector.prepared import Prepared
 from collector.services import prompts, reasoning
@@ -178,7 +178,7 @@ def _refused(
     scale = Scale.of(prompt.kind, prompt.scale_min, prompt.scale_max)
     if score not in scale:
         raise _off_scale(scale)
-    raise not_found("prompt", "token")  # gone between the two reads (erased)
+    raise NotFound("prompt", "token")  # gone between the two reads (erased)
 
 
 def amend(db: Session, response_id: str, data: dict, now: datetime) -> dict:
@@ -189,11 +189,10 @@ def amend(db: Session, response_id: str, data: dict, now: datetime) -> dict:
     prompt = prompts.by_token(db, data["token"], now, channel="widget", allow_expired=True)
     response = db.get(Response, keys.canonical_response_id(response_id))
     if response is None or response.prompt_id != prompt.id:
-        raise not_found("response", "response_id")
+        raise NotFound("response", "response_id")
     param = next(name for name in ("score", "reasons", "comment") if name in data)
     if now >= response.created_at + COMMENT_WINDOW:
-        raise APIError(
-            409,
+        raise Conflict(
             "comment_window_closed",
             f"An answer can be changed up to {_hours(COMMENT_WINDOW)} hours after the score.",
             param=param,
@@ -228,8 +227,7 @@ _WIDGET_FIELDS = ("id", "prompt_id", "score", "comment", "locale", "created_at",
 def _existing(db: Session, response_id: str, prompt_id: str) -> Response | None:
     by_id = db.get(Response, response_id, populate_existing=True)
     if by_id is not None and by_id.prompt_id != prompt_id:
-        raise APIError(
-            409,
+        raise Conflict(
             "response_id_conflict",
             "This response_id was already used for another prompt; make a new one per prompt.",
             param="response_id",
@@ -240,17 +238,15 @@ def _existing(db: Session, response_id: str, prompt_id: str) -> Response | None:
 def _replay(existing: Response, response_id: str, score: int) -> Response:
     if existing.id == response_id and existing.score == score:
         return existing
-    raise APIError(
-        409,
+    raise Conflict(
         "already_answered",
         "This prompt was already answered with another score.",
         param="score",
     )
 
 
-def _off_scale(scale: Scale) -> APIError:
-    return APIError(
-        422,
+def _off_scale(scale: Scale) -> Invalid:
+    return Invalid(
         "validation_failed",
         f"score: must be from {scale.min} to {scale.max} for this {scale.kind.upper()} survey.",
         param="score",

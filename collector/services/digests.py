@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from collector.dashboard import inbox
 from collector.domain import comparison, digests, messages
-from collector.errors import APIError
+from collector.domain.problems import Invalid
 from collector.models import Account, AccountDigest, Membership, Response, Site, Survey, utcnow
 from collector.services import metrics, notices, results
 
@@ -39,16 +39,16 @@ def subscribe(
 ) -> AccountDigest:
     """Opt in (or change the schedule): the next digest covers the latest period due after now."""
     if frequency not in digests.FREQUENCIES:
-        raise APIError(422, "validation_failed", "frequency: daily or weekly.", param="frequency")
+        raise Invalid("validation_failed", "frequency: daily or weekly.", param="frequency")
     if not 0 <= weekday <= 6:
-        raise APIError(422, "validation_failed", "weekday: 0 (Monday) to 6.", param="weekday")
+        raise Invalid("validation_failed", "weekday: 0 (Monday) to 6.", param="weekday")
     if not 0 <= hour <= 23:
-        raise APIError(422, "validation_failed", "hour: 0 to 23.", param="hour")
+        raise Invalid("validation_failed", "hour: 0 to 23.", param="hour")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise APIError(
-            422, "validation_failed", "tz: Not a time zone such as Europe/Helsinki.", param="tz"
+        raise Invalid(
+            "validation_failed", "tz: Not a time zone such as Europe/Helsinki.", param="tz"
         ) from None
     row = db.get(AccountDigest, account.id)
     if row is None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from collector import db, jobs, mail
 from collector.domain import links
-from collector.errors import APIError
+from collector.domain.problems import Conflict, Invalid, NotFound
 from collector.models import Account, Invite, Membership, Site, utcnow
 from collector.services import accounts, audit
 
@@ -65,15 +65,15 @@ def invite(db: Session, targets: list[Site], *, email: str, role: str, actor: st
     email = accounts.check_email(email)
     accounts.check_role(role)
     if not targets:
-        raise APIError(422, "no_site", "Choose at least one site.", param="sites")
+        raise Invalid("no_site", "Choose at least one site.", param="sites")
     existing = accounts.by_email(db, email)
     now = utcnow()
     expires = now + links.INVITE_MAX_AGE
     made = []
     for site in targets:
         if existing is not None and db.get(Membership, (existing.id, site.id)) is not None:
-            raise APIError(
-                409, "already_member", f"{email} is already on the team of {site.name}.",
+            raise Conflict(
+                "already_member", f"{email} is already on the team of {site.name}.",
                 param="email",
             )  # fmt: skip
         for old in db.scalars(
@@ -126,7 +126,7 @@ def _a(word: str) -> str:
 def revoke(db: Session, site: Site, invite_id: str, *, actor: str) -> None:
     found = db.get(Invite, invite_id)
     if found is None or found.site_id != site.id or found.accepted_at or found.revoked_at:
-        raise APIError(404, "not_found", "No such pending invitation.", param="invite")
+        raise NotFound("pending invitation", param="invite")
     found.revoked_at = utcnow()
     audit.record(db, site, actor, "invite.revoked", email=found.email, role=found.role)
     db.commit()
@@ -187,7 +187,7 @@ def accept(db: Session, token: str, *, password: str) -> Account:
             role=invitation.invites[0].role,
         )
     elif accounts.authenticate(db, invitation.email, password) is None:
-        raise APIError(422, "wrong_password", "That is not the password of this account.",
+        raise Invalid("wrong_password", "That is not the password of this account.",
                        param="password")  # fmt: skip
     for inv, site in zip(invitation.invites, invitation.sites, strict=True):
         accounts.join(db, account, site, inv.role)

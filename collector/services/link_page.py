@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from collector import outbox
 from collector.domain import keys, texts
+from collector.domain.problems import Invalid
 from collector.domain.scales import Scale
 from collector.domain.tokens import TokenError
-from collector.errors import APIError
 from collector.models import OutboxEvent, Prompt, Response, Site, Survey
 from collector.services import answers, prompts, reasoning, schedules
 
@@ -146,7 +146,7 @@ def take_comment(
         return shown
     try:
         chosen = reasoning.checked(link.survey, response.score, list(reasons))
-    except APIError:
+    except Invalid:
         return _with_reasons(db, link.page("comment", 422, response))  # not the form's own
     if chosen or reasons:
         reasoning.replace(db, response, chosen)

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from collector.domain import scoring
-from collector.errors import APIError
+from collector.domain.problems import Invalid
 from collector.models import (
     Prompt,
     Response,
@@ -105,8 +105,7 @@ def buckets(since: datetime, until: datetime, interval: str, tz: ZoneInfo) -> li
     start = _midnight(day, tz)
     while start < until:
         if len(out) == MAX_INTERVALS:
-            raise APIError(
-                422,
+            raise Invalid(
                 "too_many_intervals",
                 f"interval: this period has more than {MAX_INTERVALS} {interval}s; "
                 "choose a longer interval or a shorter period (since, until).",
@@ -433,9 +432,7 @@ def compute(db: Session, site: Site, q: MetricsQuery, *, now: datetime | None = 
     since = q.since if q.since is not None else (_first_activity(db, survey) or until)
     if since > until:
         param = "until" if q.until else "since"
-        raise APIError(
-            422, "validation_failed", f"{param}: since must be before until.", param=param
-        )
+        raise Invalid("validation_failed", f"{param}: since must be before until.", param=param)
 
     series: list[dict] = []
     distributions: list[dict[int, int]] = []

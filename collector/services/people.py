@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from collector import pagination
 from collector.domain import people, storable
-from collector.errors import first_field, not_found
+from collector.domain.problems import NotFound
+from collector.errors import first_field
 from collector.models import Site, User
 from collector.prepared import BulkInsert
 from collector.services import users
@@ -45,7 +46,7 @@ def get(db: Session, site: Site, user_id: str) -> User:
     users.checked_user_id(user_id)
     person = db.scalar(select(User).where(User.site_id == site.id, User.user_id == user_id))
     if person is None:
-        raise not_found("person", "user_id")
+        raise NotFound("person", "user_id")
     return person
 
 

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from collector.domain import contrast, eligibility, keys, pages, texts
 from collector.domain.eligibility import REASONS, Ask, History, SurveyRules
+from collector.domain.problems import Gone, NotFound, Unauthenticated
 from collector.domain.scales import Scale
 from collector.domain.tokens import Claims, PromptTokens, TokenError, TokenExpired
-from collector.errors import APIError, not_found
 from collector.models import Prompt, Response, Site, Survey
 from collector.prepared import Prepared, together
 from collector.services import settings_cache, visitors
@@ -108,12 +108,12 @@ def tokens() -> PromptTokens:
     return made
 
 
-def invalid_token(message: str = "This token was not issued by this collector.") -> APIError:
-    return APIError(401, "invalid_token", message, param="token")
+def invalid_token(message: str = "This token was not issued by this collector.") -> Unauthenticated:
+    return Unauthenticated("invalid_token", message, param="token")
 
 
-def expired_prompt() -> APIError:
-    return APIError(410, "prompt_expired", "This prompt has expired.", param="token")
+def expired_prompt() -> Gone:
+    return Gone("prompt_expired", "This prompt has expired.", param="token")
 
 
 def by_token(
@@ -150,7 +150,7 @@ def read_token(token: str, now: datetime, *, allow_expired: bool = False) -> Cla
 def check_claims(prompt: Prompt | Row | None, claims: Claims, *, channel: str) -> None:
     """The prompt the claims name exists, on the claimed site, for this channel."""
     if prompt is None:
-        raise not_found("prompt", "token")
+        raise NotFound("prompt", "token")
     if prompt.site_id != claims.site_id or prompt.channel != channel:
         raise invalid_token()
 
@@ -265,7 +265,7 @@ def on_event(db: Session, site: Site, visit: dict, now: datetime) -> tuple[dict 
     if event == SHOW_EVENT:
         survey = _SURVEY_BY_ID.first(conn, {"id": visit.get("survey_id") or ""})
         if survey is None or survey.site_id != site.id:
-            raise not_found("survey", "survey_id")
+            raise NotFound("survey", "survey_id")
         # fiilis.show() names its survey: every rule but event_not_trigger still applies.
         candidates = {survey.id: (survey, rules_of(survey, trigger_events=("*",)))}
     else:

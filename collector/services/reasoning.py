@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from collector.domain.problems import Invalid
 from collector.domain.scales import Scale
-from collector.errors import APIError
 from collector.models import Response, ResponseReason, Survey
 from collector.services.answer_reasons import reasons_of
 
@@ -60,5 +60,5 @@ def replace(db: Session, response: Response, reasons: list[str]) -> None:
         )
 
 
-def _refused(param: str, message: str) -> APIError:
-    return APIError(422, "validation_failed", f"{param}: {message}", param=param)
+def _refused(param: str, message: str) -> Invalid:
+    return Invalid("validation_failed", f"{param}: {message}", param=param)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from collector import outbox, pagination
 from collector.domain import followup, keys
+from collector.domain.problems import NotFound
 from collector.domain.scales import Scale
-from collector.errors import not_found
 from collector.models import (
     FollowupChange,
     Prompt,
@@ -176,7 +176,7 @@ def _owned(db: Session, site: Site, response_id: str, *, lock: bool = False) -> 
     # Locked for a change, so that concurrent changes queue and each history entry is whole.
     response = db.get(Response, keys.canonical_response_id(response_id), with_for_update=lock)
     if response is None or response.site_id != site.id:
-        raise not_found("response", "id")
+        raise NotFound("response", "id")
     return response
 
 

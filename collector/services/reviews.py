@@ -1,8 +1,9 @@
 """Reviews and actions (issue 23): what the API and the dashboard call.
 
-Each public function takes the site and plain values, is one transaction, and raises ``APIError``
-(404 for another site's objects, also when an action names another site's review, survey, answer
-or person). An action's owner is a member of the site's team, named by e-mail in the API.
+Each public function takes the site and plain values, is one transaction, and raises a
+``Problem`` (``NotFound`` for another site's objects, also when an action names another site's
+review, survey, answer or person). An action's owner is a member of the site's team, named by
+e-mail in the API.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from collector import pagination
 from collector.domain import comparison, keys
-from collector.errors import APIError, not_found
+from collector.domain.problems import Invalid, NotFound
 from collector.models import Account, Action, Membership, Response, Review, Site, Survey, utcnow
 from collector.services import metrics, results, surveys
 
@@ -30,8 +31,7 @@ MAX_RESPONSES = 50
 
 def _check_period(since: date, until: date) -> None:
     if since >= until:
-        raise APIError(
-            422,
+        raise Invalid(
             "validation_failed",
             "until: the period must end after it starts (until is the day after its last day).",
             param="until",
@@ -70,7 +70,7 @@ def list_reviews(db: Session, site: Site, *, limit: int, cursor: str | None):
 def get_review(db: Session, site: Site, review_id: str, param: str = "id") -> Review:
     review = db.get(Review, review_id)
     if review is None or review.site_id != site.id:
-        raise not_found("review", param)
+        raise NotFound("review", param)
     return review
 
 
@@ -130,7 +130,7 @@ def member_id(db: Session, site: Site, email: str, param: str = "owner") -> int:
     )
     account_id = db.scalar(stmt)
     if account_id is None:
-        raise APIError(404, "not_found", "No such member of this site's team.", param=param)
+        raise NotFound("member of this site's team", param=param)
     return account_id
 
 
@@ -173,8 +173,7 @@ def _links(db: Session, site: Site, data: dict) -> dict:
 def _responses(db: Session, site: Site, response_ids: list[str]) -> list[str]:
     wanted = list(dict.fromkeys(keys.canonical_response_id(r) for r in response_ids))
     if len(wanted) > MAX_RESPONSES:
-        raise APIError(
-            422,
+        raise Invalid(
             "validation_failed",
             f"response_ids: at most {MAX_RESPONSES} answers.",
             param="response_ids",
@@ -186,7 +185,7 @@ def _responses(db: Session, site: Site, response_ids: list[str]) -> list[str]:
             )
         )
         if len(found) != len(wanted):
-            raise not_found("response", "response_ids")
+            raise NotFound("response", "response_ids")
     return wanted
 
 
@@ -223,7 +222,7 @@ def create_action(db: Session, site: Site, data: dict, *, actor: str = "api") ->
 def _owned(db: Session, site: Site, action_id: str, *, lock: bool = False) -> Action:
     action = db.get(Action, action_id, with_for_update=lock)
     if action is None or action.site_id != site.id:
-        raise not_found("action", "id")
+        raise NotFound("action", "id")
     return action
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from collector import outbox, pagination
 from collector.domain import keys, people
-from collector.errors import not_found
+from collector.domain.problems import NotFound
 from collector.models import Site, Suppression
 
 REASONS = ("unsubscribed", "bounced", "complained", "manual")
@@ -80,7 +80,7 @@ def suppressed(db: Session, site_id: str, email: str) -> Suppression | None:
 def get(db: Session, site: Site, email: str) -> Suppression:
     row = suppressed(db, site.id, email)
     if row is None:
-        raise not_found("suppression", "email")
+        raise NotFound("suppression", "email")
     return row
 
 

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from collector import pagination
 from collector.domain import keys, texts
+from collector.domain.problems import Invalid, NotFound
 from collector.domain.scales import Scale
-from collector.errors import APIError, not_found
 from collector.models import Response, Site, Survey, utcnow
 from collector.schemas import check_dates, check_scale
 
@@ -40,7 +40,7 @@ def get(db: Session, site: Site, survey_id: str, param: str = "id") -> Survey:
     Another site's survey is "not found", never "forbidden": ids do not leak across sites."""
     survey = db.get(Survey, survey_id)
     if survey is None or survey.site_id != site.id:
-        raise not_found("survey", param)
+        raise NotFound("survey", param)
     return survey
 
 
@@ -56,8 +56,7 @@ def list_page(
 def update(db: Session, site: Site, survey_id: str, changes: dict) -> Survey:
     survey = get(db, site, survey_id)
     if "kind" in changes and changes["kind"] != survey.kind:
-        raise APIError(
-            422,
+        raise Invalid(
             "kind_immutable",
             "kind cannot change: answers already given are on another scale. "
             "Archive this survey and create a new one.",
@@ -86,8 +85,7 @@ def _check_reasons(reasons: dict | None) -> None:
     ids = [choice["id"] for choice in (reasons or {}).get("choices", ())]
     if len(set(ids)) != len(ids):
         twice = next(i for i in ids if ids.count(i) > 1)
-        raise APIError(
-            422,
+        raise Invalid(
             "duplicate_reason",
             f"reasons.choices: the id {twice!r} is there twice; each choice needs its own id.",
             param="reasons.choices",
@@ -100,8 +98,7 @@ def _check_texts(site: Site, given: dict | None) -> None:
     for locale, own in (given or {}).items():
         missing = texts.missing(locale, {**(site.texts or {}).get(locale, {}), **own})
         if missing:
-            raise APIError(
-                422,
+            raise Invalid(
                 "incomplete_texts",
                 f"texts.{locale}: {locale} has no built-in texts and the site's texts do not "
                 f"give {', '.join(missing)}: give them here or in the site's texts.",
@@ -114,8 +111,7 @@ def _check_dates(starts_at, ends_at) -> None:
     try:
         check_dates(starts_at, ends_at)
     except ValidationError as e:
-        raise APIError(
-            422,
+        raise Invalid(
             "dates_out_of_order",
             "ends_at must be after starts_at (the survey's stored one, if only one is given).",
             param=e.field_name,
@@ -126,14 +122,13 @@ def _change_scale(db: Session, survey: Survey, scale: dict) -> None:
     try:
         check_scale(survey.kind, scale)
     except ValidationError as e:
-        raise APIError(422, "validation_failed", f"scale: {e.messages[0]}", param="scale") from None
+        raise Invalid("validation_failed", f"scale: {e.messages[0]}", param="scale") from None
     now = Scale.of(survey.kind, survey.scale_min, survey.scale_max)
     if (scale["min"], scale["max"]) == (now.min, now.max):
         return
     answered = db.scalar(select(Response.id).where(Response.survey_id == survey.id).limit(1))
     if answered is not None:
-        raise APIError(
-            422,
+        raise Invalid(
             "scale_immutable",
             f"scale cannot change: this survey's answers are on {now.label()}. "
             "Archive it and create a new survey with the other scale.",

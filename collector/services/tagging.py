@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from collector import outbox
 from collector.domain import keys, tags
-from collector.errors import APIError, not_found
+from collector.domain.problems import Invalid, NotFound
 from collector.models import Response, ResponseTag, Site, utcnow
 
 
@@ -49,9 +49,7 @@ def checked(raws: Iterable[str] | None, param: str) -> list[str] | None:
         try:
             out.append(tags.normalise(raw))
         except tags.TagError as e:
-            raise APIError(
-                422, "validation_failed", f"{param}.{i}: {e}", param=f"{param}.{i}"
-            ) from None
+            raise Invalid("validation_failed", f"{param}.{i}: {e}", param=f"{param}.{i}") from None
     return list(dict.fromkeys(out))
 
 
@@ -68,8 +66,8 @@ def tag_responses(
     """Change the tags of the site's responses, all or none: ``replace`` sets them, ``add`` and
     ``remove`` change them. Returns each response's tags afterwards.
 
-    Raises a 404 ``APIError`` when a response is not the site's, a 422 when a tag cannot be one or a
-    response would have more than 20. Responses whose tags change get a new ``updated_at``.
+    Raises ``NotFound`` when a response is not the site's, ``Invalid`` when a tag cannot be one or
+    a response would have more than 20. Responses whose tags change get a new ``updated_at``.
     """
     add = checked(add, "add_tags") or []
     remove = checked(remove, "remove_tags") or []
@@ -82,7 +80,7 @@ def tag_responses(
         if r.site_id == site.id
     }
     if len(rows) != len(ids):
-        raise not_found("response", "id")
+        raise NotFound("response", "id")
     before = tags_of(db, ids)
     after: dict[str, list[str]] = {}
     now = utcnow()
@@ -91,7 +89,7 @@ def tag_responses(
             after[rid] = tags.apply(before[rid], add=add, remove=remove, replace=replace)
         except tags.TagError as e:
             db.rollback()
-            raise APIError(422, "too_many_tags", str(e), param="tags") from None
+            raise Invalid("too_many_tags", str(e), param="tags") from None
         gone = set(before[rid]) - set(after[rid])
         new = set(after[rid]) - set(before[rid])
         if gone:

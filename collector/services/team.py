@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from collector.errors import APIError
+from collector.domain.problems import Conflict, NotFound
 from collector.models import Account, Membership, Site
 from collector.services import accounts, audit
 
@@ -17,7 +17,7 @@ def _member(db: Session, site: Site, account_id: int) -> tuple[Account, Membersh
     membership = db.get(Membership, (account_id, site.id), with_for_update=True)
     account = db.get(Account, account_id) if membership else None
     if membership is None or account is None:
-        raise APIError(404, "not_found", "No such member of this site.", param="account")
+        raise NotFound("member of this site", param="account")
     return account, membership
 
 
@@ -31,8 +31,7 @@ def _admins(db: Session, site: Site) -> int:
 
 def _keeps_an_admin(db: Session, site: Site, membership: Membership) -> None:
     if membership.role == "admin" and _admins(db, site) <= 1:
-        raise APIError(
-            409,
+        raise Conflict(
             "last_admin",
             "A site needs an admin: make someone else admin first.",
             param="role",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector import outbox
-from collector.errors import APIError, not_found
+from collector.domain.problems import Invalid, NotFound
 from collector.models import Account, FollowupChange, Response, SavedView, Site, utcnow
 
 MAX_BULK = 200
@@ -24,9 +24,9 @@ def bulk_followup(
     the ones it really changed, each with its history entry, in the order given."""
     wanted = list(dict.fromkeys(response_ids))
     if not wanted:
-        raise APIError(422, "nothing_selected", "Select at least one response.", param="ids")
+        raise Invalid("nothing_selected", "Select at least one response.", param="ids")
     if len(wanted) > MAX_BULK:
-        raise APIError(422, "too_many", f"At most {MAX_BULK} responses at once.", param="ids")
+        raise Invalid("too_many", f"At most {MAX_BULK} responses at once.", param="ids")
     stmt = (
         select(Response)
         .where(Response.site_id == site.id, Response.id.in_(wanted))
@@ -34,7 +34,7 @@ def bulk_followup(
     )
     found = {r.id: r for r in db.scalars(stmt)}
     if len(found) != len(wanted):
-        raise not_found("response", "ids")
+        raise NotFound("response", "ids")
     now = utcnow()
     changed = []
     for response in (found[rid] for rid in wanted):
@@ -78,7 +78,7 @@ def save_view(db: Session, account: Account, site: Site, name: str, query: dict)
     """Save (or replace, by name) one of the account's views of this site's responses."""
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
-        raise APIError(422, "invalid_name", "A view's name has 1 to 80 characters.", param="name")
+        raise Invalid("invalid_name", "A view's name has 1 to 80 characters.", param="name")
     existing = db.scalar(
         select(SavedView).where(
             SavedView.account_id == account.id,
@@ -88,8 +88,8 @@ def save_view(db: Session, account: Account, site: Site, name: str, query: dict)
     )
     if existing is None:
         if len(views(db, account, site)) >= MAX_VIEWS:
-            raise APIError(
-                422, "too_many", f"At most {MAX_VIEWS} saved views; delete one first.", param="name"
+            raise Invalid(
+                "too_many", f"At most {MAX_VIEWS} saved views; delete one first.", param="name"
             )
         existing = SavedView(account_id=account.id, site_id=site.id, name=name)
         db.add(existing)
@@ -101,6 +101,6 @@ def save_view(db: Session, account: Account, site: Site, name: str, query: dict)
 def delete_view(db: Session, account: Account, site: Site, view_id: int) -> None:
     view = db.get(SavedView, view_id)
     if view is None or view.account_id != account.id or view.site_id != site.id:
-        raise not_found("view", "id")
+        raise NotFound("view", "id")
     db.delete(view)
     db.commit()

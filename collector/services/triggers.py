@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from collector.domain import eligibility, keys
 from collector.domain.eligibility import Ask
-from collector.errors import APIError, not_found
+from collector.domain.problems import Invalid, NotFound
 from collector.models import IdempotencyKey, Prompt, Response, Site, Survey
 from collector.services import prompts, surveys, visitors
 
@@ -128,8 +128,7 @@ def _stored_answer(
         db.flush()
         return None
     if stored.request_hash != fingerprint:
-        raise APIError(
-            422,
+        raise Invalid(
             "idempotency_key_reused",
             "This Idempotency-Key was used with another request body. "
             "Use a new key for a new request.",
@@ -142,7 +141,7 @@ def get(db: Session, site: Site, prompt_id: str, now: datetime, *, link_base: st
     """A prompt as the management API shows it; an open prompt past its expiry is ``expired``."""
     prompt = db.get(Prompt, prompt_id)
     if prompt is None or prompt.site_id != site.id:
-        raise not_found("prompt", "id")
+        raise NotFound("prompt", "id")
     status = prompt.status
     if status in prompts.OPEN and prompt.expires_at <= now:
         status = "expired"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from collector.errors import APIError, not_found
+from collector.domain.problems import Invalid, NotFound
 from collector.models import FollowupChange, Prompt, Response, Site, User, utcnow
 from collector.services import answer_reasons, results, reviews, tagging
 
@@ -35,8 +35,7 @@ def prompt_status(prompt: Prompt) -> str:
 def checked_user_id(user_id: str) -> str:
     """The user id, or a 422 naming ``user_id`` (1–200 characters)."""
     if not user_id or len(user_id) > MAX_USER_ID:
-        raise APIError(
-            422,
+        raise Invalid(
             "validation_failed",
             f"user_id: a user id is 1–{MAX_USER_ID} characters.",
             param="user_id",
@@ -63,7 +62,7 @@ def export(db: Session, site: Site, user_id: str) -> UserData:
         )
     )
     if user is None and not prompts and not responses:
-        raise not_found("user", "user_id")
+        raise NotFound("user", "user_id")
     kinds = results.kinds_of(db, {r.survey_id for r in responses})
     history = results.histories(db, [r.id for r in responses])
     ids = [r.id for r in responses]

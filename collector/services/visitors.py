@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from collector.domain import keys
-from collector.errors import APIError
+from collector.domain.problems import Forbidden, Invalid
 from collector.models import Site, User
 from collector.prepared import Prepared
 
@@ -35,12 +35,9 @@ def user_key(
     """
     if user_id is None:
         if user_hash is not None:
-            raise APIError(
-                422, "validation_failed", "user_hash: needs a user_id.", param="user_hash"
-            )
+            raise Invalid("validation_failed", "user_hash: needs a user_id.", param="user_hash")
         if anonymous_id is None:
-            raise APIError(
-                422,
+            raise Invalid(
                 "validation_failed",
                 "anonymous_id: required when there is no user_id.",
                 param="anonymous_id",
@@ -52,15 +49,13 @@ def user_key(
             _HEX_HASH.match(user_hash)
             and keys.user_hash_matches(site.identity_secret, user_id, user_hash)
         ):
-            raise APIError(
-                403,
+            raise Forbidden(
                 "identity_mismatch",
                 "user_hash is not the HMAC-SHA256 of this user_id with the site's identity secret.",
                 param="user_hash",
             )
     elif site.require_identity:
-        raise APIError(
-            403,
+        raise Forbidden(
             "identity_required",
             "This site requires a user_hash with every user_id.",
             param="user_hash",

@@ -1,8 +1,8 @@
 """Webhook endpoints of a site and their delivery log: what the API and the dashboard call.
 
-Each public function takes the site and plain values, is one transaction, and raises
-``APIError`` (404 for another site's objects). ``create`` and ``rotate`` return the signing
-secret, the only times it is shown.
+Each public function takes the site and plain values, is one transaction, and raises a
+``Problem`` (``NotFound`` for another site's objects). ``create`` and ``rotate`` return the
+signing secret, the only times it is shown.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from collector import jobs, pagination
 from collector.domain import keys
+from collector.domain.problems import Conflict, Invalid, NotFound
 from collector.domain.webhooks import TEST_EVENT, secret_from_key
-from collector.errors import APIError, not_found
 from collector.models import OutboxEvent, Site, WebhookDelivery, WebhookEndpoint, utcnow
 from collector.services import surveys
 from collector.webhooks import outbound
@@ -99,8 +99,7 @@ def check_url(url: str) -> None:
     relaxed = config.get("DEV") or config.get("ALLOW_PRIVATE_WEBHOOKS")
     parts = urlsplit(url)
     if parts.scheme not in (("https", "http") if relaxed else ("https",)) or not parts.hostname:
-        raise APIError(
-            422,
+        raise Invalid(
             "validation_failed",
             "url: must be an https:// URL"
             + (" (or http:// here)" if relaxed else "")
@@ -108,13 +107,11 @@ def check_url(url: str) -> None:
             param="url",
         )
     if parts.username or parts.password:
-        raise APIError(
-            422, "validation_failed", "url: must not carry a user or password.", param="url"
-        )
+        raise Invalid("validation_failed", "url: must not carry a user or password.", param="url")
     try:
         outbound.resolve(url, allow_private=bool(config.get("ALLOW_PRIVATE_WEBHOOKS")))
     except outbound.UnsafeTarget as e:
-        raise APIError(422, "unsafe_url", f"url: {e}", param="url") from None
+        raise Invalid("unsafe_url", f"url: {e}", param="url") from None
 
 
 def _check_filter(db: Session, site: Site, filter_: dict) -> None:
@@ -152,7 +149,7 @@ def list_page(db: Session, site: Site, *, limit: int, cursor: str | None):
 def get(db: Session, site: Site, webhook_id: str) -> WebhookEndpoint:
     endpoint = db.get(WebhookEndpoint, webhook_id)
     if endpoint is None or endpoint.site_id != site.id:
-        raise not_found("webhook", "id")
+        raise NotFound("webhook", "id")
     return endpoint
 
 
@@ -244,7 +241,7 @@ def delivery(db: Session, site: Site, webhook_id: str, delivery_id: str) -> Deli
     endpoint = get(db, site, webhook_id)
     found = db.get(WebhookDelivery, delivery_id)
     if found is None or found.endpoint_id != endpoint.id:
-        raise not_found("delivery", "delivery_id")
+        raise NotFound("delivery", "delivery_id")
     return _views(db, [found])[0]
 
 
@@ -254,8 +251,7 @@ def retry(db: Session, site: Site, webhook_id: str, delivery_id: str) -> Deliver
 
     endpoint = get(db, site, webhook_id)
     if not endpoint.active:
-        raise APIError(
-            409,
+        raise Conflict(
             "webhook_disabled",
             "This webhook is turned off; turn it on (PATCH active: true) before replaying.",
         )

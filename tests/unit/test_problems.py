@@ -1,6 +1,9 @@
-"""A service's problem reaches the API in the one error shape with the status of its kind."""
+"""A service's problem reaches the API in the one error shape with the status of its kind, and the
+code that decides things (services, jobs, the dashboard, the CLI) says no HTTP status itself."""
 
 import inspect
+import pathlib
+import re
 
 import pytest
 from flask import Flask
@@ -13,6 +16,7 @@ KINDS = [
     for c in vars(problems).values()
     if inspect.isclass(c) and issubclass(c, problems.Problem) and c is not problems.Problem
 ]
+SOURCE = pathlib.Path(errors.__file__).parent
 
 
 def test_every_kind_of_problem_has_a_status():
@@ -64,3 +68,15 @@ def test_not_found_names_what_is_missing():
         "invite",
     )
     assert str(problem) == problem.message
+
+
+def test_no_http_error_is_raised_outside_the_api_and_errors():
+    raised = re.compile(r"\bAPIError\b")
+    outside = [
+        str(path.relative_to(SOURCE.parent))
+        for path in SOURCE.rglob("*.py")
+        if SOURCE / "api" not in path.parents
+        and path.name != "errors.py"
+        and raised.search(path.read_text())
+    ]
+    assert outside == []
